@@ -1,0 +1,1 @@
+"""refbot's Telegram adapter (aiogram 3): routers, middlewares, keyboards, texts."""

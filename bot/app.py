@@ -1,0 +1,123 @@
+"""The one assembly point: services, Bot, Dispatcher and scheduler from Settings.
+
+Used by `refbot run`, `python -m bot`, the demo and the end-to-end tests, so
+the tests run the real dispatcher.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.commands import publish_menus
+from bot.errors import RetryAfterMiddleware, error_handler
+from bot.middlewares.dedupe import DedupeMiddleware
+from bot.middlewares.identity import IdentityMiddleware
+from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.routers import get_routers
+from bot.settings import Settings
+from referral.companies import CompanyService
+from referral.db import create_engine, create_sessionmaker
+from referral.members import MemberService
+from referral.roles import RoleService
+from referral.updates import UpdateLog
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything the handlers and jobs use, built once per process."""
+
+    settings: Settings
+    engine: AsyncEngine
+    db: async_sessionmaker[AsyncSession]
+    companies: CompanyService
+    roles: RoleService
+    members: MemberService
+    updates: UpdateLog
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_services(settings: Settings) -> Services:
+    engine = create_engine(settings.database)
+    db = create_sessionmaker(engine)
+    roles = RoleService(db, settings.admin_ids)
+    return Services(
+        settings=settings,
+        engine=engine,
+        db=db,
+        companies=CompanyService(db),
+        roles=roles,
+        members=MemberService(db, roles),
+        updates=UpdateLog(db),
+    )
+
+
+def build_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryAfterMiddleware())
+    return Bot(
+        settings.require_token(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def build_storage(settings: Settings) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
+def build_dispatcher(
+    services: Services, storage: BaseStorage | None = None, throttle: ThrottlingMiddleware | None = None
+) -> Dispatcher:
+    settings = services.settings
+    dp = Dispatcher(storage=storage or build_storage(settings))
+    dp["settings"] = settings
+    dp["companies"] = services.companies
+    dp["members"] = services.members
+    dp["link_key"] = settings.link_key
+
+    dp.update.outer_middleware(DedupeMiddleware(services.updates))
+    dp.update.outer_middleware(IdentityMiddleware(services.members))
+    throttle = throttle or ThrottlingMiddleware()
+    dp.message.outer_middleware(throttle)
+    dp.callback_query.outer_middleware(throttle)
+    dp.errors.register(error_handler(services.members))
+    dp.include_routers(*get_routers())
+
+    scheduler = AsyncIOScheduler(timezone=settings.zone)
+
+    async def on_startup(bot: Bot) -> None:
+        me = await bot.me()
+        dp["bot_username"] = settings.bot_username or me.username
+        await publish_menus(bot)
+        # APScheduler needs the running loop, so it starts here, not at build time.
+        scheduler.add_job(services.updates.prune, "interval", hours=6, id="prune-updates", replace_existing=True)
+        scheduler.start()
+        log.info("bot @%s started", dp["bot_username"])
+
+    async def on_shutdown() -> None:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    dp.startup.register(on_startup)
+    dp.shutdown.register(on_shutdown)
+    dp["scheduler"] = scheduler
+    return dp

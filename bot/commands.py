@@ -1,0 +1,37 @@
+"""The command menu: which commands each role sees, in each language."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+
+from bot.texts import LANGUAGES, Texts, texts_for
+from referral.roles import Roles
+
+CONSUMER = ("start", "offers", "wallet", "invite", "review", "surveys", "privacy", "forget", "language", "help")
+PARTNER = ("qr", "stats", "leads", "redeem")
+MARKETER = ("survey",)
+
+
+def commands_for(roles: Roles) -> tuple[str, ...]:
+    commands = list(CONSUMER)
+    if roles.has("partner"):
+        commands += PARTNER
+    if roles.has("marketer"):
+        commands += MARKETER
+    return tuple(commands)
+
+
+def menu(texts: Texts, commands: tuple[str, ...]) -> list[BotCommand]:
+    return [BotCommand(command=c, description=texts(f"commands.{c}")) for c in commands]
+
+
+async def publish_menus(bot: Bot) -> None:
+    """The default menu per language; Telegram picks by the user's app language."""
+    for language in LANGUAGES:
+        await bot.set_my_commands(menu(texts_for(language), CONSUMER), scope=BotCommandScopeDefault(), language_code=language)
+    await bot.set_my_commands(menu(texts_for("ru"), CONSUMER), scope=BotCommandScopeDefault())
+
+
+async def publish_staff_menu(bot: Bot, chat_id: int, roles: Roles, language: str) -> None:
+    await bot.set_my_commands(menu(texts_for(language), commands_for(roles)), scope=BotCommandScopeChat(chat_id=chat_id))

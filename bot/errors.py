@@ -1,0 +1,67 @@
+"""What happens when a handler fails, and how Telegram's 429 is waited out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+from aiogram.types import ErrorEvent
+
+from bot.texts import language_for, texts_for
+from referral.members import MemberService
+
+log = logging.getLogger(__name__)
+
+
+class RetryAfterMiddleware(BaseRequestMiddleware):
+    """Every Bot API call waits out a 429 (retry_after) and tries again."""
+
+    def __init__(self, attempts: int = 5, max_wait: float = 60.0) -> None:
+        self.attempts = attempts
+        self.max_wait = max_wait
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as error:
+                if attempt == self.attempts or error.retry_after > self.max_wait:
+                    raise
+                log.warning("429 on %s; retrying in %ss", type(method).__name__, error.retry_after)
+                await asyncio.sleep(error.retry_after)
+        raise AssertionError("unreachable")
+
+
+def error_handler(members: MemberService):  # type: ignore[no-untyped-def]
+    async def on_error(event: ErrorEvent, bot: Bot, **_: Any) -> bool:
+        update = event.update
+        user = None
+        for part in (update.message, update.callback_query, update.my_chat_member):
+            if part is not None and part.from_user is not None:
+                user = part.from_user
+                break
+        if isinstance(event.exception, TelegramForbiddenError):
+            log.info("update %s: the user blocked the bot", update.update_id)
+            if user is not None:
+                await members.set_reachable(user.id, False)
+            return True
+        log.exception("update %s failed", update.update_id, exc_info=event.exception)
+        if user is not None:
+            try:
+                await bot.send_message(user.id, texts_for(language_for(user.language_code))("common.sorry"))
+            except Exception:  # noqa: BLE001 - the apology is best effort
+                log.warning("update %s: could not send the apology", update.update_id)
+        return True
+
+    return on_error

@@ -1,0 +1,272 @@
+"""LocalBotAPI: a Telegram Bot API server on loopback, for end-to-end tests and demos.
+
+The bot talks to it through `TelegramAPIServer.from_base(api.url)`; tests drive
+it as users (see driving.py), inject failures, and assert on recorded calls.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from aiohttp import web
+
+from .delivery import UpdateQueue, Webhook, WebhookResponse
+from .driving import UserActions
+from .faults import ApiError, FaultRule, Faults, too_many_requests
+from .methods import METHODS, Telegram
+from .recording import Call, CallLog, Matcher
+from .wire import Files, read_request
+
+TOKEN = re.compile(r"^(\d+):(\S+)$")
+SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class LocalBotAPI(UserActions):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        bot_username: str = "refbot_test_bot",
+        *,
+        bot_id: int = 123456789,
+        strict_chats: bool = False,
+    ) -> None:
+        """strict_chats: sends to a chat no user opened answer "chat not found" (as live)."""
+        self.host, self.port = host, port
+        self.telegram = Telegram(bot_username, strict_chats=strict_chats)
+        self.telegram.bot_id = bot_id
+        self.faults = Faults()
+        self.log = CallLog()
+        self.queue = UpdateQueue()
+        self.webhook = Webhook(self._execute_webhook_reply)
+        self.logged_out = False
+        self._runner: web.AppRunner | None = None
+        self._plumbing = {
+            "getUpdates": self._get_updates, "setWebhook": self._set_webhook,
+            "deleteWebhook": self._delete_webhook, "getWebhookInfo": self._get_webhook_info,
+            "close": self._close, "logOut": self._log_out,
+        }  # fmt: skip
+        self._canonical = {name.lower(): name for name in [*METHODS, *self._plumbing]}
+        super().__init__()
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def token(self) -> str:
+        """A token this server accepts, for the bot under test."""
+        return f"{self.telegram.bot_id}:local-test-token"
+
+    def make_app(self) -> web.Application:
+        from .control import add_control_routes
+
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._serve_file)
+        add_control_routes(app, self)
+        return app
+
+    async def start(self) -> LocalBotAPI:
+        self._runner = web.AppRunner(self.make_app(), shutdown_timeout=1.0, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        self.webhook.start()
+        return self
+
+    async def stop(self) -> None:
+        self.queue.close()  # long polls answer at once instead of holding shutdown
+        await self.webhook.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> LocalBotAPI:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- the Bot API endpoint -------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        token = TOKEN.match(request.match_info["token"])
+        if token is None:
+            return web.json_response(ApiError(401, "Unauthorized").body(), status=401)
+        self.telegram.bot_id = int(token.group(1))
+        params, files = await read_request(request)
+        status, body = await self.execute(request.match_info["method"], params, files)
+        return web.json_response(body, status=status)
+
+    async def execute(
+        self, method: str, params: dict[str, Any], files: Files | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """Answer one Bot API call and record it; returns (HTTP status, JSON body)."""
+        files = files or {}
+        name = self._canonical.get(method.lower(), method)
+        chat_id = self._chat_of(name, params)
+        at = time.monotonic()
+        try:
+            if name not in self._canonical.values():
+                raise ApiError(404, "Not Found")
+            self.faults.check(name, chat_id)
+            if name in self._plumbing:
+                result = await self._plumbing[name](params)
+            else:
+                result = METHODS[name](self.telegram, params, files, self.telegram.bot_id)
+        except ApiError as error:
+            self.log.record(Call(name, params, files, at, chat_id, True, error.code,
+                                 error.description))  # fmt: skip
+            return error.code, error.body()
+        self.log.record(Call(name, params, files, at, chat_id, result=result))
+        return 200, {"ok": True, "result": result}
+
+    def _chat_of(self, method: str, params: dict[str, Any]) -> int | None:
+        if method == "answerCallbackQuery":
+            return self.telegram.callback_chats.get(str(params.get("callback_query_id")))
+        chat_id = params.get("chat_id")
+        return chat_id if isinstance(chat_id, int) else None
+
+    async def _serve_file(self, request: web.Request) -> web.StreamResponse:
+        stored = self.telegram.files_by_path.get(request.match_info["path"])
+        if TOKEN.match(request.match_info["token"]) is None or stored is None:
+            return web.json_response(ApiError(404, "Not Found").body(), status=404)
+        return web.Response(body=stored.data, content_type="application/octet-stream")
+
+    async def _execute_webhook_reply(self, params: dict[str, Any], files: Files) -> None:
+        await self.execute(str(params.pop("method")), params, files)
+
+    # -- plumbing methods -----------------------------------------------------------
+
+    async def _get_updates(self, params: dict[str, Any]) -> Any:
+        if self.webhook.url:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                           "use deleteWebhook to delete the webhook first")  # fmt: skip
+        return await self.queue.get_updates(params)
+
+    async def _set_webhook(self, params: dict[str, Any]) -> Any:
+        url = str(params.get("url") or "")
+        secret = params.get("secret_token")
+        if url and not url.startswith(("http://", "https://")):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        if secret is not None and not SECRET.match(str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if isinstance(params.get("allowed_updates"), list):
+            self.webhook.allowed_updates = params["allowed_updates"]
+            self.queue.allowed_updates = params["allowed_updates"]
+        self.webhook.url = url
+        self.webhook.secret_token = str(secret) if secret is not None else None
+        if params.get("drop_pending_updates"):
+            self.queue.clear()
+        # Updates queued while polling go out through the new webhook.
+        for update in self.queue.take(10**9) if url else []:
+            self.webhook.put(update)
+        if url:
+            self.queue.clear()
+        return True
+
+    async def _delete_webhook(self, params: dict[str, Any]) -> Any:
+        self.webhook.url = ""
+        self.webhook.secret_token = None
+        if params.get("drop_pending_updates"):
+            self.queue.clear()
+        return True
+
+    async def _get_webhook_info(self, params: dict[str, Any]) -> Any:
+        info: dict[str, Any] = {
+            "url": self.webhook.url,
+            "has_custom_certificate": False,
+            "pending_update_count": self.webhook.pending_count
+            if self.webhook.url
+            else len(self.queue.pending),
+        }
+        if self.webhook.allowed_updates:
+            info["allowed_updates"] = self.webhook.allowed_updates
+        if self.webhook.last_error is not None:
+            info["last_error_date"], info["last_error_message"] = self.webhook.last_error
+        return info
+
+    async def _close(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _log_out(self, params: dict[str, Any]) -> Any:
+        self.logged_out = True
+        return True
+
+    # -- delivering updates ---------------------------------------------------------
+
+    def deliver(self, update: dict[str, Any]) -> None:
+        """Queue for getUpdates, or post to the webhook when one is set."""
+        if self.webhook.url:
+            if self.queue.allowed(update):
+                self.webhook.put(update)
+        else:
+            self.queue.put(update)
+
+    @property
+    def webhook_responses(self) -> list[WebhookResponse]:
+        return self.webhook.responses
+
+    async def drain_webhook(self, timeout: float = 5.0) -> list[WebhookResponse]:
+        """Wait until every pushed update was posted to the webhook and answered."""
+        await self.webhook.drain(timeout)
+        return self.webhook.responses
+
+    # -- recorded calls -------------------------------------------------------------
+
+    def calls(self, method: str | None = None, chat_id: int | None = None, **kw: Any) -> list[Call]:
+        return self.log.calls(method, chat_id, **kw)
+
+    def sent_to(self, chat_id: int, *, include_failed: bool = False) -> list[Call]:
+        return self.log.sent_to(chat_id, include_failed=include_failed)
+
+    def delivered(self, chat_id: int | None = None, method: str | None = None) -> list[Call]:
+        return self.log.delivered(chat_id, method)
+
+    async def wait_for(
+        self, match: Matcher = None, chat_id: int | None = None, count: int = 1,
+        timeout: float = 5.0, *, include_failed: bool = False,
+    ) -> list[Call]:  # fmt: skip
+        return await self.log.wait_for(match, chat_id, count, timeout, include_failed=include_failed)
+
+    def clear_calls(self) -> None:
+        self.log.clear()
+
+    # -- failure injection ----------------------------------------------------------
+
+    def block(self, chat_id: int) -> None:
+        """Sends to this chat answer 403 "Forbidden: bot was blocked by the user"."""
+        self.faults.blocked.add(chat_id)
+
+    def unblock(self, chat_id: int) -> None:
+        self.faults.blocked.discard(chat_id)
+
+    def inject_429(
+        self, count: int = 1, retry_after: int = 1, method: str | None = None,
+        chat_id: int | None = None,
+    ) -> None:  # fmt: skip
+        """The next `count` matching calls answer 429; method=None skips polling/webhook calls."""
+        self.faults.add(FaultRule(method, chat_id, count, too_many_requests(retry_after)))
+
+    def fail_next(
+        self, method: str | None, error_code: int, description: str, count: int = 1,
+        *, chat_id: int | None = None, parameters: dict[str, Any] | None = None,
+    ) -> None:  # fmt: skip
+        error = ApiError(error_code, description, parameters)
+        self.faults.add(FaultRule(method, chat_id, count, error))
+
+    def rate_limit(
+        self, per_second_overall: int | None = 30, per_chat_per_second: int | None = 1
+    ) -> None:
+        """Answer 429 (retry_after=1) to sends beyond Telegram's limits; None lifts a limit."""
+        self.faults.per_second_overall = per_second_overall
+        self.faults.per_chat_per_second = per_chat_per_second
+
+    def no_rate_limit(self) -> None:
+        self.rate_limit(None, None)

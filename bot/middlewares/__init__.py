@@ -1,0 +1,1 @@
+"""Outer middlewares, in the order they run: dedupe, identity, throttling."""

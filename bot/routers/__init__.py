@@ -1,0 +1,18 @@
+"""One router per feature; the fallback router is always last."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from bot.routers import common, fallback, onboarding, partner, privacy, reachability
+
+
+def get_routers() -> list[Router]:
+    return [
+        reachability.router,
+        onboarding.router,
+        privacy.router,
+        common.router,
+        partner.router,
+        fallback.router,
+    ]

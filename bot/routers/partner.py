@@ -1,0 +1,31 @@
+"""Partner admins: their company's QR code."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, Message
+
+from bot.filters import HasRole
+from bot.texts import Texts
+from referral import links
+from referral.companies import CompanyService
+from referral.members import Identity
+from referral.qr import render_qr
+
+router = Router(name="partner")
+router.message.filter(HasRole("partner"))
+
+
+@router.message(Command("qr"))
+async def company_qr(
+    message: Message, bot: Bot, identity: Identity, texts: Texts, companies: CompanyService,
+    link_key: bytes, bot_username: str,
+) -> None:
+    for company_id in sorted(identity.roles.partner_company_ids):
+        company = await companies.get_by_id(company_id)
+        link = links.deep_link(bot_username, links.sign(links.LinkTarget(company.code), link_key))
+        await message.answer_photo(
+            BufferedInputFile(render_qr(link), filename=f"{company.code}.png"),
+            caption=texts("partner.qr_caption", company=company.name, link=link),
+        )

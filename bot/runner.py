@@ -1,0 +1,66 @@
+"""Long polling or webhook: how the running bot receives updates."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from urllib.parse import urlparse
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+async def run_polling(bot: Bot, dp: Dispatcher, handle_signals: bool = True) -> None:
+    # getUpdates answers 409 while a webhook is set, e.g. after webhook mode.
+    await bot.delete_webhook(drop_pending_updates=False)
+    await dp.start_polling(
+        bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=handle_signals
+    )
+
+
+def webhook_app(bot: Bot, dp: Dispatcher, settings: Settings) -> web.Application:
+    """An aiohttp app that takes Telegram's POSTs; a wrong secret gets 403."""
+    path = urlparse(settings.webhook_url).path or "/webhook"
+    expected = settings.webhook_secret
+
+    @web.middleware
+    async def check_secret(request: web.Request, handler):  # type: ignore[no-untyped-def]
+        if request.path == path:
+            given = request.headers.get(SECRET_HEADER, "")
+            if not hmac.compare_digest(given.encode(), expected.encode()):
+                log.warning("webhook request with a wrong secret from %s", request.remote)
+                return web.Response(status=403, text="Forbidden")
+        return await handler(request)
+
+    app = web.Application(middlewares=[check_secret])
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=expected).register(app, path=path)
+    setup_application(app, dp, bot=bot)
+
+    async def register_hook(_: web.Application) -> None:
+        await bot.set_webhook(
+            settings.webhook_url,
+            secret_token=expected,
+            allowed_updates=dp.resolve_used_update_types(),
+        )
+
+    app.on_startup.append(register_hook)
+    return app
+
+
+async def run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
+    runner = web.AppRunner(webhook_app(bot, dp, settings))
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,143 @@
+"""Settings from the environment and `.env`: the only place that reads them."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import time
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+_QUIET = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+class MissingToken(Exception):
+    """Raised when the bot is asked to run without BOT_TOKEN."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    bot_username: str = ""
+    database_url: str = ""
+    redis_url: str = ""
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    data_dir: Path = Path("./data")
+    link_secret: str = ""
+    broadcast_rate: float = Field(default=25, gt=0, le=30)
+    quiet_hours: str = "22:00-09:00"
+    timezone: str = "Europe/Moscow"
+    min_audience: int = Field(default=5, ge=1)
+    log_level: str = "INFO"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _TOKEN.match(value):
+            raise ValueError("BOT_TOKEN must look like 123456789:AA... (ask @BotFather)")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.isdigit() for p in parts):
+                raise ValueError("ADMIN_IDS must be Telegram user ids separated by commas")
+            return frozenset(int(p) for p in parts)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_shape(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            match = _QUIET.match(value)
+            if not match or not all(
+                int(h) < 24 and int(m) < 60 for h, m in (match.group(1, 2), match.group(3, 4))
+            ):
+                raise ValueError("QUIET_HOURS must be HH:MM-HH:MM (or empty for none)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_hook(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("WEBHOOK_URL must be an http(s) URL")
+        return value
+
+    @model_validator(mode="after")
+    def _hook_needs_secret(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("WEBHOOK_SECRET must be set when WEBHOOK_URL is (1-256 of A-Za-z0-9_-)")
+        if self.webhook_secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", self.webhook_secret):
+            raise ValueError("WEBHOOK_SECRET must be 1-256 characters of A-Za-z0-9_-")
+        return self
+
+    @property
+    def database(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'refbot.sqlite3').resolve()}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def quiet_window(self) -> tuple[time, time] | None:
+        match = _QUIET.match(self.quiet_hours)
+        if not match:
+            return None
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        return time(h1, m1), time(h2, m2)
+
+    @cached_property
+    def link_key(self) -> bytes:
+        """The HMAC key for deep links: LINK_SECRET, or one kept in DATA_DIR.
+
+        A key derived from BOT_TOKEN would make every printed QR code invalid
+        when the token is rotated, so the default is a random key stored once.
+        """
+        if self.link_secret:
+            return self.link_secret.encode()
+        path = self.data_dir / "link_secret"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+    def require_token(self) -> str:
+        if not self.bot_token:
+            raise MissingToken(
+                "BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "
+                "(send /newbot), then put BOT_TOKEN=<token> in .env or the environment. "
+                "To look around without Telegram, run `refbot demo`."
+            )
+        return self.bot_token

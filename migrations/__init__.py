@@ -1,0 +1,1 @@
+"""Alembic migrations; `refbot migrate` runs them (see migrations/runner.py)."""

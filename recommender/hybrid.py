@@ -1,0 +1,252 @@
+"""The hybrid: item-kNN and user-kNN blended, a popularity prior, offer feedback.
+
+score(u, j) = blend * norm(item_knn(u, j)) + (1 - blend) * norm(user_knn(u, j))
+              + popularity_weight * pop(j) - feedback_weight * norm(declined_knn(u, j))
+
+``norm`` divides each user's scores by that user's largest score, so the parts
+are on one scale. Offer feedback: an accepted offer (+1) counts as an
+interaction; a declined one (-1) pushes down items similar to it and the
+declined item itself is not offered again until ``cooldown_days`` have passed.
+``blend``, the neighbourhood sizes, the recency half-life and the popularity
+weight are chosen by :meth:`HybridRecommender.tune` on a validation split
+carved from the training data (see :mod:`recommender.tuning`).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from recommender.base import BaseRecommender, _check_frame, _mask, recommendations_frame
+from recommender.knn import ItemKNN, UserKNN
+from recommender.matrix import build_matrix
+
+DAY = 86_400
+FEEDBACK_COLUMNS = ("user_id", "item_id", "value", "timestamp")
+
+
+def row_normalise(block: np.ndarray) -> np.ndarray:
+    top = block.max(axis=1, keepdims=True)
+    return np.divide(block, top, out=np.zeros_like(block), where=top > 0)
+
+
+class HybridRecommender(BaseRecommender):
+    """Blend of :class:`ItemKNN` and :class:`UserKNN` with popularity and feedback.
+
+    Learned: ``item_knn_``, ``user_knn_`` (fitted parts), ``popularity_``
+    (per-item, in [0, 1]), ``declined_`` (users x items, last decline time),
+    ``feedback_history_`` (declines as history rows), ``best_params_`` after tune.
+    """
+
+    def __init__(self, item_k: int = 100, user_k: int = 50, blend: float = 0.5,
+                 metric: str = "cosine", *, alpha: float = 0.5, shrink: float = 0.0,
+                 row_weight_power: float = 0.0, recency_half_life: float | None = None,
+                 popularity_weight: float = 0.0, feedback_weight: float = 0.5,
+                 cooldown_days: float = 30.0, n_threads: int = 2, random_state: int = 0) -> None:
+        self.item_k = item_k
+        self.user_k = user_k
+        self.blend = blend
+        self.metric = metric
+        self.alpha = alpha
+        self.shrink = shrink
+        self.row_weight_power = row_weight_power
+        self.recency_half_life = recency_half_life
+        self.popularity_weight = popularity_weight
+        self.feedback_weight = feedback_weight
+        self.cooldown_days = cooldown_days
+        self.n_threads = n_threads
+        self.random_state = random_state
+
+    def get_params(self) -> dict:
+        return {k: getattr(self, k) for k in (
+            "item_k", "user_k", "blend", "metric", "alpha", "shrink", "row_weight_power",
+            "recency_half_life", "popularity_weight", "feedback_weight", "cooldown_days")}
+
+    def set_params(self, **params):
+        for k, v in params.items():
+            if not hasattr(self, k):
+                raise ValueError(f"unknown parameter {k!r}")
+            setattr(self, k, v)
+        return self
+
+    # ---- fitting -------------------------------------------------------------------------
+
+    def fit(self, interactions: pd.DataFrame, feedback: pd.DataFrame | None = None):
+        """Fit on purchases (user_id, item_id[, timestamp]) and optional offer feedback.
+
+        ``feedback`` has user_id, item_id, value (+1 accepted, -1 declined) and
+        timestamp (Unix seconds). Accepted offers are added to the interactions.
+        """
+        frame = _check_frame(interactions)
+        fb = self._check_feedback(feedback)
+        accepted = fb[fb["value"] > 0]
+        if len(accepted):
+            frame = pd.concat([frame, accepted[["user_id", "item_id", "timestamp"]]],
+                              ignore_index=True)
+        self._feedback = fb
+        return super().fit(frame)
+
+    @staticmethod
+    def _check_feedback(feedback: pd.DataFrame | None) -> pd.DataFrame:
+        if feedback is None:
+            return pd.DataFrame({c: pd.Series(dtype=object if c in ("user_id", "item_id")
+                                              else np.int64) for c in FEEDBACK_COLUMNS})
+        missing = [c for c in FEEDBACK_COLUMNS if c not in feedback.columns]
+        if missing:
+            raise ValueError(f"feedback frame lacks columns {missing}")
+        fb = feedback.loc[:, list(FEEDBACK_COLUMNS)].copy()
+        fb["user_id"] = fb["user_id"].astype(str)
+        fb["item_id"] = fb["item_id"].astype(str)
+        if not fb["value"].isin([1, -1]).all():
+            raise ValueError("feedback value must be +1 (accepted) or -1 (declined)")
+        fb["timestamp"] = fb["timestamp"].astype(np.int64)
+        return fb
+
+    def _fit(self, frame: pd.DataFrame) -> None:
+        common = dict(metric=self.metric, alpha=self.alpha, shrink=self.shrink,
+                      row_weight_power=self.row_weight_power)
+        self.item_knn_ = ItemKNN(self.item_k, n_threads=self.n_threads, **common)
+        self.item_knn_.user_map_, self.item_knn_.item_map_ = self.user_map_, self.item_map_
+        self.item_knn_.seen_, self.item_knn_.history_ = self.seen_, self.history_
+        self.item_knn_._fit(frame)
+        self.user_knn_ = UserKNN(self.user_k, **common)
+        self.user_knn_.user_map_, self.user_knn_.item_map_ = self.user_map_, self.item_map_
+        self.user_knn_.seen_, self.user_knn_.history_ = self.seen_, self.history_
+        self.user_knn_._fit(frame)
+        counts = np.asarray(self.seen_.sum(axis=0)).ravel()
+        self.popularity_ = counts / max(counts.max(), 1)
+        declined = self._feedback[self._feedback["value"] < 0]
+        last = declined.groupby(["user_id", "item_id"], as_index=False)["timestamp"].max()
+        self.declined_ = build_matrix(last, self.user_map_, self.item_map_,
+                                      last["timestamp"].to_numpy(np.float64))
+        self.feedback_history_ = self.declined_.copy()
+        self.feedback_history_.data[:] = 1.0
+        self.fitted_at_ = time.time()
+
+    # ---- feedback after fitting ----------------------------------------------------------
+
+    def record_feedback(self, user_id, item_id, accepted: bool, timestamp: float | None = None):
+        """Fold one offer answer in without refitting (known user and item only).
+
+        Accepted: the item becomes part of the member's history (+1). Declined:
+        it is pushed down, with its neighbours, and cooled down. Returns self.
+        """
+        self._check_fitted()
+        u, i = self.user_map_.get(user_id), self.item_map_.get(item_id)
+        if u < 0 or i < 0:
+            return self
+        ts = float(time.time() if timestamp is None else timestamp)
+        if accepted:
+            for m in (self.seen_, self.history_):
+                m[u, i] = 1.0
+            self.user_knn_._fit(pd.DataFrame())
+        else:
+            self.declined_ = sp.csr_matrix(self.declined_)
+            self.declined_[u, i] = ts
+            self.feedback_history_[u, i] = 1.0
+        return self
+
+    # ---- scoring -------------------------------------------------------------------------
+
+    def component_scores(self, user_idx: np.ndarray) -> dict[str, np.ndarray]:
+        """Normalised parts for a block of users: item, user, popularity, declined."""
+        user_idx = np.asarray(user_idx, dtype=np.int64)
+        out = {}
+        if self.blend > 0:
+            out["item"] = row_normalise(self.item_knn_._scores(user_idx))
+        if self.blend < 1:
+            out["user"] = row_normalise(self.user_knn_._scores(user_idx))
+        fb = self.feedback_history_[user_idx]
+        if fb.nnz:
+            out["declined"] = row_normalise(self.item_knn_.score_history(fb))
+        return out
+
+    def _scores(self, user_idx: np.ndarray) -> np.ndarray:
+        parts = self.component_scores(user_idx)
+        s = np.zeros((len(user_idx), len(self.item_map_)))
+        if "item" in parts:
+            s += self.blend * parts["item"]
+        if "user" in parts:
+            s += (1.0 - self.blend) * parts["user"]
+        if self.popularity_weight:
+            s += self.popularity_weight * self.popularity_[None, :]
+        if "declined" in parts:
+            s -= self.feedback_weight * parts["declined"]
+        return s
+
+    def cooling(self, user_idx: np.ndarray, now: float | None = None) -> sp.csr_matrix:
+        """users x items mask of declined items still inside the cool-down at ``now``."""
+        now = time.time() if now is None else float(now)
+        d = sp.csr_matrix(self.declined_[np.asarray(user_idx, dtype=np.int64)], copy=True)
+        d.data = (d.data > now - self.cooldown_days * DAY).astype(np.float64)
+        d.eliminate_zeros()
+        return d
+
+    def recommend(self, user_ids, n: int = 10, exclude_seen: bool = True,
+                  now: float | None = None) -> pd.DataFrame:
+        """Top-n per member: user_id, item_id, score, rank, source ('hybrid' or 'popularity').
+
+        Declined items inside the cool-down are never returned. A member the
+        model has not seen gets the most popular items (source 'popularity');
+        see :mod:`recommender.coldstart` for the cross-service fallback.
+        """
+        self._check_fitted()
+        if isinstance(user_ids, str | int | np.integer):
+            user_ids = [user_ids]
+        ids = np.asarray([str(u) for u in user_ids], dtype=object)
+        idx = self.user_map_.indices(ids)
+        known = idx >= 0
+        frames = []
+        if known.any():
+            cool = self.cooling(idx[known], now)
+            items, scores = self._top(idx[known], n, exclude_seen, cool)
+            f = recommendations_frame(ids[known], items, scores, self.item_map_)
+            frames.append(f.assign(source="hybrid"))
+        if (~known).any():
+            order = np.argsort(-self.popularity_, kind="stable")[:n]
+            order = order[self.popularity_[order] > 0]
+            for u in ids[~known]:
+                frames.append(pd.DataFrame({
+                    "user_id": u, "item_id": self.item_map_.ids[order],
+                    "score": self.popularity_[order], "rank": np.arange(1, len(order) + 1),
+                    "source": "popularity"}))
+        if not frames:
+            return pd.DataFrame(columns=["user_id", "item_id", "score", "rank", "source"])
+        return pd.concat(frames, ignore_index=True)
+
+    def _top(self, idx, n, exclude_seen, cool):
+        if len(idx) == 1:  # serving path: one member, no batching overhead
+            s = self._scores(idx)
+            s[s <= 0] = -np.inf
+            if exclude_seen:
+                _mask(s, self.seen_[idx])
+            _mask(s, cool)
+            from recommender.base import top_n
+            return top_n(s, n)
+        mask = cool if cool.nnz else None
+        return self.recommend_indices(idx, n, exclude_seen, exclude=_expand(mask, idx))
+
+    def tune(self, interactions: pd.DataFrame, k: int = 10, grid: dict | None = None,
+             **split_options):
+        """Choose hyperparameters on a validation split of ``interactions`` and refit on all of it.
+
+        See :func:`recommender.tuning.tune_hybrid`; returns its TuningResult.
+        """
+        from recommender.tuning import tune_hybrid
+
+        result = tune_hybrid(self, interactions, k=k, grid=grid, **split_options)
+        self.set_params(**result.best_params)
+        self.best_params_ = result.best_params
+        return result
+
+
+def _expand(mask: sp.csr_matrix | None, idx: np.ndarray) -> sp.csr_matrix | None:
+    """recommend_indices indexes its mask by user index: lift the rows to full height."""
+    if mask is None:
+        return None
+    rows = np.repeat(idx, np.diff(mask.indptr))
+    n_users = int(idx.max()) + 1
+    return sp.csr_matrix((mask.data, (rows, mask.indices)), shape=(n_users, mask.shape[1]))

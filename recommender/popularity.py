@@ -1,0 +1,76 @@
+"""Popularity: globally, within a segment of members, within a company's catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from recommender.base import BaseRecommender
+
+
+class PopularityRecommender(BaseRecommender):
+    """Ranks items by how many distinct users used them (optionally recency-decayed).
+
+    ``fit(frame, segments=None, item_company=None)``: ``segments`` maps user_id ->
+    segment label (e.g. a K-Means segment), ``item_company`` maps item_id ->
+    company. Learned: ``counts_`` (per item), ``segment_counts_`` (label ->
+    per-item counts), ``item_company_`` (array of company per item index).
+    """
+
+    def __init__(self, recency_half_life: float | None = None) -> None:
+        self.recency_half_life = recency_half_life
+
+    def fit(self, interactions: pd.DataFrame, segments: Mapping | pd.Series | None = None,
+            item_company: Mapping | pd.Series | None = None):
+        self._segments = dict(segments.items()) if segments is not None else {}
+        self._item_company = dict(item_company.items()) if item_company is not None else {}
+        return super().fit(interactions)
+
+    def _fit(self, frame: pd.DataFrame) -> None:
+        self.counts_ = np.asarray(self.history_.sum(axis=0)).ravel()
+        self.segment_counts_: dict[object, np.ndarray] = {}
+        self.user_segment_ = np.full(len(self.user_map_), None, dtype=object)
+        for user, seg in self._segments.items():
+            j = self.user_map_.get(user)
+            if j >= 0:
+                self.user_segment_[j] = seg
+        for seg in {s for s in self.user_segment_ if s is not None}:
+            rows = np.flatnonzero(self.user_segment_ == seg)
+            self.segment_counts_[seg] = np.asarray(self.history_[rows].sum(axis=0)).ravel()
+        self.item_company_ = np.array(
+            [self._item_company.get(i) for i in self.item_map_.ids], dtype=object)
+
+    def item_scores(self, segment=None, company=None) -> np.ndarray:
+        """Per-item popularity in [0, 1]; -inf outside ``company`` when one is given.
+
+        With a ``segment`` that has data, the segment's counts are used, blended
+        with a small global share so unseen-in-segment items still rank.
+        """
+        self._check_fitted()
+        base = self.counts_ / max(self.counts_.max(), 1e-12)
+        if segment is not None and segment in self.segment_counts_:
+            seg = self.segment_counts_[segment]
+            base = 0.9 * seg / max(seg.max(), 1e-12) + 0.1 * base
+        if company is not None:
+            base = np.where(self.item_company_ == company, base, -np.inf)
+        return base
+
+    def top_items(self, n: int = 10, segment=None, company=None,
+                  exclude: set | None = None) -> pd.DataFrame:
+        """The n most popular items (within a segment and/or company): item_id, score."""
+        s = self.item_scores(segment, company).copy()
+        if exclude:
+            idx = self.item_map_.indices(list(exclude))
+            s[idx[idx >= 0]] = -np.inf
+        s[s <= 0] = -np.inf
+        order = np.argsort(-s, kind="stable")[:n]
+        order = order[np.isfinite(s[order])]
+        return pd.DataFrame({"item_id": self.item_map_.ids[order], "score": s[order]})
+
+    def _scores(self, user_idx: np.ndarray) -> np.ndarray:
+        out = np.empty((len(user_idx), len(self.item_map_)))
+        for r, u in enumerate(user_idx):
+            out[r] = self.item_scores(self.user_segment_[u])
+        return out

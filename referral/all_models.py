@@ -1,0 +1,4 @@
+"""Imports every module that defines tables, so the metadata is complete
+(Alembic autogenerate, the erasure test). Add a line per new models module."""
+
+from referral import models  # noqa: F401

@@ -1,0 +1,29 @@
+"""Domain errors; the bot and the CLI turn them into words."""
+
+
+class DomainError(Exception):
+    """Base of every refusal the domain can give."""
+
+
+class InvalidLink(DomainError):
+    """A deep-link payload that is malformed, edited, truncated or forged."""
+
+
+class UnknownCompany(DomainError):
+    pass
+
+
+class DuplicateCompany(DomainError):
+    pass
+
+
+class InvalidCompany(DomainError):
+    pass
+
+
+class NotAMember(DomainError):
+    """The user has not consented, so there is nothing to act on."""
+
+
+class UnknownRole(DomainError):
+    pass

@@ -1,0 +1,205 @@
+"""Members: consent, the anonymous profile, reachability, erasure."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from referral.companies import by_code
+from referral.consent import CONSENT_VERSION, active_consent
+from referral.errors import DomainError, NotAMember
+from referral.links import LinkTarget
+from referral.models import Company, Consent, Member, RoleGrant
+from referral.roles import Roles, RoleService
+
+PROFILE_CHOICES: dict[str, tuple[str, ...]] = {
+    "age_band": ("18-24", "25-34", "35-44", "45-54", "55+"),
+    "income_band": ("low", "middle", "high"),
+    "region": (
+        "central",
+        "northwest",
+        "south",
+        "caucasus",
+        "volga",
+        "ural",
+        "siberia",
+        "fareast",
+    ),
+}
+PROFILE_FIELDS = tuple(PROFILE_CHOICES)
+
+
+def new_pseudonym() -> str:
+    """Ten base32 characters (50 random bits): stable, meaningless, unguessable."""
+    return base64.b32encode(secrets.token_bytes(10)).decode().lower()[:10]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who sent an update: a consenting member (or None) and staff roles."""
+
+    telegram_id: int
+    member: Member | None
+    roles: Roles
+
+
+@dataclass(frozen=True)
+class PrivacyReport:
+    member: Member | None
+    company: Company | None
+    consent: Consent | None
+
+
+class InvalidProfileValue(DomainError):
+    pass
+
+
+class MemberService:
+    def __init__(self, db: async_sessionmaker[AsyncSession], roles: RoleService) -> None:
+        self.db = db
+        self.roles = roles
+
+    async def identify(self, telegram_id: int) -> Identity:
+        async with self.db() as session:
+            member = await _consenting_member(session, telegram_id)
+            roles = await self.roles.of(session, telegram_id)
+        return Identity(telegram_id, member, roles)
+
+    async def accept_consent(
+        self, telegram_id: int, target: LinkTarget, language: str, version: str = CONSENT_VERSION
+    ) -> tuple[Member, bool]:
+        """Record consent and create the member; (member, created).
+
+        Pressing Accept twice is harmless: a member whose consent is current
+        gets no second consent row.
+        """
+        try:
+            return await self._accept(telegram_id, target, language, version)
+        except IntegrityError:
+            # A concurrent press of the same button created the member first.
+            async with self.db() as session:
+                member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+            if member is None:
+                raise
+            return member, False
+
+    async def _accept(
+        self, telegram_id: int, target: LinkTarget, language: str, version: str
+    ) -> tuple[Member, bool]:
+        now = datetime.now(UTC)
+        async with self.db.begin() as session:
+            company = await by_code(session, target.company_code)
+            member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+            if member is not None:
+                consents = await _consents(session, member.id)
+                if active_consent(consents, version) is not None:
+                    return member, False
+            else:
+                inviter_id = None
+                if target.inviter:
+                    inviter_id = await session.scalar(
+                        select(Member.id).where(
+                            Member.pseudonym == target.inviter, Member.erased_at.is_(None)
+                        )
+                    )
+                member = Member(
+                    pseudonym=new_pseudonym(),
+                    telegram_id=telegram_id,
+                    company_id=company.id,
+                    invited_by_id=inviter_id,
+                    language=language,
+                )
+                session.add(member)
+                await session.flush()
+            member.reachable = True
+            session.add(
+                Consent(member_id=member.id, company_id=company.id, version=version, accepted_at=now)
+            )
+        return member, True
+
+    async def set_profile(self, member_id: int, field: str, value: str | None) -> None:
+        """Set one optional profile field; None means the member skipped it."""
+        if field not in PROFILE_CHOICES:
+            raise InvalidProfileValue(f"unknown profile field {field!r}")
+        if value is not None and value not in PROFILE_CHOICES[field]:
+            raise InvalidProfileValue(f"{value!r} is not a choice for {field}")
+        async with self.db.begin() as session:
+            await session.execute(
+                update(Member)
+                .where(Member.id == member_id, Member.erased_at.is_(None))
+                .values({field: value})
+            )
+
+    async def set_language(self, telegram_id: int, language: str) -> None:
+        async with self.db.begin() as session:
+            await session.execute(
+                update(Member).where(Member.telegram_id == telegram_id).values(language=language)
+            )
+
+    async def set_reachable(self, telegram_id: int, reachable: bool) -> bool:
+        """Mark a member as (un)reachable; False when we know no such member."""
+        async with self.db.begin() as session:
+            result = await session.execute(
+                update(Member).where(Member.telegram_id == telegram_id).values(reachable=reachable)
+            )
+        return bool(result.rowcount)
+
+    async def privacy(self, telegram_id: int) -> PrivacyReport:
+        async with self.db() as session:
+            member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+            if member is None:
+                return PrivacyReport(None, None, None)
+            consent = active_consent(await _consents(session, member.id))
+            company = await session.get(Company, member.company_id)
+        return PrivacyReport(member, company, consent)
+
+    async def forget(self, telegram_id: int) -> bool:
+        """Withdraw consent and erase the person; False when nothing was stored.
+
+        The member row stays, under its pseudonym and without any personal
+        field, because ledger postings refer to it; the Telegram id is gone
+        from every table.
+        """
+        now = datetime.now(UTC)
+        async with self.db.begin() as session:
+            member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+            grants = await session.execute(
+                delete(RoleGrant).where(RoleGrant.telegram_id == telegram_id)
+            )
+            if member is None:
+                return bool(grants.rowcount)
+            await session.execute(
+                update(Consent)
+                .where(Consent.member_id == member.id, Consent.withdrawn_at.is_(None))
+                .values(withdrawn_at=now)
+            )
+            member.telegram_id = None
+            member.language = None
+            member.age_band = member.income_band = member.region = None
+            member.reachable = False
+            member.erased_at = now
+        return True
+
+    async def require(self, telegram_id: int) -> Member:
+        async with self.db() as session:
+            member = await _consenting_member(session, telegram_id)
+        if member is None:
+            raise NotAMember()
+        return member
+
+
+async def _consents(session: AsyncSession, member_id: int) -> list[Consent]:
+    return list((await session.scalars(select(Consent).where(Consent.member_id == member_id))).all())
+
+
+async def _consenting_member(session: AsyncSession, telegram_id: int) -> Member | None:
+    member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+    if member is None or active_consent(await _consents(session, member.id)) is None:
+        return None
+    return member
