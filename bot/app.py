@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.commands import publish_menus
 from bot.errors import RetryAfterMiddleware, error_handler
+from bot.jobs import schedule_jobs
 from bot.middlewares.dedupe import DedupeMiddleware
 from bot.middlewares.identity import IdentityMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
@@ -109,7 +110,7 @@ def build_dispatcher(
         dp["bot_username"] = settings.bot_username or me.username
         await publish_menus(bot)
         # APScheduler needs the running loop, so it starts here, not at build time.
-        scheduler.add_job(services.updates.prune, "interval", hours=6, id="prune-updates", replace_existing=True)
+        schedule_jobs(scheduler, services, bot)
         scheduler.start()
         log.info("bot @%s started", dp["bot_username"])
 

@@ -1,0 +1,21 @@
+"""Scheduled jobs of the running bot (APScheduler, in memory).
+
+Jobs are rebuilt from database state at every start, so nothing is pickled
+and no job store is shared between processes. Each feature adds its jobs here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiogram import Bot
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def schedule_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> None:
+    scheduler.add_job(
+        services.updates.prune, "interval", hours=6, id="prune-updates", replace_existing=True
+    )

@@ -1,0 +1,95 @@
+"""Onboarding services against real databases (SQLite file and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from referral.companies import CompanyService
+from referral.errors import DuplicateCompany, InvalidCompany, UnknownCompany
+from referral.links import LinkTarget
+from referral.members import InvalidProfileValue, MemberService
+from referral.models import Consent, Member
+from referral.roles import RoleService
+
+TELEGRAM_ID = 2**40 + 7  # beyond 32 bits on purpose
+
+
+@pytest.fixture
+def services(db):
+    roles = RoleService(db, frozenset({999}))
+    return CompanyService(db), roles, MemberService(db, roles)
+
+
+async def test_duplicate_company_code_is_refused(services):
+    companies, _, _ = services
+    await companies.add("Acme Coffee", "acme")
+    with pytest.raises(DuplicateCompany):
+        await companies.add("Other", "acme")
+    with pytest.raises(InvalidCompany):
+        await companies.add("   ", "blank")
+
+
+async def test_accepting_twice_records_one_consent(services, db):
+    companies, _, members = services
+    await companies.add("Acme Coffee", "acme")
+    member, created = await members.accept_consent(TELEGRAM_ID, LinkTarget("acme"), "ru")
+    again, created_again = await members.accept_consent(TELEGRAM_ID, LinkTarget("acme"), "ru")
+    assert (created, created_again) == (True, False)
+    assert again.id == member.id
+    async with db() as session:
+        assert len((await session.scalars(select(Consent))).all()) == 1
+    identity = await members.identify(TELEGRAM_ID)
+    assert identity.member is not None and identity.member.pseudonym == member.pseudonym
+
+
+async def test_consent_through_unknown_company_is_refused(services):
+    _, _, members = services
+    with pytest.raises(UnknownCompany):
+        await members.accept_consent(TELEGRAM_ID, LinkTarget("nowhere"), "ru")
+    assert (await members.identify(TELEGRAM_ID)).member is None
+
+
+async def test_profile_rejects_values_outside_the_choices(services):
+    companies, _, members = services
+    await companies.add("Acme Coffee", "acme")
+    member, _ = await members.accept_consent(TELEGRAM_ID, LinkTarget("acme"), "ru")
+    await members.set_profile(member.id, "age_band", "25-34")
+    with pytest.raises(InvalidProfileValue):
+        await members.set_profile(member.id, "age_band", "'; DROP TABLE members; --")
+    report = await members.privacy(TELEGRAM_ID)
+    assert report.member.age_band == "25-34"
+
+
+async def test_invitee_is_linked_to_inviter(services):
+    companies, _, members = services
+    await companies.add("Acme Coffee", "acme")
+    inviter, _ = await members.accept_consent(1, LinkTarget("acme"), "ru")
+    invitee, _ = await members.accept_consent(2, LinkTarget("acme", inviter.pseudonym), "en")
+    assert invitee.invited_by_id == inviter.id
+
+
+async def test_forget_removes_the_telegram_id_and_withdraws_consent(services, db):
+    companies, roles, members = services
+    await companies.add("Acme Coffee", "acme")
+    await members.accept_consent(TELEGRAM_ID, LinkTarget("acme"), "ru")
+    await roles.grant("marketer", TELEGRAM_ID)
+    assert await members.forget(TELEGRAM_ID) is True
+    assert (await members.identify(TELEGRAM_ID)).member is None
+    async with db() as session:
+        member = (await session.scalars(select(Member))).one()
+        consent = (await session.scalars(select(Consent))).one()
+    assert member.telegram_id is None and member.erased_at is not None
+    assert consent.withdrawn_at is not None
+    assert not (await members.identify(TELEGRAM_ID)).roles.any
+    assert await members.forget(TELEGRAM_ID) is False
+
+
+async def test_roles(services):
+    companies, roles, members = services
+    await companies.add("Acme Coffee", "acme")
+    assert await roles.grant("partner", 5, "acme") is True
+    assert await roles.grant("partner", 5, "acme") is False
+    identity = await members.identify(5)
+    assert identity.roles.has("partner") and not identity.roles.has("marketer")
+    assert (await members.identify(999)).roles.has("admin")
