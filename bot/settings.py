@@ -13,7 +13,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
-_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{8,}$")
 _QUIET = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
 

@@ -1,4 +1,4 @@
-"""One router per feature; the fallback router is always last."""
+"""One router per feature, built fresh for each Dispatcher; the fallback is last."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from bot.routers import common, fallback, onboarding, partner, privacy, reachabi
 
 def get_routers() -> list[Router]:
     return [
-        reachability.router,
-        onboarding.router,
-        privacy.router,
-        common.router,
-        partner.router,
-        fallback.router,
+        reachability.router(),
+        onboarding.router(),
+        privacy.router(),
+        common.router(),
+        partner.router(),
+        fallback.router(),
     ]

@@ -13,22 +13,17 @@ from bot.middlewares.identity import LANGUAGE_KEY
 from bot.texts import LANGUAGES, Texts, texts_for
 from referral.members import Identity, MemberService
 
-router = Router(name="common")
 
-
-@router.message(Command("help"))
 async def help_(message: Message, identity: Identity, texts: Texts) -> None:
     lines = [f"/{c} — {texts(f'commands.{c}')}" for c in commands_for(identity.roles)]
     header = texts("common.help_member" if identity.member else "common.help_guest")
     await message.answer(header + "\n\n" + "\n".join(lines))
 
 
-@router.message(Command("language"))
 async def language(message: Message, texts: Texts) -> None:
     await message.answer(texts("common.choose_language"), reply_markup=language_keyboard())
 
 
-@router.callback_query(LanguageChoice.filter())
 async def language_chosen(
     query: CallbackQuery, callback_data: LanguageChoice, identity: Identity,
     members: MemberService, state: FSMContext,
@@ -44,3 +39,12 @@ async def language_chosen(
     texts = texts_for(callback_data.language)
     await query.answer()
     await query.message.answer(texts("common.language_set"))
+
+
+def router() -> Router:
+    """A fresh router, so every Dispatcher (tests, restarts) gets its own."""
+    r = Router(name="common")
+    r.message.register(help_, Command("help"))
+    r.message.register(language, Command("language"))
+    r.callback_query.register(language_chosen, LanguageChoice.filter())
+    return r

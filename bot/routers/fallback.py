@@ -9,10 +9,7 @@ from bot.commands import MARKETER, PARTNER
 from bot.texts import Texts
 from referral.members import Identity
 
-router = Router(name="fallback")
 
-
-@router.message()
 async def anything_else(message: Message, identity: Identity, texts: Texts) -> None:
     command = (message.text or "").split(maxsplit=1)[0].lstrip("/").split("@")[0] if (message.text or "").startswith("/") else ""
     if command in PARTNER + MARKETER:
@@ -24,8 +21,15 @@ async def anything_else(message: Message, identity: Identity, texts: Texts) -> N
         await message.answer(texts("common.unknown"))
 
 
-@router.callback_query()
 async def unknown_button(query: CallbackQuery, identity: Identity, texts: Texts) -> None:
     # Forged, stale or another user's buttons land here and change nothing.
     key = "common.consent_first" if identity.member is None else "common.stale_button"
     await query.answer(texts(key), show_alert=True)
+
+
+def router() -> Router:
+    """A fresh router, so every Dispatcher (tests, restarts) gets its own."""
+    r = Router(name="fallback")
+    r.message.register(anything_else)
+    r.callback_query.register(unknown_button)
+    return r

@@ -25,10 +25,7 @@ from referral.consent import CONSENT_VERSION
 from referral.errors import InvalidLink, UnknownCompany
 from referral.members import PROFILE_FIELDS, Identity, InvalidProfileValue, MemberService
 
-router = Router(name="onboarding")
 
-
-@router.message(CommandStart(deep_link=True))
 async def start_with_link(
     message: Message, command: CommandObject, identity: Identity, texts: Texts,
     members: MemberService, companies: CompanyService, link_key: bytes,
@@ -53,7 +50,6 @@ async def start_with_link(
     )
 
 
-@router.message(CommandStart())
 async def start_plain(message: Message, identity: Identity, texts: Texts, members: MemberService) -> None:
     if identity.member is not None:
         await members.set_reachable(identity.telegram_id, True)
@@ -62,7 +58,6 @@ async def start_plain(message: Message, identity: Identity, texts: Texts, member
         await message.answer(texts("onboarding.scan_qr"))
 
 
-@router.callback_query(ConsentAction.filter(F.action == "ok"))
 async def accept(
     query: CallbackQuery, callback_data: ConsentAction, texts: Texts,
     members: MemberService, link_key: bytes,
@@ -81,13 +76,11 @@ async def accept(
     await query.message.answer(texts(f"profile.ask.{first}"), reply_markup=profile_keyboard(texts, first))
 
 
-@router.callback_query(ConsentAction.filter(F.action == "no"))
 async def decline(query: CallbackQuery, texts: Texts) -> None:
     await query.answer()
     await _edit(query, texts("onboarding.declined"))
 
 
-@router.callback_query(ProfileAnswer.filter(), IsMember())
 async def profile_answer(
     query: CallbackQuery, callback_data: ProfileAnswer, identity: Identity, texts: Texts,
     members: MemberService,
@@ -113,3 +106,14 @@ async def _edit(query: CallbackQuery, text: str, markup=None) -> None:  # type: 
         return
     with suppress(TelegramBadRequest):  # "message is not modified" on a repeated press
         await query.message.edit_text(text, reply_markup=markup)
+
+
+def router() -> Router:
+    """A fresh router, so every Dispatcher (tests, restarts) gets its own."""
+    r = Router(name="onboarding")
+    r.message.register(start_with_link, CommandStart(deep_link=True))
+    r.message.register(start_plain, CommandStart())
+    r.callback_query.register(accept, ConsentAction.filter(F.action == "ok"))
+    r.callback_query.register(decline, ConsentAction.filter(F.action == "no"))
+    r.callback_query.register(profile_answer, ProfileAnswer.filter(), IsMember())
+    return r

@@ -13,11 +13,7 @@ from referral.companies import CompanyService
 from referral.members import Identity
 from referral.qr import render_qr
 
-router = Router(name="partner")
-router.message.filter(HasRole("partner"))
 
-
-@router.message(Command("qr"))
 async def company_qr(
     message: Message, bot: Bot, identity: Identity, texts: Texts, companies: CompanyService,
     link_key: bytes, bot_username: str,
@@ -29,3 +25,11 @@ async def company_qr(
             BufferedInputFile(render_qr(link), filename=f"{company.code}.png"),
             caption=texts("partner.qr_caption", company=company.name, link=link),
         )
+
+
+def router() -> Router:
+    """A fresh router, so every Dispatcher (tests, restarts) gets its own."""
+    r = Router(name="partner")
+    r.message.filter(HasRole("partner"))
+    r.message.register(company_qr, Command("qr"))
+    return r

@@ -14,10 +14,7 @@ from bot.keyboards.onboarding import ForgetAction, forget_keyboard
 from bot.texts import Texts
 from referral.members import MemberService
 
-router = Router(name="privacy")
 
-
-@router.message(Command("privacy"))
 async def privacy(message: Message, texts: Texts, members: MemberService) -> None:
     report = await members.privacy(message.from_user.id)
     if report.member is None:
@@ -40,12 +37,10 @@ async def privacy(message: Message, texts: Texts, members: MemberService) -> Non
     )
 
 
-@router.message(Command("forget"))
 async def forget(message: Message, texts: Texts) -> None:
     await message.answer(texts("privacy.forget_confirm"), reply_markup=forget_keyboard(texts))
 
 
-@router.callback_query(ForgetAction.filter(F.action == "yes"))
 async def forget_confirmed(query: CallbackQuery, texts: Texts, members: MemberService, state: FSMContext) -> None:
     erased = await members.forget(query.from_user.id)
     await state.clear()  # the FSM storage (memory or Redis) is keyed by the Telegram id
@@ -54,8 +49,17 @@ async def forget_confirmed(query: CallbackQuery, texts: Texts, members: MemberSe
         await query.message.edit_text(texts("privacy.forgotten" if erased else "privacy.nothing"))
 
 
-@router.callback_query(ForgetAction.filter(F.action == "no"))
 async def forget_cancelled(query: CallbackQuery, texts: Texts) -> None:
     await query.answer()
     with suppress(TelegramBadRequest):
         await query.message.edit_text(texts("privacy.kept"))
+
+
+def router() -> Router:
+    """A fresh router, so every Dispatcher (tests, restarts) gets its own."""
+    r = Router(name="privacy")
+    r.message.register(privacy, Command("privacy"))
+    r.message.register(forget, Command("forget"))
+    r.callback_query.register(forget_confirmed, ForgetAction.filter(F.action == "yes"))
+    r.callback_query.register(forget_cancelled, ForgetAction.filter(F.action == "no"))
+    return r

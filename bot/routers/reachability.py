@@ -8,15 +8,19 @@ from aiogram.types import ChatMemberUpdated
 
 from referral.members import MemberService
 
-router = Router(name="reachability")
-router.my_chat_member.filter(F.chat.type == "private")
 
-
-@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=KICKED))
 async def blocked(event: ChatMemberUpdated, members: MemberService) -> None:
     await members.set_reachable(event.from_user.id, False)
 
 
-@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=MEMBER))
 async def unblocked(event: ChatMemberUpdated, members: MemberService) -> None:
     await members.set_reachable(event.from_user.id, True)
+
+
+def router() -> Router:
+    """A fresh router, so every Dispatcher (tests, restarts) gets its own."""
+    r = Router(name="reachability")
+    r.my_chat_member.filter(F.chat.type == "private")
+    r.my_chat_member.register(blocked, ChatMemberUpdatedFilter(member_status_changed=KICKED))
+    r.my_chat_member.register(unblocked, ChatMemberUpdatedFilter(member_status_changed=MEMBER))
+    return r
