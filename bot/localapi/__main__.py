@@ -20,8 +20,11 @@ async def main(host: str, port: int, bot_username: str) -> None:
     async with api:
         # The URL alone on the first line, so a parent process can read it.
         print(api.url, flush=True)
-        print(f"token for the bot: {api.token} (any <digits>:<text> works); "
-              f"control API: {api.url}/_control/", flush=True)  # fmt: skip
+        print(
+            f"token for the bot: {api.token} (any <digits>:<text> works); "
+            f"control API: {api.url}/_control/",
+            flush=True,
+        )
         await stop.wait()
 
 

@@ -19,9 +19,17 @@ if TYPE_CHECKING:
 
 def call_to_json(call: Call) -> dict[str, Any]:
     files = {k: {"filename": name, "size": len(data)} for k, (name, data) in call.files.items()}
-    return {"method": call.method, "params": call.params, "files": files, "at": call.at,
-            "chat_id": call.chat_id, "failed": call.failed, "error_code": call.error_code,
-            "description": call.description, "result": call.result}  # fmt: skip
+    return {
+        "method": call.method,
+        "params": call.params,
+        "files": files,
+        "at": call.at,
+        "chat_id": call.chat_id,
+        "failed": call.failed,
+        "error_code": call.error_code,
+        "description": call.description,
+        "result": call.result,
+    }
 
 
 def add_control_routes(app: web.Application, api: LocalBotAPI) -> None:
@@ -40,14 +48,18 @@ def add_control_routes(app: web.Application, api: LocalBotAPI) -> None:
 
     async def press(request: web.Request) -> web.Response:
         data = await body(request)
-        update = api.press_button(user(data), int(data["message_id"]), data["data"],
-                                  strict=data.get("strict", True))  # fmt: skip
+        update = api.press_button(
+            user(data), int(data["message_id"]), data["data"], strict=data.get("strict", True)
+        )
         return web.json_response(update)
 
     async def calls(request: web.Request) -> web.Response:
         q = request.query
-        found = api.calls(q.get("method"), int(q["chat_id"]) if "chat_id" in q else None,
-                          include_polling="method" in q)  # fmt: skip
+        found = api.calls(
+            q.get("method"),
+            int(q["chat_id"]) if "chat_id" in q else None,
+            include_polling="method" in q,
+        )
         return web.json_response([call_to_json(c) for c in found])
 
     async def clear(request: web.Request) -> web.Response:
@@ -72,8 +84,9 @@ def add_control_routes(app: web.Application, api: LocalBotAPI) -> None:
         return web.json_response(True)
 
     async def info(request: web.Request) -> web.Response:
-        return web.json_response({"url": api.url, "token": api.token,
-                                  "bot_username": api.telegram.bot_username})  # fmt: skip
+        return web.json_response(
+            {"url": api.url, "token": api.token, "bot_username": api.telegram.bot_username}
+        )
 
     app.router.add_get("/_control/info", info)
     app.router.add_post("/_control/updates", push)
@@ -148,11 +161,13 @@ class ControlClient:
                 return found
             if time.monotonic() > deadline:
                 seen = [f"{c['method']}({c['chat_id']})" for c in await self.calls()]
-                raise AssertionError(f"waited {timeout}s for {count} {method}, got {len(found)}; "
-                                     f"received: {seen}")  # fmt: skip
+                raise AssertionError(
+                    f"waited {timeout}s for {count} {method}, got {len(found)}; received: {seen}"
+                )
             await asyncio.sleep(0.05)
 
 
 def _user(user: FakeUser) -> dict[str, Any]:
-    return {k: getattr(user, k) for k in ("id", "first_name", "language_code", "username",
-                                          "last_name")}  # fmt: skip
+    return {
+        k: getattr(user, k) for k in ("id", "first_name", "language_code", "username", "last_name")
+    }

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from .updates import update_type
 from .wire import Files, attach, read_multipart
 
 # What Telegram sends when allowed_updates is empty or was never given.
+SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
@@ -61,7 +64,11 @@ class UpdateQueue:
             del self.pending[:offset]
             return
         last = max(
-            (i for i, p in enumerate(self.pending) if p.delivered and p.update["update_id"] < offset),
+            (
+                i
+                for i, p in enumerate(self.pending)
+                if p.delivered and p.update["update_id"] < offset
+            ),
             default=-1,
         )
         del self.pending[: last + 1]
@@ -93,16 +100,17 @@ class UpdateQueue:
         deadline = time.monotonic() + timeout
         while True:
             if generation != self._generation:
-                raise ApiError(409, "Conflict: terminated by other getUpdates request; "
-                               "make sure that only one bot instance is running")  # fmt: skip
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; "
+                    "make sure that only one bot instance is running",
+                )
             batch = [] if self.closed else self.take(limit)
             remaining = deadline - time.monotonic()
             if batch or remaining <= 0 or self.closed:
                 return batch
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), remaining)
-            except TimeoutError:
-                pass
 
 
 @dataclass(frozen=True)
@@ -153,6 +161,48 @@ class Webhook:
         """Wait until every queued update has been posted and answered."""
         await asyncio.wait_for(self._queue.join(), timeout)
 
+    async def set(self, params: dict[str, Any], queue: UpdateQueue) -> Any:
+        url = str(params.get("url") or "")
+        secret = params.get("secret_token")
+        if url and not url.startswith(("http://", "https://")):
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        if secret is not None and not SECRET.match(str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if isinstance(params.get("allowed_updates"), list):
+            self.allowed_updates = params["allowed_updates"]
+            queue.allowed_updates = params["allowed_updates"]
+        self.url = url
+        self.secret_token = str(secret) if secret is not None else None
+        if params.get("drop_pending_updates"):
+            queue.clear()
+        if url:
+            # Updates queued while polling go out through the new webhook.
+            for update in queue.take(len(queue.pending)):
+                self.put(update)
+            queue.clear()
+        return True
+
+    async def delete(self, params: dict[str, Any], queue: UpdateQueue) -> Any:
+        self.url = ""
+        self.secret_token = None
+        if params.get("drop_pending_updates"):
+            queue.clear()
+        return True
+
+    async def info(self, queue: UpdateQueue) -> Any:
+        info: dict[str, Any] = {
+            "url": self.url,
+            "has_custom_certificate": False,
+            "pending_update_count": self.pending_count if self.url else len(queue.pending),
+        }
+        if self.allowed_updates:
+            info["allowed_updates"] = self.allowed_updates
+        if self.last_error is not None:
+            info["last_error_date"], info["last_error_message"] = self.last_error
+        return info
+
     async def _run(self) -> None:
         while True:
             update = await self._queue.get()
@@ -163,16 +213,22 @@ class Webhook:
 
     async def _post(self, update: dict[str, Any]) -> None:
         assert self._session is not None
-        headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret_token} if self.secret_token else {}
+        headers = (
+            {"X-Telegram-Bot-Api-Secret-Token": self.secret_token} if self.secret_token else {}
+        )
         at = time.monotonic()
         try:
-            async with self._session.post(self.url, json=update, headers=headers,
-                                          timeout=aiohttp.ClientTimeout(total=60)) as resp:  # fmt: skip
+            async with self._session.post(
+                self.url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=60)
+            ) as resp:
                 reply = await self._reply(resp)
-                body = reply[0] if isinstance(reply, bytes) else b""
+                body = reply if isinstance(reply, bytes) else b""
                 self.responses.append(WebhookResponse(update["update_id"], resp.status, body, at))
                 if resp.status >= 300:
-                    self.last_error = (int(time.time()), f"Wrong response from the webhook: {resp.status} {resp.reason}")  # noqa: E501
+                    self.last_error = (
+                        int(time.time()),
+                        f"Wrong response from the webhook: {resp.status} {resp.reason}",
+                    )
                 if isinstance(reply, tuple) and "method" in reply[0]:
                     await self._execute(*reply)
         except (aiohttp.ClientError, TimeoutError) as e:

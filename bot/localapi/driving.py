@@ -50,7 +50,9 @@ class UserActions:
         """The user types text; a leading "/command" gets its bot_command entity."""
         return self._user_message(user, **build.text_content(text))
 
-    def share_contact(self, user: FakeUser, phone: str, user_id: int | None = None) -> dict[str, Any]:
+    def share_contact(
+        self, user: FakeUser, phone: str, user_id: int | None = None
+    ) -> dict[str, Any]:
         """user_id=None shares the user's own contact, as a request_contact button does."""
         return self._user_message(user, **build.contact_content(user, phone, user_id))
 
@@ -58,9 +60,14 @@ class UserActions:
         return self._user_message(user, **build.location_content(latitude, longitude))
 
     def send_document(
-        self, user: FakeUser, filename: str, data: bytes, *, mime_type: str | None = None,
+        self,
+        user: FakeUser,
+        filename: str,
+        data: bytes,
+        *,
+        mime_type: str | None = None,
         caption: str | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> dict[str, Any]:
         """The user uploads a file; the bot can fetch it with getFile and /file/bot<token>/."""
         stored = self.telegram.store_file("documents", filename, data)
         content = build.document_content(
@@ -69,9 +76,13 @@ class UserActions:
         return self._user_message(user, **content)
 
     def press_button(
-        self, user: FakeUser, message: dict[str, Any] | Call | int | Any, callback_data: str,
-        *, strict: bool = True,
-    ) -> dict[str, Any]:  # fmt: skip
+        self,
+        user: FakeUser,
+        message: dict[str, Any] | Call | int | Any,
+        callback_data: str,
+        *,
+        strict: bool = True,
+    ) -> dict[str, Any]:
         """The user presses an inline button of a bot message (a message dict, the Call
         that sent it, an aiogram Message, or a message_id in the user's chat).
 
@@ -83,8 +94,11 @@ class UserActions:
         if strict:
             if current is None:
                 raise ValueError(f"no message {message_id} in chat {chat_id} to press a button on")
-            datas = [b.get("callback_data") for row in
-                     current.get("reply_markup", {}).get("inline_keyboard", []) for b in row]  # fmt: skip
+            datas = [
+                b.get("callback_data")
+                for row in current.get("reply_markup", {}).get("inline_keyboard", [])
+                for b in row
+            ]
             if callback_data not in datas:
                 raise ValueError(f"message {message_id} has no button {callback_data!r}: {datas}")
         if current is None:
@@ -107,8 +121,9 @@ class UserActions:
         else:
             self.unblock(user.id)
         self.add_user(user)
-        event = build.chat_member_updated(user, self.telegram.bot_user(), old, status,
-                                          int(time.time()))  # fmt: skip
+        event = build.chat_member_updated(
+            user, self.telegram.bot_user(), old, status, int(time.time())
+        )
         return self.push_update({"my_chat_member": event})
 
     def block(self, chat_id: int) -> None:

@@ -1,7 +1,8 @@
 """Telegram's HTML parse mode: turn marked-up text into plain text and entities.
 
-Strict like Telegram, so a bot that forgets to escape `<` or `&` in user input
+Strict like Telegram, so a bot that forgets to escape `<` in user input
 fails in tests with the same "can't parse entities" error it would get live.
+Lenient where Telegram is: a bare `&` or an unknown `&name;` stays as text.
 """
 
 from __future__ import annotations
@@ -13,11 +14,23 @@ from typing import Any
 from .updates import utf16_len
 
 ENTITY_OF_TAG = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic",
-    "u": "underline", "ins": "underline", "s": "strikethrough", "strike": "strikethrough",
-    "del": "strikethrough", "tg-spoiler": "spoiler", "code": "code", "pre": "pre",
-    "a": "text_link", "blockquote": "blockquote", "tg-emoji": "custom_emoji", "span": "spoiler",
-}  # fmt: skip
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "code": "code",
+    "pre": "pre",
+    "a": "text_link",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
+    "span": "spoiler",
+}
 TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)>|<|&(#\d+|#x[0-9a-fA-F]+|\w+);|&")
 ATTR = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
 KNOWN_ENTITIES = {"lt", "gt", "amp", "quot"}
@@ -60,7 +73,11 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             stack.append((tag, offset, _attributes(attrs)))
             continue
         if not stack or stack[-1][0] != tag:
-            raise MarkupError(f'Unmatched end tag at byte offset {byte_at}, expected "</{stack[-1][0] if stack else ""}>", found "</{tag}>"')  # noqa: E501
+            expected = stack[-1][0] if stack else ""
+            raise MarkupError(
+                f'Unmatched end tag at byte offset {byte_at}, expected "</{expected}>", '
+                f'found "</{tag}>"'
+            )
         _, start, attributes = stack.pop()
         if offset > start:
             entities.append(_entity(tag, start, offset - start, attributes))
@@ -73,7 +90,10 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 def _attributes(raw: str) -> dict[str, Any]:
-    return {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in ATTR.finditer(raw)}  # noqa: E501
+    return {
+        m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None)
+        for m in ATTR.finditer(raw)
+    }
 
 
 def _entity(tag: str, start: int, length: int, attributes: dict[str, Any]) -> dict[str, Any]:

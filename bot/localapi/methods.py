@@ -4,8 +4,6 @@ Bot API methods that read or change it."""
 from __future__ import annotations
 
 import copy
-import json
-import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,12 +18,10 @@ Files = dict[str, tuple[str, bytes]]
 Handler = Callable[["Telegram", Params, Files, int], Any]
 METHODS: dict[str, Handler] = {}
 
-COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
 )
-MEDIA_KINDS = ("document", "audio", "video", "voice", "animation", "sticker")
 
 
 def method(name: str) -> Callable[[Handler], Handler]:
@@ -65,8 +61,12 @@ class Telegram:
     # -- state shared with the update builders -------------------------------------
 
     def bot_user(self) -> dict[str, Any]:
-        return {"id": self.bot_id, "is_bot": True, "first_name": "Refbot Test",
-                "username": self.bot_username}  # fmt: skip
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Refbot Test",
+            "username": self.bot_username,
+        }
 
     def next_message_id(self, chat_id: int) -> int:
         # One counter per chat for both directions, as in Telegram's private chats.
@@ -80,8 +80,9 @@ class Telegram:
 
     def store_file(self, folder: str, filename: str, data: bytes) -> StoredFile:
         n = len(self.files) + 1
-        stored = StoredFile(f"LOCAL-{folder}-{n}", f"uniq{n}", f"{folder}/file_{n}_{filename}",
-                            filename, data)  # fmt: skip
+        stored = StoredFile(
+            f"LOCAL-{folder}-{n}", f"uniq{n}", f"{folder}/file_{n}_{filename}", filename, data
+        )
         self.files[stored.file_id] = stored
         self.files_by_path[stored.path] = stored
         return stored
@@ -93,15 +94,24 @@ class Telegram:
         if chat_id not in self.chats:
             if self.strict_chats:
                 raise bad_request("chat not found")
-            self.chats[chat_id] = {"id": chat_id, "type": "private", "first_name": f"User {chat_id}"}
+            self.chats[chat_id] = {
+                "id": chat_id,
+                "type": "private",
+                "first_name": f"User {chat_id}",
+            }
         return self.chats[chat_id]
 
     # -- building the bot's messages ------------------------------------------------
 
     def bot_message(self, params: Params, content: dict[str, Any]) -> dict[str, Any]:
         chat = self.chat(params)
-        message = {"message_id": self.next_message_id(chat["id"]), "from": self.bot_user(),
-                   "chat": chat, "date": int(time.time()), **content}  # fmt: skip
+        message = {
+            "message_id": self.next_message_id(chat["id"]),
+            "from": self.bot_user(),
+            "chat": chat,
+            "date": int(time.time()),
+            **content,
+        }
         if markup := inline_markup(params):
             message["reply_markup"] = markup
         reply_to = (params.get("reply_parameters") or {}).get("message_id") or params.get(
@@ -154,22 +164,14 @@ def formatted(params: Params, key: str, limit: int) -> dict[str, Any]:
     return content
 
 
-def upload(tg: Telegram, params: Params, files: Files, field: str, folder: str) -> StoredFile:
-    if field in files:
-        filename, data = files[field]
-        return tg.store_file(folder, filename, data)
-    ref = params.get(field)
-    if isinstance(ref, str) and ref in tg.files:
-        return tg.files[ref]
-    if isinstance(ref, str) and ref.startswith(("http://", "https://")):
-        return tg.store_file(folder, ref.rsplit("/", 1)[-1] or "remote", b"")
-    raise bad_request("wrong file identifier/HTTP URL specified")
-
-
 @method("getMe")
 def get_me(tg: Telegram, p: Params, f: Files, bot_id: int) -> Any:
-    return {**tg.bot_user(), "can_join_groups": True, "can_read_all_group_messages": False,
-            "supports_inline_queries": False}  # fmt: skip
+    return {
+        **tg.bot_user(),
+        "can_join_groups": True,
+        "can_read_all_group_messages": False,
+        "supports_inline_queries": False,
+    }
 
 
 @method("sendMessage")
@@ -178,40 +180,6 @@ def send_message(tg: Telegram, p: Params, f: Files, bot_id: int) -> Any:
     if not content:
         raise bad_request("message text is empty")
     return tg.bot_message(p, content)
-
-
-@method("sendPhoto")
-def send_photo(tg: Telegram, p: Params, f: Files, bot_id: int) -> Any:
-    stored = upload(tg, p, f, "photo", "photos")
-    size = {"file_id": stored.file_id, "file_unique_id": stored.unique_id, "width": 1280,
-            "height": 720, "file_size": len(stored.data)}  # fmt: skip
-    return tg.bot_message(p, {"photo": [size], **formatted(p, "caption", 1024)})
-
-
-def _send_media(kind: str) -> Handler:
-    def send(tg: Telegram, p: Params, f: Files, bot_id: int) -> Any:
-        stored = upload(tg, p, f, kind, kind + "s")
-        media = {"file_id": stored.file_id, "file_unique_id": stored.unique_id,
-                 "file_name": stored.filename, "file_size": len(stored.data)}  # fmt: skip
-        if kind in ("video", "animation", "sticker"):
-            media.update(width=512, height=512)
-        if kind in ("audio", "voice", "video", "animation"):
-            media["duration"] = 1
-        if kind == "sticker":
-            media.update(type="regular", is_animated=False, is_video=False)
-        return tg.bot_message(p, {kind: media, **formatted(p, "caption", 1024)})
-
-    return send
-
-
-for _kind in MEDIA_KINDS:
-    METHODS["send" + _kind.capitalize()] = _send_media(_kind)
-
-
-@method("sendLocation")
-def send_location(tg: Telegram, p: Params, f: Files, bot_id: int) -> Any:
-    location = {"latitude": p.get("latitude"), "longitude": p.get("longitude")}
-    return tg.bot_message(p, {"location": location})
 
 
 @method("sendChatAction")
@@ -288,51 +256,37 @@ def delete_message(tg: Telegram, p: Params, f: Files, bot_id: int) -> Any:
 def get_chat(tg: Telegram, p: Params, f: Files, bot_id: int) -> Any:
     if p.get("chat_id") not in tg.chats:
         raise bad_request("chat not found")
-    gifts = dict.fromkeys(("unlimited_gifts", "limited_gifts", "unique_gifts",
-                           "premium_subscription", "gifts_from_channels"), True)  # fmt: skip
-    return {**tg.chats[p["chat_id"]], "accent_color_id": 0, "max_reaction_count": 11,
-            "accepted_gift_types": gifts}  # fmt: skip
+    gifts = dict.fromkeys(
+        (
+            "unlimited_gifts",
+            "limited_gifts",
+            "unique_gifts",
+            "premium_subscription",
+            "gifts_from_channels",
+        ),
+        True,
+    )
+    return {
+        **tg.chats[p["chat_id"]],
+        "accent_color_id": 0,
+        "max_reaction_count": 11,
+        "accepted_gift_types": gifts,
+    }
 
 
-@method("getFile")
-def get_file(tg: Telegram, p: Params, f: Files, bot_id: int) -> Any:
-    stored = tg.files.get(str(p.get("file_id")))
-    if stored is None:
-        raise bad_request("invalid file_id")
-    return {"file_id": stored.file_id, "file_unique_id": stored.unique_id,
-            "file_size": len(stored.data), "file_path": stored.path}  # fmt: skip
-
-
-def commands_key(p: Params) -> tuple[str, str]:
-    scope = p.get("scope") or {"type": "default"}
-    return json.dumps(scope, sort_keys=True), str(p.get("language_code") or "")
-
-
-@method("setMyCommands")
-def set_my_commands(tg: Telegram, p: Params, f: Files, bot_id: int) -> Any:
-    commands = p.get("commands")
-    if not isinstance(commands, list) or len(commands) > 100:
-        raise bad_request("commands must be a list of at most 100 BotCommand")
-    for command in commands:
-        if not COMMAND.match(str(command.get("command", ""))):
-            raise bad_request("BOT_COMMAND_INVALID")
-        if not 1 <= len(str(command.get("description", ""))) <= 256:
-            raise bad_request("command description must be 1-256 characters")
-    tg.commands[commands_key(p)] = commands
-    return True
-
-
-@method("getMyCommands")
-def get_my_commands(tg: Telegram, p: Params, f: Files, bot_id: int) -> Any:
-    return tg.commands.get(commands_key(p), [])
-
-
-@method("deleteMyCommands")
-def delete_my_commands(tg: Telegram, p: Params, f: Files, bot_id: int) -> Any:
-    tg.commands.pop(commands_key(p), None)
-    return True
-
-
-for _name in ("setMyDescription", "setMyShortDescription", "setMyName", "setChatMenuButton",
-              "pinChatMessage", "unpinChatMessage", "setMessageReaction"):  # fmt: skip
+for _name in (
+    "setMyDescription",
+    "setMyShortDescription",
+    "setMyName",
+    "setChatMenuButton",
+    "pinChatMessage",
+    "unpinChatMessage",
+    "setMessageReaction",
+):
     METHODS[_name] = lambda tg, p, f, bot_id: True
+
+
+# These register more methods (files; bot commands) and build on the helpers
+# above, hence imported last.
+from . import commands as _commands  # noqa: E402,F401
+from . import media as _media  # noqa: E402,F401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,10 +122,8 @@ class CallLog:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise CallTimeout(self._timeout_message(match, chat_id, count, found, timeout))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def _candidates(self, chat_id: int | None, include_failed: bool) -> list[Call]:
         return self.calls(chat_id=chat_id, include_failed=include_failed, include_polling=True)

@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from .commands import commands_for
+from .control import add_control_routes
 from .delivery import UpdateQueue, Webhook, WebhookResponse
 from .driving import UserActions
 from .faults import ApiError, FaultRule, Faults, too_many_requests
@@ -20,7 +22,6 @@ from .recording import Call, CallLog, Matcher
 from .wire import Files, read_request
 
 TOKEN = re.compile(r"^(\d+):(\S+)$")
-SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class LocalBotAPI(UserActions):
@@ -44,10 +45,13 @@ class LocalBotAPI(UserActions):
         self.logged_out = False
         self._runner: web.AppRunner | None = None
         self._plumbing = {
-            "getUpdates": self._get_updates, "setWebhook": self._set_webhook,
-            "deleteWebhook": self._delete_webhook, "getWebhookInfo": self._get_webhook_info,
-            "close": self._close, "logOut": self._log_out,
-        }  # fmt: skip
+            "getUpdates": self._get_updates,
+            "setWebhook": lambda p: self.webhook.set(p, self.queue),
+            "deleteWebhook": lambda p: self.webhook.delete(p, self.queue),
+            "getWebhookInfo": lambda p: self.webhook.info(self.queue),
+            "close": self._close,
+            "logOut": self._log_out,
+        }
         self._canonical = {name.lower(): name for name in [*METHODS, *self._plumbing]}
         super().__init__()
 
@@ -63,8 +67,6 @@ class LocalBotAPI(UserActions):
         return f"{self.telegram.bot_id}:local-test-token"
 
     def make_app(self) -> web.Application:
-        from .control import add_control_routes
-
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._serve_file)
@@ -113,19 +115,28 @@ class LocalBotAPI(UserActions):
         chat_id = self._chat_of(name, params)
         at = time.monotonic()
         try:
-            if name not in self._canonical.values():
-                raise ApiError(404, "Not Found")
-            self.faults.check(name, chat_id)
-            if name in self._plumbing:
-                result = await self._plumbing[name](params)
-            else:
-                result = METHODS[name](self.telegram, params, files, self.telegram.bot_id)
+            result = await self._answer(name, params, files, chat_id)
         except ApiError as error:
-            self.log.record(Call(name, params, files, at, chat_id, True, error.code,
-                                 error.description))  # fmt: skip
+            self.log.record(
+                Call(name, params, files, at, chat_id, True, error.code, error.description)
+            )
             return error.code, error.body()
         self.log.record(Call(name, params, files, at, chat_id, result=result))
         return 200, {"ok": True, "result": result}
+
+    async def _answer(
+        self, name: str, params: dict[str, Any], files: Files, chat_id: int | None
+    ) -> Any:
+        if name not in self._canonical.values():
+            raise ApiError(404, "Not Found")
+        self.faults.check(name, chat_id)
+        try:
+            if name in self._plumbing:
+                return await self._plumbing[name](params)
+            return METHODS[name](self.telegram, params, files, self.telegram.bot_id)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            # Malformed parameters: Telegram answers 400, and so must we, not a 500 page.
+            raise ApiError(400, f"Bad Request: can't read the parameters: {e!r}") from e
 
     def _chat_of(self, method: str, params: dict[str, Any]) -> int | None:
         if method == "answerCallbackQuery":
@@ -146,51 +157,12 @@ class LocalBotAPI(UserActions):
 
     async def _get_updates(self, params: dict[str, Any]) -> Any:
         if self.webhook.url:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                           "use deleteWebhook to delete the webhook first")  # fmt: skip
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         return await self.queue.get_updates(params)
-
-    async def _set_webhook(self, params: dict[str, Any]) -> Any:
-        url = str(params.get("url") or "")
-        secret = params.get("secret_token")
-        if url and not url.startswith(("http://", "https://")):
-            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
-        if secret is not None and not SECRET.match(str(secret)):
-            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
-        if isinstance(params.get("allowed_updates"), list):
-            self.webhook.allowed_updates = params["allowed_updates"]
-            self.queue.allowed_updates = params["allowed_updates"]
-        self.webhook.url = url
-        self.webhook.secret_token = str(secret) if secret is not None else None
-        if params.get("drop_pending_updates"):
-            self.queue.clear()
-        # Updates queued while polling go out through the new webhook.
-        for update in self.queue.take(10**9) if url else []:
-            self.webhook.put(update)
-        if url:
-            self.queue.clear()
-        return True
-
-    async def _delete_webhook(self, params: dict[str, Any]) -> Any:
-        self.webhook.url = ""
-        self.webhook.secret_token = None
-        if params.get("drop_pending_updates"):
-            self.queue.clear()
-        return True
-
-    async def _get_webhook_info(self, params: dict[str, Any]) -> Any:
-        info: dict[str, Any] = {
-            "url": self.webhook.url,
-            "has_custom_certificate": False,
-            "pending_update_count": self.webhook.pending_count
-            if self.webhook.url
-            else len(self.queue.pending),
-        }
-        if self.webhook.allowed_updates:
-            info["allowed_updates"] = self.webhook.allowed_updates
-        if self.webhook.last_error is not None:
-            info["last_error_date"], info["last_error_message"] = self.webhook.last_error
-        return info
 
     async def _close(self, params: dict[str, Any]) -> Any:
         return True
@@ -230,13 +202,24 @@ class LocalBotAPI(UserActions):
         return self.log.delivered(chat_id, method)
 
     async def wait_for(
-        self, match: Matcher = None, chat_id: int | None = None, count: int = 1,
-        timeout: float = 5.0, *, include_failed: bool = False,
-    ) -> list[Call]:  # fmt: skip
-        return await self.log.wait_for(match, chat_id, count, timeout, include_failed=include_failed)
+        self,
+        match: Matcher = None,
+        chat_id: int | None = None,
+        count: int = 1,
+        timeout: float = 5.0,
+        *,
+        include_failed: bool = False,
+    ) -> list[Call]:
+        return await self.log.wait_for(
+            match, chat_id, count, timeout, include_failed=include_failed
+        )
 
     def clear_calls(self) -> None:
         self.log.clear()
+
+    def commands(self, language_code: str = "", scope: dict[str, Any] | None = None) -> list[dict]:
+        """The command menu the bot set for a language and scope (default: all users)."""
+        return commands_for(self.telegram, language_code, scope)
 
     # -- failure injection ----------------------------------------------------------
 
@@ -248,16 +231,25 @@ class LocalBotAPI(UserActions):
         self.faults.blocked.discard(chat_id)
 
     def inject_429(
-        self, count: int = 1, retry_after: int = 1, method: str | None = None,
+        self,
+        count: int = 1,
+        retry_after: int = 1,
+        method: str | None = None,
         chat_id: int | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """The next `count` matching calls answer 429; method=None skips polling/webhook calls."""
         self.faults.add(FaultRule(method, chat_id, count, too_many_requests(retry_after)))
 
     def fail_next(
-        self, method: str | None, error_code: int, description: str, count: int = 1,
-        *, chat_id: int | None = None, parameters: dict[str, Any] | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        method: str | None,
+        error_code: int,
+        description: str,
+        count: int = 1,
+        *,
+        chat_id: int | None = None,
+        parameters: dict[str, Any] | None = None,
+    ) -> None:
         error = ApiError(error_code, description, parameters)
         self.faults.add(FaultRule(method, chat_id, count, error))
 

@@ -75,7 +75,12 @@ def location_content(latitude: float, longitude: float) -> dict[str, Any]:
 
 
 def document_content(
-    file_id: str, unique_id: str, filename: str, size: int, mime_type: str | None, caption: str | None
+    file_id: str,
+    unique_id: str,
+    filename: str,
+    size: int,
+    mime_type: str | None,
+    caption: str | None,
 ) -> dict[str, Any]:
     document: dict[str, Any] = {
         "file_id": file_id,

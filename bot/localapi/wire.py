@@ -17,12 +17,35 @@ from aiohttp import BodyPartReader, MultipartReader, web
 Files = dict[str, tuple[str, bytes]]
 
 # Fields whose value is text even when it looks like a number or JSON.
-TEXT_FIELDS = frozenset({
-    "text", "caption", "callback_query_id", "inline_message_id", "file_id", "secret_token",
-    "url", "query", "title", "description", "short_description", "name", "language_code",
-    "parse_mode", "action", "payload", "emoji", "custom_emoji_id", "business_connection_id",
-    "message_effect_id", "ip_address", "phone_number", "first_name", "last_name", "method",
-})  # fmt: skip
+TEXT_FIELDS = frozenset(
+    {
+        "text",
+        "caption",
+        "callback_query_id",
+        "inline_message_id",
+        "file_id",
+        "secret_token",
+        "url",
+        "query",
+        "title",
+        "description",
+        "short_description",
+        "name",
+        "language_code",
+        "parse_mode",
+        "action",
+        "payload",
+        "emoji",
+        "custom_emoji_id",
+        "business_connection_id",
+        "message_effect_id",
+        "ip_address",
+        "phone_number",
+        "first_name",
+        "last_name",
+        "method",
+    }
+)
 INTEGER = re.compile(r"^-?\d+$")
 FLOAT = re.compile(r"^-?\d+\.\d*(e-?\d+)?$")
 
