@@ -33,6 +33,25 @@ def row_normalise(block: np.ndarray) -> np.ndarray:
     return np.divide(block, top, out=np.zeros_like(block), where=top > 0)
 
 
+def popularity_prior(frame: pd.DataFrame, item_map, half_life_days: float | None) -> np.ndarray:
+    """Per-item popularity in [0, 1]: distinct users, or interactions decayed by age.
+
+    With ``half_life_days`` each interaction weighs 0.5 ** (age / half-life), age
+    measured from the newest timestamp in ``frame``.
+    """
+    if half_life_days is None or frame.empty:
+        pairs = frame.drop_duplicates(["user_id", "item_id"])
+        w = np.ones(len(pairs))
+    else:
+        pairs = frame
+        age = (frame["timestamp"].max() - frame["timestamp"].to_numpy()) / DAY
+        w = np.power(0.5, age / half_life_days)
+    idx = item_map.indices(pairs["item_id"].to_numpy())
+    ok = idx >= 0
+    counts = np.bincount(idx[ok], weights=w[ok], minlength=len(item_map))
+    return counts / max(counts.max(), 1e-12)
+
+
 class HybridRecommender(BaseRecommender):
     """Blend of :class:`ItemKNN` and :class:`UserKNN` with popularity and feedback.
 
@@ -44,7 +63,8 @@ class HybridRecommender(BaseRecommender):
     def __init__(self, item_k: int = 100, user_k: int = 50, blend: float = 0.5,
                  metric: str = "cosine", *, alpha: float = 0.5, shrink: float = 0.0,
                  row_weight_power: float = 0.0, recency_half_life: float | None = None,
-                 popularity_weight: float = 0.0, feedback_weight: float = 0.5,
+                 popularity_weight: float = 0.0,
+                 popularity_half_life_days: float | None = None, feedback_weight: float = 0.5,
                  cooldown_days: float = 30.0, n_threads: int = 2, random_state: int = 0) -> None:
         self.item_k = item_k
         self.user_k = user_k
@@ -55,6 +75,7 @@ class HybridRecommender(BaseRecommender):
         self.row_weight_power = row_weight_power
         self.recency_half_life = recency_half_life
         self.popularity_weight = popularity_weight
+        self.popularity_half_life_days = popularity_half_life_days
         self.feedback_weight = feedback_weight
         self.cooldown_days = cooldown_days
         self.n_threads = n_threads
@@ -63,7 +84,8 @@ class HybridRecommender(BaseRecommender):
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in (
             "item_k", "user_k", "blend", "metric", "alpha", "shrink", "row_weight_power",
-            "recency_half_life", "popularity_weight", "feedback_weight", "cooldown_days")}
+            "recency_half_life", "popularity_weight", "popularity_half_life_days",
+            "feedback_weight", "cooldown_days")}
 
     def set_params(self, **params):
         for k, v in params.items():
@@ -116,8 +138,7 @@ class HybridRecommender(BaseRecommender):
         self.user_knn_.user_map_, self.user_knn_.item_map_ = self.user_map_, self.item_map_
         self.user_knn_.seen_, self.user_knn_.history_ = self.seen_, self.history_
         self.user_knn_._fit(frame)
-        counts = np.asarray(self.seen_.sum(axis=0)).ravel()
-        self.popularity_ = counts / max(counts.max(), 1)
+        self.popularity_ = popularity_prior(frame, self.item_map_, self.popularity_half_life_days)
         declined = self._feedback[self._feedback["value"] < 0]
         last = declined.groupby(["user_id", "item_id"], as_index=False)["timestamp"].max()
         self.declined_ = build_matrix(last, self.user_map_, self.item_map_,

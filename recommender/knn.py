@@ -51,7 +51,8 @@ class UserKNN(BaseRecommender):
 
     Neighbours are found at query time from the stored binary matrix (one sparse
     product per batch of users), so fitting is cheap and no users x users matrix
-    is ever kept. Learned: ``seen_``, ``item_counts_`` (column sums).
+    is ever kept. The querying member's row is recency-weighted (``recency_half_life``),
+    so neighbours are chosen by recent taste. Learned: ``seen_``, ``user_norms_``.
     """
 
     def __init__(self, k: int = 50, metric: str = "cosine", *, alpha: float = 0.5,
@@ -76,7 +77,8 @@ class UserKNN(BaseRecommender):
 
     def neighbours(self, user_idx: np.ndarray) -> sp.csr_matrix:
         """Rows of the pruned user-user similarity for the given users (users x all users)."""
-        co = sp.csr_matrix(self._x[user_idx] @ self._xw_t)
+        # The query row carries the member's recency weights: neighbours of recent taste.
+        co = sp.csr_matrix(sp.csr_matrix(self.history_[user_idx], dtype=np.float32) @ self._xw_t)
         return finish_similarity(co, user_idx, self.user_norms_, self._total, self.metric,
                                  self.k, self.shrink, self.alpha, self.exponent)
 

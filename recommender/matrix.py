@@ -61,6 +61,8 @@ def build_matrix(frame: pd.DataFrame, users: IdMap, items: IdMap,
     v = np.ones(len(frame)) if values is None else np.asarray(values, dtype=np.float64)
     keep = (u >= 0) & (i >= 0)
     u, i, v = u[keep], i[keep], v[keep]
+    if len(u) == 0:
+        return sp.csr_matrix((len(users), len(items)), dtype=np.float64)
     # Keep the max value per (user, item): sort by value so the last write wins.
     order = np.lexsort((v, i, u))
     u, i, v = u[order], i[order], v[order]
