@@ -52,8 +52,10 @@ def parse(payload: str, secret: bytes) -> LinkTarget:
     """The target a payload names, or InvalidLink when it is not one we signed."""
     if not payload or len(payload) > MAX_PAYLOAD:
         raise InvalidLink("empty or too long")
-    body, sep, sig = payload.rpartition("_")
-    if not sep or len(sig) != _SIG_LEN:
+    # The signature is base64url and may itself contain "_", so it is cut
+    # by length, not by separator.
+    body, sep, sig = payload[: -_SIG_LEN - 1], payload[-_SIG_LEN - 1 : -_SIG_LEN], payload[-_SIG_LEN:]
+    if sep != "_" or not body:
         raise InvalidLink("no signature")
     if not hmac.compare_digest(sig, _signature(secret, body)):
         raise InvalidLink("bad signature")
