@@ -39,7 +39,7 @@ def churn_frame(frame: pd.DataFrame, cutoff: float, window_days: float = 90.0) -
     feats["events_last"] = last.reindex(feats.index).fillna(0)
     feats["events_before"] = before.reindex(feats.index).fillna(0)
     feats = feats[feats["events_last"] > 0]
-    label_known = frame["timestamp"].max() >= cutoff + p
+    label_known = frame["timestamp"].max() >= cutoff + p - DAY  # the period is (nearly) over
     nxt = nxt.reindex(feats.index).fillna(0)
     feats["fell"] = (nxt < feats["events_last"]).astype(float) if label_known else np.nan
     return feats
@@ -98,9 +98,9 @@ class ChurnModel:
         """Fit at end - 2P, test at end - P (see module doc); F1 and ROC AUC on the test."""
         end = float(frame["timestamp"].max())
         p = self.window_days * DAY
-        self.fit(frame[frame["timestamp"] <= end - p], cutoff=end - 2 * p)
-        n_train = len(churn_frame(frame[frame["timestamp"] <= end - p], end - 2 * p,
-                                  self.window_days))
+        # Labels at T1 look only at (T1, T1 + P] = up to end - P: no test-period label is used.
+        self.fit(frame, cutoff=end - 2 * p)
+        n_train = len(churn_frame(frame, end - 2 * p, self.window_days))
         test = churn_frame(frame, end - p, self.window_days).dropna(subset=["fell"])
         proba = self.predict_proba(test)
         y = test["fell"].astype(int).to_numpy()

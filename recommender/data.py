@@ -101,8 +101,11 @@ def _frame(users, items, stamps, amounts) -> pd.DataFrame:
 def load_generic(path: str | Path) -> LoadedDataset:
     """CSV with header ``user_id,item_id,timestamp[,amount]``."""
     path = Path(path)
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        head = fh.readline().strip().split(",")
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            head = fh.readline().strip().split(",")
+    except OSError as exc:
+        raise DataFormatError(f"cannot open file: {exc.strerror}", path=str(path)) from exc
     has_amount = len(head) >= 4 and head[3].strip() == "amount"
     header = ["user_id", "item_id", "timestamp"] + (["amount"] if has_amount else [])
     users, items, stamps, amounts = [], [], [], []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,7 +49,9 @@ class ImplicitAdapter(BaseRecommender):
             self.model_ = BM25Recommender(K=self.k, K1=self.k1, B=self.b,
                                           num_threads=self.n_threads)
         self._user_items = self.seen_.astype(np.float32).tocsr()
-        self.model_.fit(self._user_items, show_progress=False)
+        with warnings.catch_warnings():  # implicit warns about its own internal COO copy
+            warnings.simplefilter("ignore")
+            self.model_.fit(self._user_items, show_progress=False)
 
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
         return (self._user_items[user_idx] @ self.model_.similarity).toarray()

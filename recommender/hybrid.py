@@ -15,6 +15,7 @@ carved from the training data (see :mod:`recommender.tuning`).
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -160,6 +161,12 @@ class HybridRecommender(BaseRecommender):
         if u < 0 or i < 0:
             return self
         ts = float(time.time() if timestamp is None else timestamp)
+        with warnings.catch_warnings():  # one-cell edits of CSR are fine at this rate
+            warnings.simplefilter("ignore", sp.SparseEfficiencyWarning)
+            self._record(u, i, accepted, ts)
+        return self
+
+    def _record(self, u: int, i: int, accepted: bool, ts: float) -> None:
         if accepted:
             for m in (self.seen_, self.history_):
                 m[u, i] = 1.0
@@ -168,7 +175,6 @@ class HybridRecommender(BaseRecommender):
             self.declined_ = sp.csr_matrix(self.declined_)
             self.declined_[u, i] = ts
             self.feedback_history_[u, i] = 1.0
-        return self
 
     # ---- scoring -------------------------------------------------------------------------
 
