@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.localapi import LocalBotAPI
+from bot.middlewares.throttling import ThrottlingMiddleware
 from tests.e2e.harness import BotUnderTest, running_bot, test_settings
 
 
@@ -21,5 +22,7 @@ async def api() -> AsyncIterator[LocalBotAPI]:
 async def refbot(api: LocalBotAPI, sqlite_file: str, tmp_path: Path) -> AsyncIterator[BotUnderTest]:
     """The bot polling the local server, on a fresh migrated SQLite file."""
     settings = test_settings(api, sqlite_file, tmp_path, admin_ids="1")
-    async with running_bot(api, settings) as running:
+    # Tests act faster than people; a roomier bucket keeps the flood test meaningful
+    # without tripping ordinary scripted journeys.
+    async with running_bot(api, settings, throttle=ThrottlingMiddleware(rate=5, burst=20)) as running:
         yield running
