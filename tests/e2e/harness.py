@@ -36,6 +36,9 @@ def test_settings(api: LocalBotAPI, database_url: str, data_dir: Path, **overrid
     return Settings(_env_file=None, **values)
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 def buttons(call: Call) -> list[tuple[str, str]]:
     """(text, callback_data) of every inline button of a sent message."""
     markup = call.params.get("reply_markup") or {}
