@@ -29,6 +29,7 @@ from bot.routers import get_routers
 from bot.settings import Settings
 from referral.companies import CompanyService
 from referral.db import create_engine, create_sessionmaker
+from referral.ledger.ledger import Ledger
 from referral.members import MemberService
 from referral.roles import RoleService
 from referral.updates import UpdateLog
@@ -47,6 +48,7 @@ class Services:
     roles: RoleService
     members: MemberService
     updates: UpdateLog
+    ledger: Ledger
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -64,6 +66,7 @@ def build_services(settings: Settings) -> Services:
         roles=roles,
         members=MemberService(db, roles),
         updates=UpdateLog(db),
+        ledger=Ledger(db),
     )
 
 
@@ -94,6 +97,7 @@ def build_dispatcher(
     dp["companies"] = services.companies
     dp["members"] = services.members
     dp["link_key"] = settings.link_key
+    dp["ledger"] = services.ledger
 
     dp.update.outer_middleware(DedupeMiddleware(services.updates))
     dp.update.outer_middleware(IdentityMiddleware(services.members))

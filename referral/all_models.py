@@ -2,3 +2,4 @@
 (Alembic autogenerate, the erasure test). Add a line per new models module."""
 
 from referral import models  # noqa: F401
+from referral.ledger import models as ledger_models, records as ledger_records  # noqa: F401

@@ -1,0 +1,76 @@
+"""Refusals of the ledger and the features built on it; the bot and CLI turn them into words."""
+
+from __future__ import annotations
+
+from referral.errors import DomainError
+
+
+class LedgerError(DomainError):
+    pass
+
+
+class InsufficientPoints(LedgerError):
+    """The member's available balance does not cover the debit."""
+
+
+class InsufficientDeposit(LedgerError):
+    """The partner's liability deposit does not cover what it would issue."""
+
+    def __init__(self, company_code: str, currency: str, available: int, needed: int) -> None:
+        self.company_code = company_code
+        self.currency = currency
+        self.available = available
+        self.needed = needed
+        super().__init__(
+            f"company {company_code!r} has {available} {currency} left in its deposit, "
+            f"{needed} needed; the operator tops it up with "
+            f"`refbot deposit {company_code} AMOUNT --currency {currency}`"
+        )
+
+
+class IdempotencyConflict(LedgerError):
+    """A key already used for a different transfer."""
+
+
+class UnknownTransfer(LedgerError):
+    pass
+
+
+class AlreadyResolved(LedgerError):
+    """A pending transfer that was already posted or voided."""
+
+
+class InvalidAmount(LedgerError):
+    pass
+
+
+class InvalidRule(LedgerError):
+    pass
+
+
+class UnknownService(LedgerError):
+    pass
+
+
+class InvalidFile(LedgerError):
+    """A partner file with malformed rows; ``problems`` are (line, reason)."""
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        self.problems = problems
+        lines = "; ".join(f"line {n}: {why}" for n, why in problems[:20])
+        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
+        super().__init__(f"nothing imported, {len(problems)} bad row(s): {lines}{more}")
+
+
+class VoucherRefused(LedgerError):
+    """Unknown, expired, already redeemed, another company's, or too many guesses."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"voucher refused: {reason}")
+
+
+class ReviewRefused(LedgerError):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"review refused: {reason}")

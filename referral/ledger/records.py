@@ -1,0 +1,163 @@
+"""Tables around the ledger: the partner catalogue, purchases, invites,
+vouchers, reviews and phone checks. Prices are kopecks; coordinates are not
+money, so they may be floats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from referral.db import Base, BigId
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (
+        UniqueConstraint("company_id", "code"),
+        CheckConstraint("price_minor >= 0", name="price"),
+        CheckConstraint("discount_percent BETWEEN 0 AND 100", name="discount"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(60))
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    discount_percent: Mapped[int] = mapped_column(Integer, default=0)
+    cashback_bp: Mapped[int | None] = mapped_column(Integer)  # None: the company's rule
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Outlet(Base):
+    __tablename__ = "outlets"
+    __table_args__ = (UniqueConstraint("company_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class Bundle(Base):
+    """A "together cheaper" set: buying every item of it takes ``discount_percent`` off."""
+
+    __tablename__ = "bundles"
+    __table_args__ = (
+        UniqueConstraint("company_id", "code"),
+        CheckConstraint("discount_percent BETWEEN 0 AND 100", name="discount"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    discount_percent: Mapped[int] = mapped_column(Integer)
+
+
+class BundleItem(Base):
+    __tablename__ = "bundle_items"
+
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("bundles.id"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+
+
+class Purchase(Base):
+    """A purchase a partner reported; ``receipt`` is the import's idempotency key."""
+
+    __tablename__ = "purchases"
+    __table_args__ = (
+        UniqueConstraint("company_id", "receipt"),
+        CheckConstraint("amount_minor > 0", name="amount"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    purchased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    client_ref: Mapped[str] = mapped_column(String(16))
+    receipt: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), default="completed")  # or reversed
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reversed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Invite(Base):
+    """One invitee's invite, decided at their first purchase: rewarded once or refused."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inviter_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    invitee_id: Mapped[int] = mapped_column(ForeignKey("members.id"), unique=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    purchase_id: Mapped[int] = mapped_column(ForeignKey("purchases.id"))
+    status: Mapped[str] = mapped_column(String(10))  # pending, rewarded, voided, refused
+    reason: Mapped[str] = mapped_column(String(40), default="")
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transfers.id"))
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MemberPhone(Base):
+    """A keyed hash (HMAC) of a checked phone number; never the number itself."""
+
+    __tablename__ = "member_phones"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Voucher(Base):
+    __tablename__ = "vouchers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    points: Mapped[int] = mapped_column(BigInteger)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("ledger_transfers.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VoucherAttempt(Base):
+    """Failed redemption attempts per actor, to rate-limit code guessing."""
+
+    __tablename__ = "voucher_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(32), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    purchase_id: Mapped[int] = mapped_column(ForeignKey("purchases.id"), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    text: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,130 @@
+"""Earning rules per company, kept as data: `refbot rules set CODE key=value ...`.
+
+Keys: invite_points, review_points, survey_points, purchase_points (whole
+points), cashback (percent of a purchase, up to two decimals: stored as basis
+points), cashback.SERVICE (the same for one service of the catalogue),
+points_ttl_days ("never" or days), return_window_days, voucher_ttl_hours,
+point_value (kopecks a point is worth when spent), invite_daily_cap,
+invite_total_cap, require_phone (yes/no).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from referral.companies import by_code
+from referral.ledger.errors import InvalidRule, UnknownService
+from referral.ledger.models import Rules
+from referral.ledger.records import Service
+
+_PERCENT = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?%?$")
+_COUNTS = ("invite_points", "review_points", "survey_points", "purchase_points",
+           "return_window_days", "voucher_ttl_hours", "invite_daily_cap", "invite_total_cap")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A company's rules with the defaults filled in."""
+
+    invite_points: int = 0
+    review_points: int = 0
+    survey_points: int = 0
+    purchase_points: int = 0
+    cashback_bp: int = 0
+    points_ttl_days: int | None = None
+    return_window_days: int = 14
+    voucher_ttl_hours: int = 72
+    point_value_minor: int = 100
+    invite_daily_cap: int = 5
+    invite_total_cap: int = 50
+    require_phone: bool = False
+
+
+def percent_to_bp(text: str) -> int:
+    """"5", "5%", "2.5" -> basis points, without floats."""
+    match = _PERCENT.match(text.strip())
+    if not match:
+        raise InvalidRule(f"{text!r} is not a percent like 5 or 2.5")
+    whole, frac = int(match.group(1)), int((match.group(2) or "0").ljust(2, "0"))
+    bp = whole * 100 + frac
+    if bp > 10_000:
+        raise InvalidRule(f"{text!r} is over 100%")
+    return bp
+
+
+def _count(key: str, text: str) -> int:
+    if not text.strip().isdigit() or int(text) > 10**9:
+        raise InvalidRule(f"{key} must be a whole number >= 0, not {text!r}")
+    return int(text)
+
+
+def parse_rules(values: dict[str, str]) -> tuple[dict[str, object], dict[str, int]]:
+    """(rule columns, per-service cashback in basis points) from key=value text."""
+    columns: dict[str, object] = {}
+    per_service: dict[str, int] = {}
+    for key, text in values.items():
+        if key in _COUNTS:
+            columns[key] = _count(key, text)
+        elif key == "cashback":
+            columns["cashback_bp"] = percent_to_bp(text)
+        elif key.startswith("cashback."):
+            per_service[key.removeprefix("cashback.")] = percent_to_bp(text)
+        elif key == "points_ttl_days":
+            columns[key] = None if text.strip().lower() == "never" else _count(key, text) or None
+        elif key == "point_value":
+            columns["point_value_minor"] = _count(key, text) or 1
+        elif key == "require_phone":
+            if text.lower() not in ("yes", "no", "true", "false", "1", "0"):
+                raise InvalidRule(f"require_phone must be yes or no, not {text!r}")
+            columns[key] = text.lower() in ("yes", "true", "1")
+        else:
+            raise InvalidRule(f"unknown rule {key!r}")
+    return columns, per_service
+
+
+async def rules_of(session: AsyncSession, company_id: int) -> RuleSet:
+    row = await session.get(Rules, company_id)
+    if row is None:
+        return RuleSet()
+    return RuleSet(**{f.name: getattr(row, f.name) for f in fields(RuleSet)})
+
+
+class RuleService:
+    def __init__(self, db: async_sessionmaker[AsyncSession]) -> None:
+        self.db = db
+
+    async def get(self, company_id: int) -> RuleSet:
+        async with self.db() as session:
+            return await rules_of(session, company_id)
+
+    async def set(self, company_code: str, values: dict[str, str]) -> RuleSet:
+        columns, per_service = parse_rules(values)
+        async with self.db.begin() as session:
+            company = await by_code(session, company_code)
+            row = await session.get(Rules, company.id)
+            if row is None:
+                row = Rules(company_id=company.id, **{
+                    f.name: getattr(RuleSet(), f.name) for f in fields(RuleSet)})
+                session.add(row)
+            for key, value in columns.items():
+                setattr(row, key, value)
+            for code, bp in per_service.items():
+                result = await session.execute(
+                    update(Service).where(Service.company_id == company.id, Service.code == code)
+                    .values(cashback_bp=bp)
+                )
+                if not result.rowcount:
+                    raise UnknownService(f"no service {code!r} in {company_code}'s catalogue")
+            await session.flush()
+            return await rules_of(session, company.id)
+
+    async def cashback_overrides(self, company_id: int) -> dict[str, int]:
+        async with self.db() as session:
+            return dict((await session.execute(
+                select(Service.code, Service.cashback_bp)
+                .where(Service.company_id == company_id, Service.cashback_bp.is_not(None))
+            )).all())
