@@ -1,0 +1,1 @@
+"""Surveys: built by marketers, delivered from a durable outbox, answered in chat."""

@@ -1,0 +1,202 @@
+"""Surveys for marketers: create, size the audience, queue the outbox, report progress.
+
+Every public method is one unit of work (services own their transactions).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from referral.companies import by_code
+from referral.consent import CONSENT_VERSION
+from referral.models import Consent, Member
+from referral.surveys import models as m
+from referral.surveys.spec import SurveySpec
+from referral.surveys.views import (
+    AlreadyQueued,
+    AudienceTooSmall,
+    SegmentsUnavailable,
+    SurveyView,
+    UnknownSurvey,
+    after_quiet_hours,
+    load_view,
+)
+
+
+def _audience(company_id: int):  # type: ignore[no-untyped-def]
+    current = exists().where(
+        Consent.member_id == Member.id,
+        Consent.withdrawn_at.is_(None),
+        Consent.version == CONSENT_VERSION,
+    )
+    return select(Member.id).where(
+        Member.company_id == company_id,
+        Member.reachable.is_(True),
+        Member.telegram_id.is_not(None),
+        Member.erased_at.is_(None),
+        current,
+    )
+
+
+class SurveyService:
+    def __init__(
+        self,
+        db: async_sessionmaker[AsyncSession],
+        *,
+        min_audience: int = 5,
+        zone: ZoneInfo = ZoneInfo("Europe/Moscow"),
+        quiet_window: tuple[time, time] | None = None,
+    ) -> None:
+        self.db = db
+        self.min_audience = min_audience
+        self.zone = zone
+        self.quiet_window = quiet_window
+
+    # -- building -------------------------------------------------------------------
+
+    async def audience_size(self, company_code: str, segment: str | None = None) -> int:
+        async with self.db() as session:
+            company = await by_code(session, company_code)
+            self._check_segment(segment)
+            return await self._count(session, company.id)
+
+    async def create(self, spec: SurveySpec) -> int:
+        """Store a draft; refuses an unknown company or segment and a too small audience."""
+        async with self.db.begin() as session:
+            company = await by_code(session, spec.company)
+            self._check_segment(spec.segment)
+            size = await self._count(session, company.id)
+            if size < self.min_audience:
+                raise AudienceTooSmall(
+                    f"target: {size} members reached, fewer than the minimum {self.min_audience}"
+                )
+            send_at = spec.send_at
+            if send_at is not None and send_at.tzinfo is None:
+                send_at = send_at.replace(tzinfo=self.zone)
+            survey = m.Survey(
+                title=spec.title,
+                company_id=company.id,
+                segment=spec.segment,
+                reward_points=spec.reward_points,
+                send_at=send_at,
+                status=m.DRAFT,
+            )
+            session.add(survey)
+            await session.flush()
+            for i, q in enumerate(spec.questions):
+                session.add(
+                    m.SurveyQuestion(
+                        survey_id=survey.id,
+                        position=i,
+                        kind=q.kind,
+                        text=q.text,
+                        options=json.dumps(q.options, ensure_ascii=False),
+                    )
+                )
+        return survey.id
+
+    def _check_segment(self, segment: str | None) -> None:
+        if segment is not None:
+            raise SegmentsUnavailable(
+                "segment: segment targeting needs the recommender's segments, which do not "
+                "exist yet; use segment: null (the whole company)"
+            )
+
+    async def _count(self, session: AsyncSession, company_id: int) -> int:
+        return (
+            await session.scalar(select(func.count()).select_from(_audience(company_id).subquery()))
+            or 0
+        )
+
+    async def discard(self, survey_id: int) -> None:
+        """Forget a draft (the chat builder's Cancel)."""
+        async with self.db.begin() as session:
+            survey = await session.get(m.Survey, survey_id)
+            if survey is not None and survey.status == m.DRAFT:
+                await session.delete(survey)
+
+    async def queue(self, survey_id: int, now: datetime | None = None) -> int:
+        """One outbox row per consenting, reachable member of the target; returns how many.
+
+        A scheduled survey (send_at) waits for its time, and past quiet hours.
+        """
+        now = now or datetime.now(UTC)
+        async with self.db.begin() as session:
+            survey = await session.get(m.Survey, survey_id, with_for_update=True)
+            if survey is None:
+                raise UnknownSurvey(f"no survey {survey_id}")
+            if survey.status != m.DRAFT:
+                raise AlreadyQueued(f"survey {survey_id} is already queued")
+            size = await self._count(session, survey.company_id)
+            if size < self.min_audience:
+                raise AudienceTooSmall(
+                    f"target: {size} members reached, fewer than the minimum {self.min_audience}"
+                )
+            due = now
+            if survey.send_at is not None:
+                due = after_quiet_hours(max(survey.send_at, now), self.quiet_window, self.zone)
+            rows = [
+                {
+                    "survey_id": survey_id,
+                    "member_id": member_id,
+                    "status": m.PENDING,
+                    "due_at": due,
+                    "attempts": 0,
+                    "position": 0,
+                    "picked": "",
+                }
+                for member_id in (await session.scalars(_audience(survey.company_id))).all()
+            ]
+            if rows:
+                await session.execute(insert(m.SurveyDelivery), rows)
+            survey.status = m.QUEUED
+            survey.queued_at = now
+        return len(rows)
+
+    async def watch(self, survey_id: int, chat_id: int, message_id: int) -> None:
+        """Remember the marketer's progress message; the drainer keeps it up to date."""
+        async with self.db.begin() as session:
+            await session.execute(
+                update(m.Survey)
+                .where(m.Survey.id == survey_id)
+                .values(progress_chat_id=chat_id, progress_message_id=message_id)
+            )
+
+    # -- reading --------------------------------------------------------------------
+
+    async def get(self, survey_id: int) -> SurveyView:
+        async with self.db() as session:
+            return await load_view(session, survey_id)
+
+    async def all(self) -> list[SurveyView]:
+        async with self.db() as session:
+            ids = (await session.scalars(select(m.Survey.id).order_by(m.Survey.id))).all()
+            return [await load_view(session, i) for i in ids]
+
+    async def progress(self, survey_id: int) -> dict[str, int]:
+        """Outbox counts by status, plus how many recipients answered everything."""
+        async with self.db() as session:
+            d = m.SurveyDelivery
+            rows = (
+                await session.execute(
+                    select(d.status, func.count())
+                    .where(d.survey_id == survey_id)
+                    .group_by(d.status)
+                )
+            ).all()
+            answered = await session.scalar(
+                select(func.count()).where(d.survey_id == survey_id, d.completed_at.is_not(None))
+            )
+        counts = {
+            s: 0
+            for s in (m.PENDING, m.SENDING, m.SENT, m.UNREACHABLE, m.FAILED, m.IN_DOUBT, m.SKIPPED)
+        }
+        counts.update({s: n for s, n in rows})
+        counts["queued"] = sum(n for _, n in rows)
+        counts["answered"] = answered or 0
+        return counts
