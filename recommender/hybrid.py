@@ -244,6 +244,24 @@ class HybridRecommender(BaseRecommender):
             return pd.DataFrame(columns=["user_id", "item_id", "score", "rank", "source"])
         return pd.concat(frames, ignore_index=True)
 
+    def top_items(self, user_id, n: int = 10, exclude_seen: bool = True,
+                  now: float | None = None) -> list[tuple[str, float]]:
+        """Lean serving path for one member: [(item_id, score), ...], best first.
+
+        Same rules as :meth:`recommend` (cool-down, seen items, popularity for an
+        unknown member) without building a DataFrame.
+        """
+        self._check_fitted()
+        u = self.user_map_.get(user_id)
+        if u < 0:
+            order = np.argsort(-self.popularity_, kind="stable")[:n]
+            return [(self.item_map_.ids[i], float(self.popularity_[i])) for i in order
+                    if self.popularity_[i] > 0]
+        idx = np.array([u])
+        items, scores = self._top(idx, n, exclude_seen, self.cooling(idx, now))
+        ids = self.item_map_.ids
+        return [(ids[i], float(s)) for i, s in zip(items[0], scores[0], strict=True) if i >= 0]
+
     def _top(self, idx, n, exclude_seen, cool):
         if len(idx) == 1:  # serving path: one member, no batching overhead
             s = self._scores(idx)

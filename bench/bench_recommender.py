@@ -1,0 +1,123 @@
+"""Training time and top-10 serving latency of the hybrid beside implicit's ItemItem cosine.
+
+Run: /work/venv/bin/python bench/bench_recommender.py [--users 400] [--skip-synthetic]
+
+Datasets: the largest shared one (movielens-small ratings.csv, 100,836 rows)
+and a synthetic set of 1,000,000 interactions (50,000 members, 20,000
+services, long-tailed popularity, seed 0). The hybrid uses fixed
+hyperparameters (those `refbot evaluate` tuned on movielens-small); tuning is
+not part of training time. Latency is per member, one call at a time, through
+``HybridRecommender.top_items`` and implicit's ``recommend`` for one user.
+Peak memory: tracemalloc peak of a separate, untimed fit (numpy/Python
+allocations; implicit's C++ buffers are not traced) and the process peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from recommender.data import load_movielens  # noqa: E402
+from recommender.evaluation import ImplicitAdapter, implicit_available  # noqa: E402
+from recommender.hybrid import HybridRecommender  # noqa: E402
+
+ML = Path(__file__).resolve().parents[2] / "shared/datasets/movielens-small/ratings.csv"
+PARAMS = dict(item_k=50, user_k=50, blend=0.0, row_weight_power=0.5, alpha=1.0,
+              recency_half_life=3.0, popularity_weight=0.0)
+
+
+def synthetic(n_rows=1_000_000, n_users=50_000, n_items=20_000, seed=0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    weights = 1.0 / (np.arange(n_items) + 10.0) ** 0.9
+    items = rng.choice(n_items, size=n_rows, p=weights / weights.sum())
+    users = rng.integers(0, n_users, size=n_rows)
+    ts = rng.integers(1_500_000_000, 1_530_000_000, size=n_rows)
+    f = pd.DataFrame({"user_id": users.astype(str), "item_id": items.astype(str),
+                      "timestamp": ts})
+    return f.drop_duplicates(["user_id", "item_id"]).reset_index(drop=True)
+
+
+def percentiles(samples_s):
+    a = np.asarray(samples_s) * 1e3
+    return float(np.percentile(a, 50)), float(np.percentile(a, 99))
+
+
+def bench(name: str, frame: pd.DataFrame, n_users: int, rng) -> None:
+    print(f"\n== {name}: {len(frame):,} interactions, {frame.user_id.nunique():,} members, "
+          f"{frame.item_id.nunique():,} services")
+    hybrid = HybridRecommender(**PARAMS)
+    t0 = time.perf_counter()
+    hybrid.fit(frame)
+    t_h = time.perf_counter() - t0
+    members = rng.choice(hybrid.user_map_.ids, size=min(n_users, len(hybrid.user_map_)),
+                         replace=False)
+    for m in members[:20]:  # warm-up
+        hybrid.top_items(m, 10)
+    lat_h = []
+    for m in members:
+        t0 = time.perf_counter()
+        hybrid.top_items(m, 10)
+        lat_h.append(time.perf_counter() - t0)
+    p50_h, p99_h = percentiles(lat_h)
+    tracemalloc.start()
+    HybridRecommender(**PARAMS).fit(frame)
+    peak_h = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    print(f"hybrid          train {t_h:7.2f} s   top-10 p50 {p50_h:6.3f} ms  p99 {p99_h:6.3f} ms"
+          f"   traced peak {peak_h:7.1f} MiB")
+    if not implicit_available():
+        print("implicit is not installed: no same-run comparison")
+        return
+    imp = ImplicitAdapter("cosine", k=PARAMS["item_k"], n_threads=2)
+    t0 = time.perf_counter()
+    imp.fit(frame)
+    t_i = time.perf_counter() - t0
+    ui = imp._user_items
+    lat_i = []
+    for m in members:
+        u = imp.user_map_.index(m)
+        t0 = time.perf_counter()
+        imp.model_.recommend(u, ui[u], N=10)
+        lat_i.append(time.perf_counter() - t0)
+    p50_i, p99_i = percentiles(lat_i)
+    tracemalloc.start()
+    ImplicitAdapter("cosine", k=PARAMS["item_k"]).fit(frame)
+    peak_i = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    print(f"implicit cosine train {t_i:7.2f} s   top-10 p50 {p50_i:6.3f} ms  p99 {p99_i:6.3f} ms"
+          f"   traced peak {peak_i:7.1f} MiB")
+    print(f"ratio hybrid/implicit: train {t_h / t_i:.2f}x (aim <= 1.5x), "
+          f"p99 {p99_h / p99_i:.2f}x; hybrid p99 {'meets' if p99_h < 2 else 'misses'} "
+          "the 2 ms aim")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--users", type=int, default=400, help="members timed per dataset")
+    ap.add_argument("--skip-synthetic", action="store_true")
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+    rng = np.random.default_rng(0)
+    print(f"hybrid parameters: {PARAMS}")
+    bench("movielens-small", load_movielens(ML).frame, args.users, rng)
+    if not args.skip_synthetic:
+        t0 = time.perf_counter()
+        frame = synthetic()
+        print(f"\n(synthetic set generated in {time.perf_counter() - t0:.1f} s)")
+        bench("synthetic 1M", frame, args.users, rng)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nprocess peak RSS: {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
