@@ -34,7 +34,10 @@ def basket_matrix(frame: pd.DataFrame, basket_col: str | None = None
 def association_rules(frame: pd.DataFrame, min_support: float = 0.001,
                       min_confidence: float = 0.0, min_lift: float = 1.0,
                       basket_col: str | None = None) -> pd.DataFrame:
-    """Rules a -> b between single items: antecedent, consequent, count, support, confidence, lift."""
+    """Rules a -> b between single items.
+
+    Columns: antecedent, consequent, count, support, confidence, lift.
+    """
     m, items = basket_matrix(frame, basket_col)
     n = m.shape[0]
     cols = ["antecedent", "consequent", "count", "support", "confidence", "lift"]

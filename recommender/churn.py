@@ -32,7 +32,8 @@ def churn_frame(frame: pd.DataFrame, cutoff: float, window_days: float = 90.0) -
         return pd.DataFrame()
     feats = member_features(past, now=cutoff)
     ev = frame.drop_duplicates(["user_id", "timestamp"])
-    last = ev[(ev["timestamp"] > cutoff - p) & (ev["timestamp"] <= cutoff)].groupby("user_id").size()
+    last = ev[(ev["timestamp"] > cutoff - p) & (ev["timestamp"] <= cutoff)]
+    last = last.groupby("user_id").size()
     before = ev[(ev["timestamp"] > cutoff - 2 * p) & (ev["timestamp"] <= cutoff - p)]
     before = before.groupby("user_id").size()
     nxt = ev[(ev["timestamp"] > cutoff) & (ev["timestamp"] <= cutoff + p)].groupby("user_id").size()

@@ -82,10 +82,11 @@ def evaluate_rankings(recs: Mapping[object, Sequence], rels: Mapping[object, set
     if not users:
         return {f"{m}@{k}": 0.0 for m in ("precision", "recall", "ndcg", "map")} | {
             "coverage": 0.0}
+    pairs = list(zip(lists, sets, strict=True))
     return {
-        f"precision@{k}": float(np.mean([precision_at_k(r, s, k) for r, s in zip(lists, sets)])),
-        f"recall@{k}": float(np.mean([recall_at_k(r, s, k) for r, s in zip(lists, sets)])),
-        f"ndcg@{k}": float(np.mean([ndcg_at_k(r, s, k) for r, s in zip(lists, sets)])),
+        f"precision@{k}": float(np.mean([precision_at_k(r, s, k) for r, s in pairs])),
+        f"recall@{k}": float(np.mean([recall_at_k(r, s, k) for r, s in pairs])),
+        f"ndcg@{k}": float(np.mean([ndcg_at_k(r, s, k) for r, s in pairs])),
         f"map@{k}": map_at_k(lists, sets, k),
         "coverage": catalogue_coverage(lists, n_items, k),
     }

@@ -51,7 +51,8 @@ def time_split(frame: pd.DataFrame, test_fraction: float = 0.2,
     eligible = np.repeat(n >= min_interactions, n)
     held = eligible & (ts >= per_row_boundary) & (per_row_boundary != np.iinfo(np.int64).min)
     # Rule 3 (boundary on the first event): hold out the events after the first one.
-    fallback = eligible & (np.repeat(boundary_ts, n) == np.iinfo(np.int64).min) & (ts > per_row_first)
+    no_boundary = per_row_boundary == np.iinfo(np.int64).min
+    fallback = eligible & no_boundary & (ts > per_row_first)
     held |= fallback
     return df[~held].reset_index(drop=True), df[held].reset_index(drop=True)
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from recommender.base import _check_frame, top_n
 from recommender.matrix import build_matrix, recency_weights
@@ -50,7 +49,10 @@ class TuningResult:
 
 
 def ndcg_from_top(top: np.ndarray, relevant: np.ndarray, k: int) -> float:
-    """Mean NDCG@k: ``top`` (users x k item indices, -1 = empty), ``relevant`` bool (users x items)."""
+    """Mean NDCG@k of ``top`` (users x k item indices, -1 = empty) against ``relevant``.
+
+    ``relevant`` is a bool (users x items) block for the sampled validation users only.
+    """
     m = top.shape[0]
     valid = top >= 0
     hits = np.zeros(top.shape, dtype=bool)

@@ -85,8 +85,8 @@ def test_bundle_lift_by_hand():
 def blobs(n=40, seed=0):
     rng = np.random.default_rng(seed)
     rows = []
-    for g, (freq, amount, rec, breadth) in enumerate([(20, 5000, 2, 15), (1, 300, 200, 1)]):
-        for m in range(n):
+    for _g, (freq, amount, rec, breadth) in enumerate([(20, 5000, 2, 15), (1, 300, 200, 1)]):
+        for _m in range(n):
             rows.append({"frequency": freq * rng.uniform(0.9, 1.1),
                          "avg_amount": amount * rng.uniform(0.9, 1.1),
                          "recency_days": rec * rng.uniform(0.9, 1.1),

@@ -17,16 +17,16 @@ DAY = 86_400
 def test_recommend_excludes_seen_items(purchases, model):
     model.fit(purchases)
     recs = model.recommend(["m0", "m10", "m3"], n=5)
-    seen = set(zip(purchases.user_id, purchases.item_id))
+    seen = set(zip(purchases.user_id, purchases.item_id, strict=False))
     assert len(recs) > 0
-    assert not any((u, i) in seen for u, i in zip(recs.user_id, recs.item_id))
+    assert not any((u, i) in seen for u, i in zip(recs.user_id, recs.item_id, strict=False))
 
 
 @pytest.mark.parametrize("model", [ItemKNN(k=5), UserKNN(k=5),
                                    HybridRecommender(item_k=5, user_k=5)])
 def test_neighbours_recommend_the_missing_item_of_the_taste_group(purchases, model):
     recs = model.fit(purchases).recommend(["m0", "m10"], n=1)
-    assert dict(zip(recs.user_id, recs.item_id)) == {"m0": "c", "m10": "z"}
+    assert dict(zip(recs.user_id, recs.item_id, strict=False)) == {"m0": "c", "m10": "z"}
 
 
 def test_recommend_before_fit_is_an_error():
