@@ -41,6 +41,12 @@ def create_engine(url: str, **kwargs: object) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # One connection per process: SQLite has a single writer anyway, and
+        # waiting for the pool is an asyncio wait, while waiting on a locked
+        # file is SQLite's sleep-and-retry busy handler (milliseconds lost per
+        # collision). Other processes (the CLI) still meet the busy timeout.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
