@@ -30,6 +30,7 @@ from bot.settings import Settings
 from referral.companies import CompanyService
 from referral.db import create_engine, create_sessionmaker
 from referral.ledger.ledger import Ledger
+from referral.ledger.services import Loyalty, build_loyalty
 from referral.members import MemberService
 from referral.roles import RoleService
 from referral.updates import UpdateLog
@@ -49,6 +50,7 @@ class Services:
     members: MemberService
     updates: UpdateLog
     ledger: Ledger
+    loyalty: Loyalty
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -66,7 +68,8 @@ def build_services(settings: Settings) -> Services:
         roles=roles,
         members=MemberService(db, roles),
         updates=UpdateLog(db),
-        ledger=Ledger(db),
+        ledger=(ledger := Ledger(db)),
+        loyalty=build_loyalty(db, ledger, settings.link_key),
     )
 
 
@@ -98,6 +101,7 @@ def build_dispatcher(
     dp["members"] = services.members
     dp["link_key"] = settings.link_key
     dp["ledger"] = services.ledger
+    dp["loyalty"] = services.loyalty
 
     dp.update.outer_middleware(DedupeMiddleware(services.updates))
     dp.update.outer_middleware(IdentityMiddleware(services.members))

@@ -179,7 +179,7 @@ class Ledger:
                     continue
                 earlier = due.get((member.id, company_id))
                 points = lot.remaining + (earlier.points if earlier else 0)
-                first = min(lot.expires_at, earlier.expires_at) if earlier else lot.expires_at
+                first = min(p.aware(lot.expires_at), earlier.expires_at) if earlier else p.aware(lot.expires_at)
                 due[(member.id, company_id)] = Reminder(member.id, member.telegram_id,
                                                         member.language, company_id, points, first)
         return list(due.values())

@@ -12,7 +12,7 @@ Idempotency: the transfer row is claimed first with INSERT ... ON CONFLICT
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -189,3 +189,8 @@ async def locked_transfer(session: AsyncSession, key: str) -> Transfer | None:
         .execution_options(populate_existing=True)
     )
 
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time we store is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -108,7 +108,7 @@ class Invite(Base):
     invitee_id: Mapped[int] = mapped_column(ForeignKey("members.id"), unique=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
     purchase_id: Mapped[int] = mapped_column(ForeignKey("purchases.id"))
-    status: Mapped[str] = mapped_column(String(10))  # pending, rewarded, voided, refused
+    status: Mapped[str] = mapped_column(String(10))  # awarded (pending or posted), voided, refused
     reason: Mapped[str] = mapped_column(String(40), default="")
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transfers.id"))
     phone_hash: Mapped[str | None] = mapped_column(String(64))

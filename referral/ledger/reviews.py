@@ -1,0 +1,89 @@
+"""Reviews: a member rates a recent purchase 1-5, with optional text; one per
+purchase; the company's review points are awarded once (by purchase)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from referral.ledger.errors import InsufficientDeposit, ReviewRefused
+from referral.ledger.ledger import Ledger
+from referral.ledger.records import Purchase, Review, Service
+from referral.ledger.rules import rules_of
+from referral.models import Company
+
+RECENT = timedelta(days=60)
+
+
+@dataclass(frozen=True)
+class Reviewable:
+    purchase_id: int
+    service: str
+    company: str
+
+
+@dataclass(frozen=True)
+class Rating:
+    service: str
+    average_tenths: int  # 4.3 is 43: no floats
+    count: int
+
+
+class ReviewService:
+    def __init__(self, db: async_sessionmaker[AsyncSession], ledger: Ledger) -> None:
+        self.db = db
+        self.ledger = ledger
+
+    async def reviewable(self, member_id: int) -> list[Reviewable]:
+        since = self.ledger.clock() - RECENT
+        async with self.db() as session:
+            rows = (await session.execute(
+                select(Purchase.id, Service.name, Company.name)
+                .join(Service, Purchase.service_id == Service.id)
+                .join(Company, Purchase.company_id == Company.id)
+                .outerjoin(Review, Review.purchase_id == Purchase.id)
+                .where(Purchase.member_id == member_id, Purchase.status == "completed",
+                       Purchase.purchased_at >= since, Review.id.is_(None))
+                .order_by(Purchase.purchased_at.desc()).limit(10))).all()
+        return [Reviewable(*row) for row in rows]
+
+    async def leave(self, member_id: int, purchase_id: int, rating: int, text: str = "") -> int:
+        """Store the review; the points awarded (0 when none or the deposit is short)."""
+        if not 1 <= rating <= 5:
+            raise ReviewRefused("rating")
+        now = self.ledger.clock()
+        try:
+            async with self.db.begin() as session:
+                purchase = await session.get(Purchase, purchase_id)
+                if purchase is None or purchase.member_id != member_id \
+                        or purchase.status != "completed":
+                    raise ReviewRefused("not_yours")
+                session.add(Review(purchase_id=purchase.id, member_id=member_id,
+                                   company_id=purchase.company_id, service_id=purchase.service_id,
+                                   rating=rating, text=text.strip()[:1000], created_at=now))
+                await session.flush()
+                points = (await rules_of(session, purchase.company_id)).review_points
+                if points <= 0:
+                    return 0
+                try:
+                    async with session.begin_nested():
+                        await self.ledger.award_in(session, member_id, purchase.company_id, points,
+                                                   "review", f"review:{purchase.id}", kind="review")
+                except InsufficientDeposit:
+                    return 0  # the review stands; the partner is short of deposit
+                return points
+        except IntegrityError:
+            raise ReviewRefused("already_reviewed") from None
+
+    async def ratings(self, company_id: int) -> list[Rating]:
+        async with self.db() as session:
+            rows = (await session.execute(
+                select(Service.name, func.sum(Review.rating), func.count(Review.id))
+                .join(Service, Review.service_id == Service.id)
+                .where(Review.company_id == company_id).group_by(Service.name)
+                .order_by(Service.name))).all()
+        return [Rating(name, total * 10 // count, count) for name, total, count in rows]
