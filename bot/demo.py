@@ -1,0 +1,116 @@
+"""`refbot demo`: the whole product offline, on seeded data.
+
+The bot runs for real (migrations, dispatcher, long polling) against the local
+Bot API server on 127.0.0.1 instead of Telegram, and a scripted member walks
+through the journey while the chat is printed as a transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.app import build_bot, build_dispatcher, build_services
+from bot.localapi import Call, FakeUser, LocalBotAPI
+from bot.runner import run_polling
+from bot.settings import Settings
+from migrations.runner import upgrade_async
+from referral import links
+from referral.errors import DuplicateCompany
+
+DEMO_COMPANIES = (("Кофейня «Зерно»", "zerno"), ("Книжная лавка", "books"))
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _buttons(call: Call) -> list[tuple[str, str]]:
+    markup = call.params.get("reply_markup") or {}
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def _render(call: Call) -> str:
+    text = call.params.get("text") or call.params.get("caption") or f"[{call.method}]"
+    text = html.unescape(_TAGS.sub("", text))
+    labels = "  ".join(f"[{t}]" for t, _ in _buttons(call))
+    prefix = "(edited) " if call.method.startswith("edit") else ""
+    return f"bot:  {prefix}{text}" + (f"\n      {labels}" if labels else "")
+
+
+class Chat:
+    """Drives one fake member and prints what the bot sends back."""
+
+    def __init__(self, api: LocalBotAPI, user: FakeUser, echo: Callable[[str], None]) -> None:
+        self.api, self.user, self.echo, self.seen = api, user, echo, 0
+
+    async def _replies(self, timeout: float = 5.0) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.15)
+            calls = self.api.sent_to(self.user.id)
+            if len(calls) > self.seen:
+                await asyncio.sleep(0.15)  # let a multi-message answer finish
+                calls = self.api.sent_to(self.user.id)
+                new, self.seen = calls[self.seen :], len(calls)
+                for call in new:
+                    self.echo(_render(call))
+                return new
+        return []
+
+    async def say(self, text: str) -> list[Call]:
+        self.echo(f"\nyou:  {text}")
+        self.api.send_text(self.user, text)
+        return await self._replies()
+
+    async def press(self, call: Call, label_part: str) -> list[Call]:
+        for text, data in _buttons(call):
+            if label_part.lower() in text.lower():
+                self.echo(f"\nyou:  *presses [{text}]*")
+                self.api.press_button(self.user, call, data)
+                return await self._replies()
+        raise RuntimeError(f"no button {label_part!r}")
+
+
+async def run_demo(data_dir: Path, echo: Callable[[str], None] = print, keep_running: bool = False) -> int:
+    database = f"sqlite+aiosqlite:///{(data_dir / 'demo.sqlite3').resolve()}"
+    await upgrade_async(database)
+    async with LocalBotAPI(bot_username="refbot_demo_bot") as api:
+        settings = Settings(
+            _env_file=None, bot_token=api.token, telegram_api_url=api.url,
+            database_url=database, data_dir=data_dir, link_secret="refbot-demo",
+        )
+        services = build_services(settings)
+        for name, code in DEMO_COMPANIES:
+            try:
+                await services.companies.add(name, code)
+            except DuplicateCompany:
+                pass
+        bot = build_bot(settings)
+        dp = build_dispatcher(services)
+        polling = asyncio.create_task(run_polling(bot, dp, handle_signals=False))
+        try:
+            payload = links.sign(links.LinkTarget(DEMO_COMPANIES[0][1]), settings.link_key)
+            echo(f"refbot demo: the bot runs against a local Bot API server at {api.url}")
+            echo(f"QR code link of «{DEMO_COMPANIES[0][0]}»: {links.deep_link('refbot_demo_bot', payload)}")
+            chat = Chat(api, FakeUser(int(time.time()), "Анна", language_code="ru"), echo)
+            consent = (await chat.say(f"/start {payload}"))[0]
+            question = (await chat.press(consent, "Согласен"))[-1]
+            for choice in ("25", "Средний", "Пропустить"):
+                question = (await chat.press(question, choice))[-1]
+            for command in ("/privacy", "/help"):
+                await chat.say(command)
+            await chat.say("/start c_zerno_forgedAAAAA")
+            if keep_running:
+                echo(f"\nThe local Bot API server stays up at {api.url} (control API: {api.url}/_control/info). Ctrl+C to stop.")
+                await asyncio.Event().wait()
+        finally:
+            await dp.stop_polling()
+            await asyncio.gather(polling, return_exceptions=True)
+            await bot.session.close()
+            await services.close()
+    return 0
