@@ -22,13 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.commands import publish_menus
 from bot.errors import RetryAfterMiddleware, error_handler
 from bot.jobs import schedule_jobs
-from bot.middlewares.dedupe import DedupeMiddleware
-from bot.middlewares.identity import IdentityMiddleware
+from bot.middlewares.admission import AdmissionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.routers import get_routers
 from bot.settings import Settings
 from referral.companies import CompanyService
 from referral.db import create_engine, create_sessionmaker
+from referral.gate import UpdateGate
 from referral.ledger.ledger import Ledger
 from referral.ledger.services import Loyalty, build_loyalty
 from referral.members import MemberService
@@ -103,8 +103,7 @@ def build_dispatcher(
     dp["ledger"] = services.ledger
     dp["loyalty"] = services.loyalty
 
-    dp.update.outer_middleware(DedupeMiddleware(services.updates))
-    dp.update.outer_middleware(IdentityMiddleware(services.members))
+    dp.update.outer_middleware(AdmissionMiddleware(UpdateGate(services.db, services.roles), services.updates))
     throttle = throttle or ThrottlingMiddleware()
     dp.message.outer_middleware(throttle)
     dp.callback_query.outer_middleware(throttle)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.companies import by_code
-from referral.consent import CONSENT_VERSION, active_consent
+from referral.consent import CONSENT_VERSION, active_consent, consenting_member
 from referral.errors import DomainError, NotAMember
 from referral.links import LinkTarget
 from referral.models import Company, Consent, Member, RoleGrant
@@ -199,7 +199,4 @@ async def _consents(session: AsyncSession, member_id: int) -> list[Consent]:
 
 
 async def _consenting_member(session: AsyncSession, telegram_id: int) -> Member | None:
-    member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
-    if member is None or active_consent(await _consents(session, member.id)) is None:
-        return None
-    return member
+    return await session.scalar(consenting_member(telegram_id))

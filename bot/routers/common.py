@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.commands import commands_for
 from bot.keyboards.onboarding import LanguageChoice, language_keyboard
-from bot.middlewares.identity import LANGUAGE_KEY
+from bot.middlewares.admission import LANGUAGE_KEY
 from bot.texts import LANGUAGES, Texts, texts_for
 from referral.members import Identity, MemberService
 
