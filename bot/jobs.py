@@ -19,3 +19,6 @@ def schedule_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> 
     scheduler.add_job(
         services.updates.prune, "interval", hours=6, id="prune-updates", replace_existing=True
     )
+    from bot.ledger_jobs import schedule_ledger_jobs
+
+    schedule_ledger_jobs(scheduler, services, bot)

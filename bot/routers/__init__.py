@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.routers import common, fallback, onboarding, partner, privacy, reachability
+from bot.routers import invite, redeem, reviews, wallet, common, fallback, onboarding, partner, privacy, reachability
 
 
 def get_routers() -> list[Router]:
@@ -14,5 +14,9 @@ def get_routers() -> list[Router]:
         privacy.router(),
         common.router(),
         partner.router(),
+        wallet.router(),
+        invite.router(),
+        reviews.router(),
+        redeem.router(),
         fallback.router(),
     ]

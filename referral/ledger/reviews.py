@@ -87,3 +87,13 @@ class ReviewService:
                 .where(Review.company_id == company_id).group_by(Service.name)
                 .order_by(Service.name))).all()
         return [Rating(name, total * 10 // count, count) for name, total, count in rows]
+
+    async def add_text(self, member_id: int, purchase_id: int, text: str) -> bool:
+        """Attach the optional text to the member's own review, once."""
+        async with self.db.begin() as session:
+            review = await session.scalar(select(Review).where(
+                Review.purchase_id == purchase_id, Review.member_id == member_id))
+            if review is None or review.text or not text.strip():
+                return False
+            review.text = text.strip()[:1000]
+        return True
