@@ -33,6 +33,10 @@ from referral.ledger.ledger import Ledger
 from referral.ledger.services import Loyalty, build_loyalty
 from referral.members import MemberService
 from referral.roles import RoleService
+from referral.surveys.answers import AnswerService
+from referral.surveys.outbox import Outbox
+from referral.surveys.results import ResultsService
+from referral.surveys.service import SurveyService
 from referral.updates import UpdateLog
 
 log = logging.getLogger(__name__)
@@ -51,8 +55,15 @@ class Services:
     updates: UpdateLog
     ledger: Ledger
     loyalty: Loyalty
+    surveys: SurveyService
+    survey_answers: AnswerService
+    survey_results: ResultsService
+    outbox: Outbox
 
     async def close(self) -> None:
+        drainer = getattr(self, "survey_drainer", None)  # set when the bot's jobs started
+        if drainer is not None:
+            await drainer.bot.session.close()
         await self.engine.dispose()
 
 
@@ -70,6 +81,11 @@ def build_services(settings: Settings) -> Services:
         updates=UpdateLog(db),
         ledger=(ledger := Ledger(db)),
         loyalty=build_loyalty(db, ledger, settings.link_key),
+        surveys=SurveyService(db, min_audience=settings.min_audience, zone=settings.zone,
+                              quiet_window=settings.quiet_window),
+        survey_answers=AnswerService(db, ledger),
+        survey_results=ResultsService(db, settings.min_audience),
+        outbox=Outbox(db),
     )
 
 
@@ -102,6 +118,9 @@ def build_dispatcher(
     dp["link_key"] = settings.link_key
     dp["ledger"] = services.ledger
     dp["loyalty"] = services.loyalty
+    dp["surveys"] = services.surveys
+    dp["survey_answers"] = services.survey_answers
+    dp["survey_results"] = services.survey_results
 
     dp.update.outer_middleware(AdmissionMiddleware(UpdateGate(services.db, services.roles), services.updates))
     throttle = throttle or ThrottlingMiddleware()

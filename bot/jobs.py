@@ -19,6 +19,9 @@ def schedule_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> 
     scheduler.add_job(
         services.updates.prune, "interval", hours=6, id="prune-updates", replace_existing=True
     )
+    from bot.survey_outbox import schedule_survey_jobs
+
+    schedule_survey_jobs(scheduler, services)
     from bot.ledger_jobs import schedule_ledger_jobs
 
     schedule_ledger_jobs(scheduler, services, bot)

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.routers import invite, redeem, reviews, wallet, common, fallback, onboarding, partner, privacy, reachability
+from bot.routers import (
+    invite,
+    redeem,
+    reviews,
+    wallet,
+    common,
+    fallback,
+    marketer,
+    onboarding,
+    partner,
+    privacy,
+    reachability,
+    surveys,
+)
 
 
 def get_routers() -> list[Router]:
@@ -14,6 +27,8 @@ def get_routers() -> list[Router]:
         privacy.router(),
         common.router(),
         partner.router(),
+        surveys.router(),
+        marketer.router(),
         wallet.router(),
         invite.router(),
         reviews.router(),

@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('queued_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('progress_chat_id', sa.BigInteger(), nullable=True),
     sa.Column('progress_message_id', sa.BigInteger(), nullable=True),
+    sa.Column('progress_language', sa.String(length=2), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_surveys_company_id_companies')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_surveys'))

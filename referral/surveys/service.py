@@ -6,7 +6,7 @@ Every public method is one unit of work (services own their transactions).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, insert, select, update
@@ -158,14 +158,26 @@ class SurveyService:
             survey.queued_at = now
         return len(rows)
 
-    async def watch(self, survey_id: int, chat_id: int, message_id: int) -> None:
+    async def watch(self, survey_id: int, chat_id: int, message_id: int, language: str) -> None:
         """Remember the marketer's progress message; the drainer keeps it up to date."""
         async with self.db.begin() as session:
             await session.execute(
                 update(m.Survey)
                 .where(m.Survey.id == survey_id)
-                .values(progress_chat_id=chat_id, progress_message_id=message_id)
+                .values(progress_chat_id=chat_id, progress_message_id=message_id,
+                        progress_language=language)
             )
+
+    async def watched(self, now: datetime | None = None) -> list[tuple[int, int, int, str]]:
+        """(survey, chat, message, language) of progress messages of the last week."""
+        since = (now or datetime.now(UTC)) - timedelta(days=7)
+        s = m.Survey
+        async with self.db() as session:
+            rows = (await session.execute(
+                select(s.id, s.progress_chat_id, s.progress_message_id, s.progress_language)
+                .where(s.progress_message_id.is_not(None), s.queued_at >= since)
+            )).all()
+        return [(i, c, msg, lang or "ru") for i, c, msg, lang in rows]
 
     # -- reading --------------------------------------------------------------------
 

@@ -1,0 +1,158 @@
+"""Drains the survey outbox from the running bot (an APScheduler job).
+
+Pace: one token of an aiolimiter bucket per send, ``BROADCAST_RATE`` a second
+with no burst (a burst would break Telegram's per-second window), and at most
+one message a second per chat. A 429 pauses every slot for retry_after.
+
+The drainer has its own Bot session *without* RetryAfterMiddleware: that
+middleware waits a 429 out inside one call, which would hide it from the
+other slots (they would keep sending into the flood limit). Here a 429
+releases the row (nothing was sent) and pauses the whole outbox.
+See referral/surveys/outbox.py for the exactly-once rule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import time
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+)
+from aiolimiter import AsyncLimiter
+
+from bot.keyboards.surveys import question_message
+from bot.texts import texts_for
+from referral.members import MemberService
+from referral.surveys.outbox import Claim, Outbox
+from referral.surveys.service import SurveyService
+from referral.surveys.views import Step, SurveyView
+
+log = logging.getLogger(__name__)
+
+
+def bulk_bot(token: str, api_url: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+class SurveyDrainer:
+    def __init__(
+        self, outbox: Outbox, surveys: SurveyService, members: MemberService, bot: Bot, *,
+        rate: float, concurrency: int = 4, per_chat_interval: float = 1.0,
+        request_timeout: int = 10, worker: str | None = None,
+    ) -> None:
+        self.outbox, self.surveys, self.members, self.bot = outbox, surveys, members, bot
+        self.rate = rate
+        self.limiter = AsyncLimiter(1, 1.0 / rate)
+        self.concurrency = concurrency
+        self.per_chat_interval = per_chat_interval
+        self.request_timeout = request_timeout
+        self.worker = worker or f"{os.uname().nodename}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.paused_until = 0.0
+        self.last_to_chat: dict[int, float] = {}
+        self.stats = {"sent": 0, "429": 0, "unreachable": 0, "retried": 0, "in_doubt": 0}
+        self._views: dict[int, SurveyView] = {}
+        self._progress_shown: dict[int, str] = {}
+
+    async def drain(self, budget: float = 50.0) -> int:
+        """Send what is due until nothing is or ``budget`` seconds pass; returns sends."""
+        await self.outbox.expire()
+        before = self.stats["sent"]
+        deadline = time.monotonic() + budget
+        await asyncio.gather(*(self._slot(deadline) for _ in range(self.concurrency)))
+        return self.stats["sent"] - before
+
+    async def _slot(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            while (wait := self.paused_until - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
+            await self.limiter.acquire()
+            if self.paused_until > time.monotonic():
+                continue  # a 429 arrived while this slot waited for its token
+            claim = await self.outbox.claim(self.worker)
+            if claim is None:
+                return
+            # Rows go out in id order, so a chat rarely comes up twice in a second.
+            gap = self.last_to_chat.get(claim.chat_id, 0.0) + self.per_chat_interval - time.monotonic()
+            if gap > 0:
+                await asyncio.sleep(gap)
+            await self._send(claim)
+
+    async def _send(self, claim: Claim) -> None:
+        try:
+            view = self._views.get(claim.survey_id) or await self.surveys.get(claim.survey_id)
+            self._views[claim.survey_id] = view
+            text, markup = question_message(texts_for(claim.language or "ru"), Step(view, claim.position))
+            self.last_to_chat[claim.chat_id] = time.monotonic()
+            await self.bot.send_message(
+                claim.chat_id, text, reply_markup=markup, request_timeout=self.request_timeout
+            )
+        except TelegramRetryAfter as error:
+            self.stats["429"] += 1
+            self.paused_until = max(self.paused_until, time.monotonic() + error.retry_after)
+            log.warning("outbox: 429, pausing all sends for %ss", error.retry_after)
+            await self.outbox.release(claim, self.worker)
+        except TelegramForbiddenError as error:
+            self.stats["unreachable"] += 1
+            await self.members.set_reachable(claim.chat_id, False)
+            await self.outbox.unreachable(claim, self.worker, error.message)
+        except TelegramNetworkError as error:
+            if "ClientConnectorError" in error.message:  # never connected: nothing was sent
+                self.stats["retried"] += 1
+                await self.outbox.retry(claim, self.worker, error.message)
+            else:  # the request may have reached Telegram: the crash window, never resent
+                self.stats["in_doubt"] += 1
+                await self.outbox.in_doubt(claim, self.worker, error.message)
+        except TelegramAPIError as error:
+            self.stats["retried"] += 1
+            await self.outbox.retry(claim, self.worker, error.message)
+        except Exception as error:  # noqa: BLE001 - a bug must not stall the outbox
+            log.exception("outbox: delivery %s failed", claim.delivery_id)
+            self.stats["retried"] += 1
+            await self.outbox.retry(claim, self.worker, f"{type(error).__name__}: {error}")
+        else:
+            self.stats["sent"] += 1
+            await self.outbox.sent(claim, self.worker)
+
+    async def refresh_progress(self, render) -> None:  # type: ignore[no-untyped-def]
+        """Edit each watched survey's progress message when its counts changed."""
+        for survey_id, chat_id, message_id, language in await self.surveys.watched():
+            text = render(texts_for(language), survey_id, await self.surveys.progress(survey_id))
+            if self._progress_shown.get(survey_id) == text:
+                continue
+            with contextlib.suppress(TelegramBadRequest, TelegramRetryAfter, TelegramNetworkError):
+                await self.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
+                self._progress_shown[survey_id] = text
+
+
+def schedule_survey_jobs(scheduler, services) -> SurveyDrainer:  # type: ignore[no-untyped-def]
+    """The outbox drain (every second, one run at a time), progress edits, missed rewards."""
+    from bot.keyboards.surveys import progress_text
+
+    settings = services.settings
+    drainer = SurveyDrainer(
+        services.outbox, services.surveys, services.members,
+        bulk_bot(settings.require_token(), settings.telegram_api_url), rate=settings.broadcast_rate,
+    )
+    services.survey_drainer = drainer  # closed with the services
+    scheduler.add_job(drainer.drain, "interval", seconds=1, id="survey-outbox",
+                      max_instances=1, coalesce=True, replace_existing=True)
+    scheduler.add_job(drainer.refresh_progress, "interval", seconds=2, args=[progress_text],
+                      id="survey-progress", max_instances=1, coalesce=True, replace_existing=True)
+    scheduler.add_job(services.survey_answers.credit_missed, "interval", minutes=1,
+                      id="survey-rewards", max_instances=1, coalesce=True, replace_existing=True)
+    return drainer
