@@ -147,7 +147,7 @@ class Ledger:
             async with self.db.begin() as session:
                 wallet = await session.scalar(
                     select(Account).join(Lot, Lot.account_id == Account.id).where(Lot.id == lot_id)
-                    .with_for_update(of=Account)
+                    .with_for_update(of=Account, key_share=True)
                 )
                 lot = await session.get_one(Lot, lot_id, populate_existing=True)
                 if wallet is None or lot.remaining <= 0:

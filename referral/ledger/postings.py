@@ -66,7 +66,10 @@ async def account(
 async def _lock(session: AsyncSession, *ids: int) -> dict[int, Account]:
     rows = await session.scalars(
         select(Account).where(Account.id.in_(ids)).order_by(Account.id)
-        .with_for_update().execution_options(populate_existing=True)
+        # NO KEY UPDATE: a balance change never touches keys, so it must not
+        # conflict with the KEY SHARE locks that inserting a transfer's foreign
+        # keys takes (FOR UPDATE would deadlock two concurrent transfers).
+        .with_for_update(key_share=True).execution_options(populate_existing=True)
     )
     return {a.id: a for a in rows}
 
@@ -185,7 +188,7 @@ async def resolve(session: AsyncSession, made: Transfer, post: bool, now: dateti
 
 async def locked_transfer(session: AsyncSession, key: str) -> Transfer | None:
     return await session.scalar(
-        select(Transfer).where(Transfer.key == key).with_for_update()
+        select(Transfer).where(Transfer.key == key).with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
 

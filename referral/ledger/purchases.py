@@ -115,7 +115,7 @@ async def reverse_purchase(session: AsyncSession, purchase: Purchase, now: datet
     purchase.status, purchase.reversed_at = "reversed", now
     pending = (await session.scalars(
         select(Transfer).where(Transfer.purchase_id == purchase.id, Transfer.status == "pending")
-        .with_for_update().execution_options(populate_existing=True))).all()
+        .with_for_update(key_share=True).execution_options(populate_existing=True))).all()
     for made in pending:
         await p.resolve(session, made, False, now)
     await session.execute(update(Invite).where(

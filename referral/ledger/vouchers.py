@@ -108,7 +108,7 @@ class VoucherService:
                 reason = "unknown"
             else:
                 made = await session.scalar(select(Transfer).where(
-                    Transfer.id == voucher.transfer_id).with_for_update()
+                    Transfer.id == voucher.transfer_id).with_for_update(key_share=True)
                     .execution_options(populate_existing=True))
                 reason = {"posted": "already_redeemed", "voided": "expired"}.get(made.status, "")
                 if not reason and p.aware(voucher.expires_at) <= now:
