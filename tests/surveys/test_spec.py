@@ -53,3 +53,20 @@ async def test_migration_0003_upgrades_and_downgrades_on_both_backends(sqlite_fi
     for url in (sqlite_file, pg_database):
         await downgrade_async(url, "0002")
         await upgrade_async(url)
+
+
+def test_scheduled_sends_wait_for_the_end_of_quiet_hours():
+    from datetime import UTC, datetime, time
+    from zoneinfo import ZoneInfo
+
+    from referral.surveys.views import after_quiet_hours
+
+    msk, window = ZoneInfo("Europe/Moscow"), (time(22, 0), time(9, 0))
+    late = datetime(2026, 12, 1, 23, 30, tzinfo=msk)
+    early = datetime(2026, 12, 2, 7, 0, tzinfo=msk)
+    noon = datetime(2026, 12, 2, 12, 0, tzinfo=msk)
+    morning = datetime(2026, 12, 2, 9, 0, tzinfo=msk).astimezone(UTC)
+    assert after_quiet_hours(late, window, msk) == morning
+    assert after_quiet_hours(early, window, msk) == morning
+    assert after_quiet_hours(noon, window, msk) == noon
+    assert after_quiet_hours(late, None, msk) == late
