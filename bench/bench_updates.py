@@ -1,22 +1,29 @@
-"""Updates handled per second: the /start -> consent flow of many users through
-the local Bot API server, beside a bare aiogram echo bot on the same server in
-the same run.
+"""Updates handled per second: the /start -> consent flow of many users, beside
+a bare aiogram echo bot, both against the same local Bot API server in the
+same run.
 
     python bench/bench_updates.py [--users 300] [--database-url URL]
 
-Each user sends /start <signed payload> (one update, one reply) and presses
-Accept (one update: answerCallbackQuery, an edit and the first profile
-question). The echo bot gets the same number of text updates and answers each.
+The Bot API server runs in its own process (`python -m bot.localapi`), as
+Telegram would be, so the bot process spends its time on the bot only. Each
+refbot user sends /start <signed payload> (one reply) and presses Accept (an
+answerCallbackQuery, an edit and the first profile question): 2 updates per
+user. The echo bot gets the same number of text updates and answers each.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+
+import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -25,68 +32,119 @@ from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
 from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
 from aiogram.types import Message  # noqa: E402
 
-from bot.localapi import FakeUser, LocalBotAPI  # noqa: E402
+from bot.app import build_bot, build_dispatcher, build_services  # noqa: E402
+from bot.runner import run_polling  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from migrations.runner import upgrade_async  # noqa: E402
 from referral import links  # noqa: E402
-from tests.e2e.harness import button, running_bot  # noqa: E402
+
+TOKEN = "123456789:bench-token-bench"
 
 
-async def wait_until(probe, timeout: float = 300.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not probe():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the bot stopped answering")
-        await asyncio.sleep(0.02)
+@contextlib.contextmanager
+def bot_api_process():  # type: ignore[no-untyped-def]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.localapi", "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        yield process.stdout.readline().strip()  # type: ignore[union-attr]
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
-async def echo_rate(updates: int) -> float:
-    async with LocalBotAPI(bot_id=42) as api:
-        dp = Dispatcher()
+class Control:
+    def __init__(self, http: aiohttp.ClientSession, url: str) -> None:
+        self.http, self.url = http, url
 
-        @dp.message()
-        async def echo(message: Message) -> None:
-            await message.answer(message.text or "")
+    async def texts(self, items: list[dict]) -> None:
+        async with self.http.post(f"{self.url}/_control/texts", json={"items": items}) as r:
+            r.raise_for_status()
 
-        bot = Bot(api.token, session=AiohttpSession(api=TelegramAPIServer.from_base(api.url)))
-        task = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
-        await asyncio.sleep(0.3)
-        start = time.perf_counter()
-        for i in range(updates):
-            api.send_text(FakeUser(10_000 + i), f"hello {i}")
-        await wait_until(lambda: len(api.delivered(method="sendMessage")) >= updates)
-        elapsed = time.perf_counter() - start
+    async def presses(self, items: list[dict]) -> None:
+        async with self.http.post(f"{self.url}/_control/presses", json={"items": items}) as r:
+            r.raise_for_status()
+
+    async def delivered(self, method: str = "sendMessage") -> int:
+        async with self.http.get(f"{self.url}/_control/delivered", params={"method": method}) as r:
+            return int(await r.json())
+
+    async def sent(self) -> list[dict]:
+        async with self.http.get(f"{self.url}/_control/calls", params={"method": "sendMessage"}) as r:
+            return await r.json()
+
+    async def clear(self) -> None:
+        async with self.http.delete(f"{self.url}/_control/calls") as r:
+            r.raise_for_status()
+
+    async def until_delivered(self, count: int, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while await self.delivered() < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the bot stopped answering")
+            await asyncio.sleep(0.02)
+
+
+def user(uid: int) -> dict:
+    return {"id": uid, "first_name": "U", "language_code": "ru"}
+
+
+@contextlib.asynccontextmanager
+async def polling(bot: Bot, dp: Dispatcher) -> AsyncIterator[None]:
+    task = asyncio.create_task(run_polling(bot, dp, handle_signals=False))
+    await asyncio.sleep(0.5)  # getMe, menus, first getUpdates
+    try:
+        yield
+    finally:
         await dp.stop_polling()
-        await task
+        await asyncio.gather(task, return_exceptions=True)
         await bot.session.close()
+
+
+async def echo_rate(control: Control, api_url: str, updates: int) -> float:
+    dp = Dispatcher()
+
+    @dp.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "")
+
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+    await control.clear()
+    async with polling(bot, dp):
+        start = time.perf_counter()
+        await control.texts([{"user": user(10_000 + i), "text": f"hello {i}"} for i in range(updates)])
+        await control.until_delivered(updates)
+        elapsed = time.perf_counter() - start
     return updates / elapsed
 
 
-async def refbot_rate(users: int, database_url: str | None) -> float:
+async def refbot_rate(control: Control, api_url: str, users: int, database_url: str | None) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
         await upgrade_async(url)
-        async with LocalBotAPI() as api:
-            settings = Settings(
-                _env_file=None, bot_token=api.token, telegram_api_url=api.url, database_url=url,
-                data_dir=Path(tmp), link_secret="bench",
-            )
-            async with running_bot(api, settings) as refbot:
-                await refbot.services.companies.add("Bench Coffee", f"bench{int(time.time()) % 100000}")
-                code = (await refbot.services.companies.all())[-1].code
-                payload = links.sign(links.LinkTarget(code), b"bench")
-                people = [FakeUser(2**35 + i) for i in range(users)]
+        settings = Settings(
+            _env_file=None, bot_token=TOKEN, telegram_api_url=api_url, database_url=url,
+            data_dir=Path(tmp), link_secret="bench",
+        )
+        services = build_services(settings)
+        code = f"bench{time.time_ns() % 10**8}"
+        await services.companies.add("Bench Coffee", code)
+        payload = links.sign(links.LinkTarget(code), b"bench")
+        await control.clear()
+        ids = [2**35 + time.time_ns() % 10**9 + i for i in range(users)]
+        try:
+            async with polling(build_bot(settings), build_dispatcher(services)):
                 start = time.perf_counter()
-                for person in people:
-                    api.send_text(person, f"/start {payload}")
-                # One scan of the call log per poll: checking chat by chat would
-                # cost the benchmark more than the bot under test.
-                await wait_until(lambda: len(api.delivered(method="sendMessage")) >= users)
-                for person in people:
-                    consent = api.sent_to(person.id)[0]
-                    api.press_button(person, consent, button(consent, "Соглас"))
-                await wait_until(lambda: len(api.delivered(method="sendMessage")) >= 2 * users)
+                await control.texts([{"user": user(i), "text": f"/start {payload}"} for i in ids])
+                await control.until_delivered(users)
+                consents = {c["chat_id"]: c["result"]["message_id"] for c in await control.sent()}
+                await control.presses(
+                    [{"user": user(i), "message_id": consents[i], "data": f"cs:ok:{payload}"} for i in ids]
+                )
+                await control.until_delivered(2 * users)
                 elapsed = time.perf_counter() - start
+        finally:
+            await services.close()
     return 2 * users / elapsed
 
 
@@ -95,8 +153,11 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
-    echo = await echo_rate(2 * args.users)
-    ours = await refbot_rate(args.users, args.database_url)
+    with bot_api_process() as api_url:
+        async with aiohttp.ClientSession() as http:
+            control = Control(http, api_url)
+            echo = await echo_rate(control, api_url, 2 * args.users)
+            ours = await refbot_rate(control, api_url, args.users, args.database_url)
     backend = "PostgreSQL" if args.database_url and "postgres" in args.database_url else "SQLite"
     print(f"updates: {2 * args.users} ({args.users} users x /start + Accept), database: {backend}")
     print(f"echo bot        {echo:8.1f} updates/s")

@@ -83,6 +83,21 @@ def add_control_routes(app: web.Application, api: LocalBotAPI) -> None:
         api.rate_limit(**await body(request))
         return web.json_response(True)
 
+    async def texts(request: web.Request) -> web.Response:
+        """Many users type at once: one request for a burst (benchmarks)."""
+        items = (await body(request))["items"]
+        return web.json_response([api.send_text(user(item), item["text"]) for item in items])
+
+    async def presses(request: web.Request) -> web.Response:
+        items = (await body(request))["items"]
+        return web.json_response(
+            [api.press_button(user(i), int(i["message_id"]), i["data"]) for i in items]
+        )
+
+    async def delivered(request: web.Request) -> web.Response:
+        """How many send* calls succeeded (optionally of one method): cheap to poll."""
+        return web.json_response(len(api.delivered(method=request.query.get("method"))))
+
     async def info(request: web.Request) -> web.Response:
         return web.json_response(
             {"url": api.url, "token": api.token, "bot_username": api.telegram.bot_username}
@@ -92,6 +107,9 @@ def add_control_routes(app: web.Application, api: LocalBotAPI) -> None:
     app.router.add_post("/_control/updates", push)
     app.router.add_post("/_control/text", text)
     app.router.add_post("/_control/press", press)
+    app.router.add_post("/_control/texts", texts)
+    app.router.add_post("/_control/presses", presses)
+    app.router.add_get("/_control/delivered", delivered)
     app.router.add_get("/_control/calls", calls)
     app.router.add_delete("/_control/calls", clear)
     app.router.add_post("/_control/{action:block|unblock}", block)
