@@ -4,3 +4,4 @@
 from referral import models  # noqa: F401
 from referral.ledger import models as ledger_models, records as ledger_records  # noqa: F401
 from referral.surveys import models as survey_models  # noqa: F401
+from referral.offers import models as offer_models  # noqa: F401

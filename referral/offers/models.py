@@ -1,0 +1,119 @@
+"""Offer tables: shown offers, feedback, leads, per-company settings, segments,
+cross-service links and the reminder log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from referral.db import Base, BigId
+
+# ShownOffer.status
+SHOWN, ACCEPTED, DECLINED = "shown", "accepted", "declined"
+# ShownOffer.reason: why the member sees it
+SIMILAR, CROSS, POPULAR = "similar", "cross", "popular"
+# Lead.status (the lead pipeline of a later issue moves it on)
+PENDING = "pending"
+# ReminderLog.kind
+REMINDER, RETENTION = "reminder", "retention"
+
+
+class ShownOffer(Base):
+    """One offer shown to one member; the buttons carry its id and the server
+    re-checks owner and status, so a forged or replayed press changes nothing."""
+
+    __tablename__ = "shown_offers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(String(10))
+    related_service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    status: Mapped[str] = mapped_column(String(10), default=SHOWN)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OfferFeedback(Base):
+    """+1 (accepted) or -1 (declined); one per shown offer."""
+
+    __tablename__ = "offer_feedback"
+    __table_args__ = (CheckConstraint("value IN (-1, 1)", name="value"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("shown_offers.id"), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    value: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Lead(Base):
+    """A member who accepted an offer: the first thing the partner learns about them."""
+
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("shown_offers.id"), unique=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OfferSettings(Base):
+    """A company's relevance floor: offers scoring under it are not shown."""
+
+    __tablename__ = "offer_settings"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    relevance_threshold: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class MemberSegment(Base):
+    """The K-Means segment a member fell in at the last training (for survey targeting)."""
+
+    __tablename__ = "member_segments"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    segment: Mapped[str] = mapped_column(String(64), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CrossService(Base):
+    """The operator's link: service A relates to service B (cold start)."""
+
+    __tablename__ = "cross_services"
+    __table_args__ = (
+        UniqueConstraint("service_a_id", "service_b_id"),
+        CheckConstraint("weight > 0", name="weight"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    service_a_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    service_b_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    weight: Mapped[float] = mapped_column(Float)
+
+
+class ReminderLog(Base):
+    """The last reminder (or retention offer) a member got, for "at most one a week"."""
+
+    __tablename__ = "reminder_log"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
