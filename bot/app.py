@@ -19,7 +19,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.commands import publish_menus
+from bot.commands import publish_menus, publish_staff_menus
 from bot.errors import RetryAfterMiddleware, error_handler
 from bot.jobs import schedule_jobs
 from bot.middlewares.admission import AdmissionMiddleware
@@ -133,11 +133,12 @@ def build_dispatcher(
 
     async def on_startup(bot: Bot) -> None:
         me = await bot.me()
-        dp["bot_username"] = settings.bot_username or me.username
         await publish_menus(bot)
+        await publish_staff_menus(bot, await services.roles.staff())
         # APScheduler needs the running loop, so it starts here, not at build time.
         schedule_jobs(scheduler, services, bot)
         scheduler.start()
+        dp["bot_username"] = settings.bot_username or me.username  # last: marks "started"
         log.info("bot @%s started", dp["bot_username"])
 
     async def on_shutdown() -> None:

@@ -33,5 +33,9 @@ async def publish_menus(bot: Bot) -> None:
     await bot.set_my_commands(menu(texts_for("ru"), CONSUMER), scope=BotCommandScopeDefault())
 
 
-async def publish_staff_menu(bot: Bot, chat_id: int, roles: Roles, language: str) -> None:
-    await bot.set_my_commands(menu(texts_for(language), commands_for(roles)), scope=BotCommandScopeChat(chat_id=chat_id))
+async def publish_staff_menus(bot: Bot, staff: dict[int, Roles]) -> None:
+    """Staff see their extra commands in their own chat's menu (Russian first)."""
+    for chat_id, roles in staff.items():
+        await bot.set_my_commands(
+            menu(texts_for("ru"), commands_for(roles)), scope=BotCommandScopeChat(chat_id=chat_id)
+        )

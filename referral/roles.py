@@ -67,6 +67,12 @@ class RoleService:
             return False
         return True
 
+    async def staff(self) -> dict[int, Roles]:
+        """Every user holding a role (operators from ADMIN_IDS included)."""
+        async with self.db() as session:
+            ids = set((await session.scalars(select(RoleGrant.telegram_id).distinct())).all())
+            return {tid: await self.of(session, tid) for tid in ids | set(self.admin_ids)}
+
     async def of(self, session: AsyncSession, telegram_id: int) -> Roles:
         rows = (
             await session.execute(

@@ -41,6 +41,12 @@ class AdmissionMiddleware(BaseMiddleware):
         if identity is None:
             log.info("update %s already handled; dropped", event.update_id)
             return None
+        if identity.member is not None:
+            # Pseudonym and company only: never the Telegram id or a name.
+            log.debug(
+                "update %s from member %s of company %s",
+                event.update_id, identity.member.pseudonym, identity.member.company_id,
+            )
         data["identity"] = identity
         data["member"] = identity.member
         data["roles"] = identity.roles
