@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ def refbot(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess[str]
         "DATA_DIR": str(tmp_path / "data"),
         "LINK_SECRET": "cli-secret",
         "BOT_USERNAME": "refbot_test_bot",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),  # this checkout, not an older install
         **env,
     }
     return subprocess.run(
