@@ -20,6 +20,7 @@ from referral.models import Member
 from referral.offers import candidates as cand
 from referral.offers.frames import catalogue_frame, cross_frame
 from referral.offers.geo import haversine_km
+from referral.offers.leads import LeadView, company_leads
 from referral.offers.models import (
     ACCEPTED,
     DECLINED,
@@ -133,6 +134,10 @@ class OfferService:
                     created_at=now,
                 )
             )
+
+    async def leads_of(self, company_id: int, limit: int = 20) -> list[LeadView]:
+        """The company's latest leads: pseudonym, service, profile bands only."""
+        return await company_leads(self.db, company_id, limit)
 
     async def set_threshold(self, company_id: int, threshold: float) -> None:
         async with self.db.begin() as session:
