@@ -32,6 +32,8 @@ from referral.gate import UpdateGate
 from referral.ledger.ledger import Ledger
 from referral.ledger.services import Loyalty, build_loyalty
 from referral.members import MemberService
+from referral.offers.nudges import NudgeService
+from referral.offers.service import OfferService
 from referral.roles import RoleService
 from referral.surveys.answers import AnswerService
 from referral.surveys.outbox import Outbox
@@ -59,6 +61,8 @@ class Services:
     survey_answers: AnswerService
     survey_results: ResultsService
     outbox: Outbox
+    offers: OfferService
+    nudges: NudgeService
 
     async def close(self) -> None:
         drainer = getattr(self, "survey_drainer", None)  # set when the bot's jobs started
@@ -86,6 +90,8 @@ def build_services(settings: Settings) -> Services:
         survey_answers=AnswerService(db, ledger),
         survey_results=ResultsService(db, settings.min_audience),
         outbox=Outbox(db),
+        offers=(offers := OfferService(db, settings.data_dir)),
+        nudges=NudgeService(db, offers.store),
     )
 
 
@@ -121,6 +127,7 @@ def build_dispatcher(
     dp["surveys"] = services.surveys
     dp["survey_answers"] = services.survey_answers
     dp["survey_results"] = services.survey_results
+    dp["offers"] = services.offers
 
     dp.update.outer_middleware(AdmissionMiddleware(UpdateGate(services.db, services.roles), services.updates))
     throttle = throttle or ThrottlingMiddleware()

@@ -25,3 +25,6 @@ def schedule_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> 
     from bot.ledger_jobs import schedule_ledger_jobs
 
     schedule_ledger_jobs(scheduler, services, bot)
+    from bot.offer_jobs import schedule_offer_jobs
+
+    schedule_offer_jobs(scheduler, services, bot)

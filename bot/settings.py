@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     quiet_hours: str = "22:00-09:00"
     timezone: str = "Europe/Moscow"
     min_audience: int = Field(default=5, ge=1)
+    retrain_days: int = Field(default=7, ge=1)
     log_level: str = "INFO"
 
     @field_validator("bot_token")

@@ -16,7 +16,7 @@ app = typer.Typer(
 )
 
 # Subcommand modules, in the order their commands appear in --help.
-_MODULES = ("bot.cli.core", "bot.cli.company", "bot.cli.evaluate", "bot.cli.surveys", "bot.cli.ledger")
+_MODULES = ("bot.cli.core", "bot.cli.company", "bot.cli.evaluate", "bot.cli.surveys", "bot.cli.ledger", "bot.cli.offers")
 
 
 def _register_all() -> None:

@@ -12,6 +12,7 @@ from bot.routers import (
     common,
     fallback,
     marketer,
+    offers,
     onboarding,
     partner,
     privacy,
@@ -33,5 +34,6 @@ def get_routers() -> list[Router]:
         invite.router(),
         reviews.router(),
         redeem.router(),
+        offers.router(),
         fallback.router(),
     ]

@@ -1,0 +1,120 @@
+"""Scheduled offer jobs: retraining, regular purchase reminders, retention offers.
+
+The domain decides who gets a message and logs the claim first; these jobs only
+send. Jobs are in-memory (rebuilt at each start), so nothing is pickled.
+Bulk sends respect BROADCAST_RATE with aiolimiter and skip quiet hours.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+from datetime import datetime
+from html import escape
+from typing import TYPE_CHECKING
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiolimiter import AsyncLimiter
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.offer_messages import send_offers
+from bot.texts import texts_for
+from referral.offers.training import NothingToTrain, train
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+
+def _quiet(services: Services) -> bool:
+    window = services.settings.quiet_window
+    if window is None:
+        return False
+    now = datetime.now(services.settings.zone).time()
+    start, end = window
+    return start <= now < end if start < end else now >= start or now < end
+
+
+async def retrain(services: Services) -> None:
+    try:
+        report = await train(services.settings.data_dir, services.db)
+    except NothingToTrain:
+        log.info("retrain skipped: no purchases yet")
+        return
+    log.info("retrained offer models, version %s", report.version)
+
+
+async def send_reminders(services: Services, bot: Bot) -> int:
+    if _quiet(services):
+        return 0
+    limiter = AsyncLimiter(services.settings.broadcast_rate, 1)
+    sent = 0
+    for nudge in await services.nudges.claim_reminders():
+        texts = texts_for(nudge.language or "ru")
+        async with limiter:
+            with suppress(TelegramForbiddenError, TelegramBadRequest):
+                await bot.send_message(
+                    nudge.telegram_id,
+                    texts(
+                        "offers.reminder", service=_esc(nudge.service), company=_esc(nudge.company)
+                    ),
+                )
+                sent += 1
+    return sent
+
+
+async def send_retention_offers(services: Services, bot: Bot) -> int:
+    if _quiet(services):
+        return 0
+    limiter = AsyncLimiter(services.settings.broadcast_rate, 1)
+    sent = 0
+    for nudge in await services.nudges.claim_retention():
+        views = await services.offers.offers_for(nudge.member_id)
+        if not views:
+            continue
+        texts = texts_for(nudge.language or "ru")
+        async with limiter:
+            with suppress(TelegramForbiddenError, TelegramBadRequest):
+                await send_offers(bot, nudge.telegram_id, texts, views, texts("offers.retention"))
+                sent += 1
+    return sent
+
+
+def _esc(text: str | None) -> str:
+    return escape(text or "")
+
+
+def schedule_offer_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> None:
+    days = services.settings.retrain_days
+    scheduler.add_job(
+        retrain,
+        "interval",
+        days=days,
+        args=[services],
+        id="offers-retrain",
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        send_reminders,
+        "interval",
+        hours=1,
+        args=[services, bot],
+        id="offers-reminders",
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        send_retention_offers,
+        "interval",
+        days=1,
+        args=[services, bot],
+        id="offers-retention",
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
