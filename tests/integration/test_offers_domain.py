@@ -153,3 +153,15 @@ async def seed_purchase(db, pseudonym: str) -> None:
     loyalty = build_loyalty(db, Ledger(db), b"k" * 32)
     when = (START + timedelta(days=20)).isoformat()
     await loyalty.purchases.import_csv("cafe", f"client,service,amount,time\n{pseudonym},coffee,200,{when}\n")
+
+
+async def test_regular_buyers_get_at_most_one_reminder_a_week(db, tmp_path):
+    from referral.offers.nudges import NudgeService
+    from referral.offers.store import ModelStore
+
+    await seed(db)
+    nudges = NudgeService(db, ModelStore(tmp_path))
+    due = START + timedelta(days=28, hours=12)  # the cafe members' fifth weekly visit
+    first = await nudges.claim_reminders(now=due)
+    assert first and all(n.company == "Cafe" for n in first)
+    assert await nudges.claim_reminders(now=due + timedelta(days=3)) == []
