@@ -65,9 +65,15 @@ class BaseRecommender:
         frame = _check_frame(interactions)
         self.user_map_ = IdMap.from_values(frame["user_id"])
         self.item_map_ = IdMap.from_values(frame["item_id"])
-        self.seen_ = build_matrix(frame, self.user_map_, self.item_map_)
-        weights = recency_weights(frame, self.recency_half_life)
-        self.history_ = build_matrix(frame, self.user_map_, self.item_map_, weights)
+        pos = (self.user_map_.indices(frame["user_id"].to_numpy()),
+               self.item_map_.indices(frame["item_id"].to_numpy()))
+        self.seen_ = build_matrix(frame, self.user_map_, self.item_map_, positions=pos)
+        if self.recency_half_life is None or "timestamp" not in frame:
+            self.history_ = self.seen_.copy()
+        else:
+            weights = recency_weights(frame, self.recency_half_life)
+            self.history_ = build_matrix(frame, self.user_map_, self.item_map_, weights,
+                                         positions=pos)
         self._fit(frame)
         return self
 

@@ -139,7 +139,12 @@ class HybridRecommender(BaseRecommender):
         self.user_knn_.user_map_, self.user_knn_.item_map_ = self.user_map_, self.item_map_
         self.user_knn_.seen_, self.user_knn_.history_ = self.seen_, self.history_
         self.user_knn_._fit(frame)
-        self.popularity_ = popularity_prior(frame, self.item_map_, self.popularity_half_life_days)
+        if self.popularity_half_life_days is None:  # distinct users per item: the seen matrix
+            counts = np.asarray(self.seen_.sum(axis=0)).ravel()
+            self.popularity_ = counts / max(counts.max(), 1e-12)
+        else:
+            self.popularity_ = popularity_prior(frame, self.item_map_,
+                                                self.popularity_half_life_days)
         declined = self._feedback[self._feedback["value"] < 0]
         last = declined.groupby(["user_id", "item_id"], as_index=False)["timestamp"].max()
         self.declined_ = build_matrix(last, self.user_map_, self.item_map_,

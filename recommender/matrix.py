@@ -37,8 +37,14 @@ class IdMap:
         return self._index.get(str(key), default)
 
     def indices(self, keys) -> np.ndarray:
-        """Indices for many ids, -1 for unknown ones."""
-        return np.fromiter((self._index.get(str(k), -1) for k in keys), dtype=np.int64)
+        """Indices for many ids, -1 for unknown ones (one hashed lookup, not a Python loop)."""
+        keys = pd.Index(np.asarray(keys, dtype=object).ravel())
+        if len(keys) and keys.inferred_type != "string":
+            keys = keys.astype(str)
+        lookup = self.__dict__.get("_lookup")
+        if lookup is None:  # built lazily: artefacts pickled before it existed still load
+            lookup = self._lookup = pd.Index(self.ids)
+        return lookup.get_indexer(keys).astype(np.int64)
 
 
 def recency_weights(frame: pd.DataFrame, half_life: float | None) -> np.ndarray:
@@ -54,19 +60,28 @@ def recency_weights(frame: pd.DataFrame, half_life: float | None) -> np.ndarray:
 
 
 def build_matrix(frame: pd.DataFrame, users: IdMap, items: IdMap,
-                 values: np.ndarray | None = None) -> sp.csr_matrix:
-    """users x items CSR; duplicates keep the largest value; rows/cols not in the maps dropped."""
-    u = users.indices(frame["user_id"].to_numpy())
-    i = items.indices(frame["item_id"].to_numpy())
+                 values: np.ndarray | None = None, *,
+                 positions: tuple[np.ndarray, np.ndarray] | None = None) -> sp.csr_matrix:
+    """users x items CSR; duplicates keep the largest value; rows/cols not in the maps dropped.
+
+    ``positions``: the (user, item) indices of ``frame``'s rows when already looked up.
+    """
+    if positions is None:
+        positions = (users.indices(frame["user_id"].to_numpy()),
+                     items.indices(frame["item_id"].to_numpy()))
+    u, i = positions
     v = np.ones(len(frame)) if values is None else np.asarray(values, dtype=np.float64)
     keep = (u >= 0) & (i >= 0)
     u, i, v = u[keep], i[keep], v[keep]
     if len(u) == 0:
         return sp.csr_matrix((len(users), len(items)), dtype=np.float64)
-    # Keep the max value per (user, item): sort by value so the last write wins.
-    order = np.lexsort((v, i, u))
-    u, i, v = u[order], i[order], v[order]
-    last = np.r_[(u[1:] != u[:-1]) | (i[1:] != i[:-1]), True]
-    m = sp.csr_matrix((v[last], (u[last], i[last])), shape=(len(users), len(items)))
-    m.sort_indices()
-    return m
+    # Keep the max value per (user, item): one sort on the cell key, max per run of equal keys.
+    key = u * np.int64(len(items)) + i
+    order = np.argsort(key, kind="stable")
+    key, v = key[order], v[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    vals = np.maximum.reduceat(v, starts)
+    cells = key[starts]
+    rows, cols = np.divmod(cells, np.int64(len(items)))
+    indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=len(users)))]
+    return sp.csr_matrix((vals, cols.astype(np.int32), indptr), shape=(len(users), len(items)))

@@ -26,43 +26,67 @@ import scipy.sparse as sp
 METRICS = ("cosine", "jaccard", "pearson")
 
 
-def top_k_per_row(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """Keep the k largest positive values of every row (ties broken arbitrarily but stably)."""
+def _short_positions(indptr: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Positions (into data/indices) of every entry of ``rows``."""
+    ln = lengths[rows]
+    total = int(ln.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    offsets = np.repeat(indptr[rows] - np.r_[0, np.cumsum(ln)[:-1]], ln)
+    return offsets + np.arange(total, dtype=np.int64)
+
+
+def top_k_per_row(m: sp.csr_matrix, k: int, budget: int = 4_000_000) -> sp.csr_matrix:
+    """Keep the k largest positive values of every row (ties: the earlier stored entries).
+
+    Works on the CSR data directly: rows with at most k entries are kept whole;
+    longer rows are grouped by length (so padding stays small) and cut with
+    ``np.argpartition`` in groups of about ``budget`` values. Where the k-th value is
+    tied beyond the cut, the earliest stored entries win, so the result does not
+    depend on how rows are grouped.
+    """
     m = sp.csr_matrix(m)
     n_rows, n_cols = m.shape
-    lengths = np.diff(m.indptr)
-    if len(m.data) == 0 or k <= 0:
+    if m.nnz == 0 or k <= 0:
         return sp.csr_matrix(m.shape, dtype=m.dtype)
-    width = int(lengths.max())
-    # Rows padded to a dense (rows x width) block, in slices that fit a fixed budget.
-    step = max(1, 4_000_000 // max(width, 1))
-    out_rows, out_cols, out_vals = [], [], []
-    for a in range(0, n_rows, step):
-        b = min(n_rows, a + step)
-        lo, hi = m.indptr[a], m.indptr[b]
-        ln = lengths[a:b]
-        pos = np.arange(hi - lo) - np.repeat(m.indptr[a:b] - lo, ln)
-        r = np.repeat(np.arange(b - a), ln)
-        w = int(ln.max()) if len(ln) else 0
-        if w == 0:
-            continue
-        vals = np.full((b - a, w), -np.inf, dtype=m.data.dtype)
-        cols = np.zeros((b - a, w), dtype=np.int64)
-        vals[r, pos] = m.data[lo:hi]
-        cols[r, pos] = m.indices[lo:hi]
-        if w > k:
-            part = np.argpartition(-vals, k - 1, axis=1)[:, :k]
-            vals = np.take_along_axis(vals, part, axis=1)
-            cols = np.take_along_axis(cols, part, axis=1)
-        keep = vals > 0
-        rr = np.broadcast_to(np.arange(a, b)[:, None], vals.shape)
-        out_rows.append(rr[keep])
-        out_cols.append(cols[keep])
-        out_vals.append(vals[keep])
-    if not out_rows:
-        return sp.csr_matrix(m.shape, dtype=m.dtype)
-    out = sp.csr_matrix((np.concatenate(out_vals), (np.concatenate(out_rows),
-                         np.concatenate(out_cols))), shape=(n_rows, n_cols))
+    indptr = m.indptr.astype(np.int64)
+    lengths = np.diff(indptr)
+    out_rows, out_pos = [], []
+    short = np.flatnonzero((lengths > 0) & (lengths <= k))
+    if len(short):
+        out_rows.append(np.repeat(short, lengths[short]))
+        out_pos.append(_short_positions(indptr, short, lengths))
+    long_rows = np.flatnonzero(lengths > k)
+    long_rows = long_rows[np.argsort(lengths[long_rows], kind="stable")]
+    sorted_len = lengths[long_rows]
+    i = 0
+    while i < len(long_rows):
+        # Rows sorted by length: the group's width is its last row's length.
+        cost = np.arange(1, len(long_rows) - i + 1) * sorted_len[i:]
+        g = max(1, int(np.searchsorted(cost, budget, side="right")))
+        grp = long_rows[i:i + g]
+        i += g
+        w = int(sorted_len[i - 1])
+        col = np.arange(w, dtype=np.int64)
+        idx = np.minimum(indptr[grp][:, None] + col, indptr[grp + 1][:, None] - 1)
+        vals = m.data[idx]
+        np.putmask(vals, col >= lengths[grp][:, None], -np.inf)
+        part = np.argpartition(vals, w - k, axis=1)[:, w - k:]
+        t = np.take_along_axis(vals, part[:, :1], axis=1)
+        amb = np.count_nonzero(vals >= t, axis=1) > k  # the k-th value is tied beyond the cut
+        if amb.any():
+            sub, tt = vals[amb], t[amb]
+            gt, eq = sub > tt, sub == tt
+            need = k - np.count_nonzero(gt, axis=1)
+            chosen = gt | (eq & (np.cumsum(eq, axis=1) <= need[:, None]))
+            part[amb] = np.nonzero(chosen)[1].reshape(-1, k)
+        out_rows.append(np.repeat(grp, k))
+        out_pos.append(np.take_along_axis(idx, part, axis=1).ravel())
+    rows = np.concatenate(out_rows)
+    pos = np.concatenate(out_pos)
+    vals = m.data[pos]
+    ok = vals > 0
+    out = sp.csr_matrix((vals[ok], (rows[ok], m.indices[pos[ok]])), shape=(n_rows, n_cols))
     out.sort_indices()
     return out
 
@@ -78,7 +102,15 @@ def column_similarity(x: sp.spmatrix, metric: str = "cosine", k: int = 100, *,
                       shrink: float = 0.0, alpha: float = 0.5, exponent: float = 1.0,
                       row_weight_power: float = 0.0, block_nnz: int = 4_000_000,
                       n_threads: int = 2) -> sp.csr_matrix:
-    """Columns x columns similarity of a binary matrix, top-``k`` per row (see module doc)."""
+    """Columns x columns similarity of a binary matrix, top-``k`` per row (see module doc).
+
+    Plain cosine (``shrink`` 0) folds its normalisation into the two factors of
+    the product, ``(x / n^alpha)^T (w x / n^(1 - alpha))``, so a block of the
+    product already holds the similarities and goes straight to the top-k cut
+    (on its CSR data, no per-entry pass). The other metrics finish each
+    co-occurrence entry first. ``exponent`` (monotone) is applied to the kept
+    values only. All in float32.
+    """
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     xb = sp.csr_matrix(x, dtype=np.float32, copy=True)
@@ -86,11 +118,19 @@ def column_similarity(x: sp.spmatrix, metric: str = "cosine", k: int = 100, *,
     xb.data[:] = 1.0
     w = row_weights(xb, row_weight_power).astype(np.float32)
     xw = sp.csr_matrix(sp.diags(w) @ xb)  # rows scaled by w_u
-    xt = sp.csr_matrix(xb.T)  # columns x rows, binary
     n = np.asarray(xw.sum(axis=0)).ravel().astype(np.float64)  # c_ii
     total = float(w.sum())
     n_cols = xb.shape[1]
-    cost = xt @ np.diff(xb.indptr).astype(np.float64)  # products per column's block row
+    direct = metric == "cosine" and shrink == 0
+    if direct:
+        safe = np.where(n > 0, n, 1.0)
+        left = np.where(n > 0, safe ** -alpha, 0.0).astype(np.float32)
+        right = np.where(n > 0, safe ** -(1.0 - alpha), 0.0).astype(np.float32)
+        xt = sp.csr_matrix(sp.csr_matrix(xb.T).multiply(left[:, None]))
+        xw = sp.csr_matrix(xw.multiply(right[None, :]))
+    else:
+        xt = sp.csr_matrix(xb.T)  # columns x rows, binary
+    cost = sp.csr_matrix(xb.T, dtype=np.float64) @ np.diff(xb.indptr).astype(np.float64)
     bounds, start = [], 0
     while start < n_cols:
         acc = np.cumsum(cost[start:])
@@ -100,8 +140,13 @@ def column_similarity(x: sp.spmatrix, metric: str = "cosine", k: int = 100, *,
 
     def work(ab: tuple[int, int]) -> sp.csr_matrix:
         co = sp.csr_matrix(xt[ab[0]:ab[1]] @ xw)  # block columns x all columns
-        rows = np.arange(ab[0], ab[1])
-        return finish_similarity(co, rows, n, total, metric, k, shrink, alpha, exponent)
+        if not direct:
+            co = _finish_values(co, np.arange(ab[0], ab[1]), n, total, metric, shrink, alpha)
+        co.setdiag(0.0, k=ab[0])  # in place: every column co-occurs with itself
+        out = top_k_per_row(co, k)
+        if exponent != 1.0:
+            out.data **= exponent
+        return out
 
     if n_threads > 1 and len(bounds) > 1:
         with ThreadPoolExecutor(n_threads) as pool:
@@ -110,30 +155,38 @@ def column_similarity(x: sp.spmatrix, metric: str = "cosine", k: int = 100, *,
         blocks = [work(ab) for ab in bounds]
     if not blocks:
         return sp.csr_matrix((n_cols, n_cols), dtype=np.float32)
-    return sp.csr_matrix(sp.vstack(blocks, format="csr"))
+    return sp.csr_matrix(sp.vstack(blocks, format="csr"), dtype=np.float32)
+
+
+def _finish_values(co: sp.csr_matrix, row_ids: np.ndarray, n: np.ndarray, total: float,
+                   metric: str, shrink: float, alpha: float) -> sp.csr_matrix:
+    """Co-occurrence rows -> similarity values (same pattern; negatives clipped to 0)."""
+    gi = np.repeat(np.asarray(row_ids), np.diff(co.indptr))
+    cols = co.indices
+    c = co.data.astype(np.float64)
+    if metric == "cosine":
+        vals = c / ((n ** alpha)[gi] * (n ** (1.0 - alpha))[cols] + shrink)
+    elif metric == "jaccard":
+        vals = c / (n[gi] + n[cols] - c + shrink)
+    else:
+        p = n / total
+        sd = np.sqrt(np.maximum(p * (1 - p), 0))
+        denom = sd[gi] * sd[cols]
+        safe = np.where(denom > 0, denom, 1.0)
+        vals = np.where(denom > 0, (c / total - p[gi] * p[cols]) / safe, 0.0)
+    np.maximum(vals, 0.0, out=vals)
+    return sp.csr_matrix((vals.astype(np.float32), cols, co.indptr), shape=co.shape)
 
 
 def finish_similarity(co: sp.csr_matrix, row_ids: np.ndarray, n: np.ndarray, total: float,
                       metric: str, k: int, shrink: float = 0.0, alpha: float = 0.5,
                       exponent: float = 1.0) -> sp.csr_matrix:
     """Co-occurrence rows (global column ids ``row_ids``) -> pruned similarity rows."""
-    gi = np.repeat(np.asarray(row_ids), np.diff(co.indptr))
-    cols = co.indices
-    c = co.data.astype(np.float64)
-    if metric == "cosine":
-        vals = c / (n[gi] ** alpha * n[cols] ** (1.0 - alpha) + shrink)
-    elif metric == "jaccard":
-        vals = c / (n[gi] + n[cols] - c + shrink)
-    else:
-        p_i, p_j = n[gi] / total, n[cols] / total
-        denom = np.sqrt(np.maximum(p_i * (1 - p_i), 0) * np.maximum(p_j * (1 - p_j), 0))
-        safe = np.where(denom > 0, denom, 1.0)
-        vals = np.where(denom > 0, (c / total - p_i * p_j) / safe, 0.0)
-    vals[cols == gi] = 0.0  # zero diagonal
-    np.maximum(vals, 0.0, out=vals)
+    blk = _finish_values(co, row_ids, n, total, metric, shrink, alpha)
+    gi = np.repeat(np.asarray(row_ids), np.diff(blk.indptr))
+    blk.data[blk.indices == gi] = 0.0  # zero diagonal
     if exponent != 1.0:
-        vals = vals ** exponent
-    blk = sp.csr_matrix((vals.astype(np.float32), cols, co.indptr), shape=co.shape)
+        blk.data **= exponent
     return top_k_per_row(blk, k)
 
 
