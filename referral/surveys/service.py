@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from referral.companies import by_code
 from referral.consent import CONSENT_VERSION
 from referral.models import Consent, Member
+from referral.offers.models import MemberSegment
 from referral.surveys import models as m
-from referral.surveys.spec import SurveySpec
+from referral.surveys.spec import InvalidSurvey, SurveySpec
 from referral.surveys.views import (
     AlreadyQueued,
     AudienceTooSmall,
-    SegmentsUnavailable,
     SurveyView,
     UnknownSurvey,
     after_quiet_hours,
@@ -28,19 +28,36 @@ from referral.surveys.views import (
 )
 
 
-def _audience(company_id: int):  # type: ignore[no-untyped-def]
+def _audience(company_id: int, segment: str | None = None):  # type: ignore[no-untyped-def]
+    """Consenting, reachable members of the company (and of the segment, when one is named)."""
     current = exists().where(
         Consent.member_id == Member.id,
         Consent.withdrawn_at.is_(None),
         Consent.version == CONSENT_VERSION,
     )
-    return select(Member.id).where(
+    query = select(Member.id).where(
         Member.company_id == company_id,
         Member.reachable.is_(True),
         Member.telegram_id.is_not(None),
         Member.erased_at.is_(None),
         current,
     )
+    if segment is not None:
+        query = query.where(
+            exists().where(MemberSegment.member_id == Member.id, MemberSegment.segment == segment)
+        )
+    return query
+
+
+async def _known_segments(session: AsyncSession, company_id: int) -> list[str]:
+    names = await session.scalars(
+        select(MemberSegment.segment)
+        .join(Member, Member.id == MemberSegment.member_id)
+        .where(Member.company_id == company_id)
+        .distinct()
+        .order_by(MemberSegment.segment)
+    )
+    return list(names)
 
 
 class SurveyService:
@@ -60,17 +77,24 @@ class SurveyService:
     # -- building -------------------------------------------------------------------
 
     async def audience_size(self, company_code: str, segment: str | None = None) -> int:
+        """How many members a survey to this company (and segment) would reach now."""
         async with self.db() as session:
             company = await by_code(session, company_code)
-            self._check_segment(segment)
-            return await self._count(session, company.id)
+            await self._check_segment(session, company.id, segment)
+            return await self._count(session, company.id, segment)
+
+    async def segments(self, company_code: str) -> list[str]:
+        """The segment names the last training gave this company's members, sorted."""
+        async with self.db() as session:
+            company = await by_code(session, company_code)
+            return await _known_segments(session, company.id)
 
     async def create(self, spec: SurveySpec) -> int:
         """Store a draft; refuses an unknown company or segment and a too small audience."""
         async with self.db.begin() as session:
             company = await by_code(session, spec.company)
-            self._check_segment(spec.segment)
-            size = await self._count(session, company.id)
+            await self._check_segment(session, company.id, spec.segment)
+            size = await self._count(session, company.id, spec.segment)
             if size < self.min_audience:
                 raise AudienceTooSmall(
                     f"target: {size} members reached, fewer than the minimum {self.min_audience}"
@@ -100,18 +124,20 @@ class SurveyService:
                 )
         return survey.id
 
-    def _check_segment(self, segment: str | None) -> None:
-        if segment is not None:
-            raise SegmentsUnavailable(
-                "segment: segment targeting needs the recommender's segments, which do not "
-                "exist yet; use segment: null (the whole company)"
+    async def _check_segment(self, session: AsyncSession, company_id: int, segment: str | None) -> None:
+        if segment is None:
+            return
+        known = await _known_segments(session, company_id)
+        if segment not in known:
+            listed = ", ".join(known) if known else "none yet (run `refbot train`)"
+            raise InvalidSurvey(
+                "segment", f"unknown segment {segment!r}; known segments: {listed}; "
+                "or null for the whole company"
             )
 
-    async def _count(self, session: AsyncSession, company_id: int) -> int:
-        return (
-            await session.scalar(select(func.count()).select_from(_audience(company_id).subquery()))
-            or 0
-        )
+    async def _count(self, session: AsyncSession, company_id: int, segment: str | None = None) -> int:
+        audience = _audience(company_id, segment).subquery()
+        return await session.scalar(select(func.count()).select_from(audience)) or 0
 
     async def discard(self, survey_id: int) -> None:
         """Forget a draft (the chat builder's Cancel)."""
@@ -124,6 +150,8 @@ class SurveyService:
         """One outbox row per consenting, reachable member of the target; returns how many.
 
         A scheduled survey (send_at) waits for its time, and past quiet hours.
+        One without send_at ("send now") is due at once, quiet hours or not:
+        the marketer asked for now.
         """
         now = now or datetime.now(UTC)
         async with self.db.begin() as session:
@@ -132,7 +160,7 @@ class SurveyService:
                 raise UnknownSurvey(f"no survey {survey_id}")
             if survey.status != m.DRAFT:
                 raise AlreadyQueued(f"survey {survey_id} is already queued")
-            size = await self._count(session, survey.company_id)
+            size = await self._count(session, survey.company_id, survey.segment)
             if size < self.min_audience:
                 raise AudienceTooSmall(
                     f"target: {size} members reached, fewer than the minimum {self.min_audience}"
@@ -150,7 +178,9 @@ class SurveyService:
                     "position": 0,
                     "picked": "",
                 }
-                for member_id in (await session.scalars(_audience(survey.company_id))).all()
+                for member_id in (
+                    await session.scalars(_audience(survey.company_id, survey.segment))
+                ).all()
             ]
             if rows:
                 await session.execute(insert(m.SurveyDelivery), rows)

@@ -30,10 +30,6 @@ class AudienceTooSmall(DomainError):
     pass
 
 
-class SegmentsUnavailable(DomainError):
-    pass
-
-
 class AlreadyQueued(DomainError):
     pass
 

@@ -15,7 +15,8 @@ from referral.surveys.answers import AnswerService
 from referral.surveys.outbox import Outbox
 from referral.surveys.results import ResultsService, TooFewAnswers
 from referral.surveys.service import SurveyService
-from referral.surveys.views import AudienceTooSmall, SegmentsUnavailable
+from referral.surveys.spec import InvalidSurvey
+from referral.surveys.views import AudienceTooSmall
 from tests.surveys.factories import members, spec
 
 
@@ -39,7 +40,7 @@ async def test_too_small_target_unknown_company_and_segment_store_nothing(db):
         await surveys.create(spec())
     with pytest.raises(UnknownCompany):
         await surveys.create(spec(company="nope"))
-    with pytest.raises(SegmentsUnavailable):
+    with pytest.raises(InvalidSurvey):
         await surveys.create(spec(segment="loyal"))
     assert await surveys.all() == []
 
