@@ -55,8 +55,16 @@ def recency_weights(frame: pd.DataFrame, half_life: float | None) -> np.ndarray:
     """
     if half_life is None or "timestamp" not in frame:
         return np.ones(len(frame))
-    ranks = frame.groupby("user_id", sort=False)["timestamp"].rank(method="dense", ascending=False)
-    return np.power(0.5, (ranks.to_numpy() - 1.0) / float(half_life))
+    users = pd.factorize(frame["user_id"].to_numpy())[0]
+    ts = frame["timestamp"].to_numpy()
+    order = np.lexsort((ts, users))
+    u, t = users[order], ts[order]
+    new_user = np.r_[True, u[1:] != u[:-1]]
+    event = np.cumsum(new_user | np.r_[True, t[1:] != t[:-1]])  # running event number
+    last = np.maximum.reduceat(event, np.flatnonzero(new_user))  # each user's last event
+    later = np.empty(len(frame), dtype=np.float64)
+    later[order] = last[np.cumsum(new_user) - 1] - event  # events after this row's, same user
+    return np.power(0.5, later / float(half_life))
 
 
 def build_matrix(frame: pd.DataFrame, users: IdMap, items: IdMap,
