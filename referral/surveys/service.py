@@ -124,7 +124,9 @@ class SurveyService:
                 )
         return survey.id
 
-    async def _check_segment(self, session: AsyncSession, company_id: int, segment: str | None) -> None:
+    async def _check_segment(
+        self, session: AsyncSession, company_id: int, segment: str | None
+    ) -> None:
         if segment is None:
             return
         known = await _known_segments(session, company_id)
@@ -135,7 +137,9 @@ class SurveyService:
                 "or null for the whole company"
             )
 
-    async def _count(self, session: AsyncSession, company_id: int, segment: str | None = None) -> int:
+    async def _count(
+        self, session: AsyncSession, company_id: int, segment: str | None = None
+    ) -> int:
         audience = _audience(company_id, segment).subquery()
         return await session.scalar(select(func.count()).select_from(audience)) or 0
 

@@ -19,16 +19,26 @@ from tests.surveys.factories import members, spec
 async def label(db, telegram_ids: list[int], segment: str) -> None:  # type: ignore[no-untyped-def]
     """Seed member_segments directly, as a training run would leave them."""
     async with db.begin() as session:
-        ids = (await session.scalars(select(Member.id).where(Member.telegram_id.in_(telegram_ids)))).all()
-        await session.execute(insert(MemberSegment), [
-            {"member_id": i, "segment": segment, "updated_at": datetime.now(UTC)} for i in ids])
+        ids = (
+            await session.scalars(select(Member.id).where(Member.telegram_id.in_(telegram_ids)))
+        ).all()
+        await session.execute(
+            insert(MemberSegment),
+            [{"member_id": i, "segment": segment, "updated_at": datetime.now(UTC)} for i in ids],
+        )
 
 
 async def recipients(db, survey_id: int) -> set[int]:  # type: ignore[no-untyped-def]
     async with db() as session:
-        return set((await session.scalars(
-            select(Member.telegram_id).join(m.SurveyDelivery, m.SurveyDelivery.member_id == Member.id)
-            .where(m.SurveyDelivery.survey_id == survey_id))).all())
+        return set(
+            (
+                await session.scalars(
+                    select(Member.telegram_id)
+                    .join(m.SurveyDelivery, m.SurveyDelivery.member_id == Member.id)
+                    .where(m.SurveyDelivery.survey_id == survey_id)
+                )
+            ).all()
+        )
 
 
 async def test_a_segment_survey_reaches_only_that_segment_of_the_company(db):
@@ -77,8 +87,13 @@ async def test_the_minimum_is_checked_again_when_queued(db):
     survey_id = await surveys.create(spec(segment="loyal"))
     # A retraining moved members out of the segment before the survey was sent.
     async with db.begin() as session:
-        ids = (await session.scalars(select(Member.id).where(Member.telegram_id.in_(acme[:2])))).all()
+        ids = (
+            await session.scalars(select(Member.id).where(Member.telegram_id.in_(acme[:2])))
+        ).all()
         await session.execute(
-            MemberSegment.__table__.update().where(MemberSegment.member_id.in_(ids)).values(segment="dormant"))
+            MemberSegment.__table__.update()
+            .where(MemberSegment.member_id.in_(ids))
+            .values(segment="dormant")
+        )
     with pytest.raises(AudienceTooSmall):
         await surveys.queue(survey_id)
