@@ -67,3 +67,16 @@ def test_movielens_says_which_ratings_are_positives(tmp_path):
 def test_unknown_format_is_refused(tmp_path):
     with pytest.raises(ValueError):
         load_dataset(tmp_path / "x", "parquet")
+
+
+def test_id_map_vectorised_lookup_and_old_pickles():
+    import pickle
+
+    from recommender.matrix import IdMap
+
+    m = IdMap.from_values(["b", "a", 7])
+    assert m.indices(["a", "zz", 7, "7"]).tolist() == [1, -1, 0, 0]
+    assert m.indices([]).tolist() == []
+    old = pickle.loads(pickle.dumps(m))
+    old.__dict__.pop("_lookup", None)  # as pickled before the lookup index existed
+    assert old.indices(["b"]).tolist() == [2]
