@@ -1,4 +1,4 @@
-"""The one assembly point: services, Bot, Dispatcher and scheduler from Settings.
+"""The one assembly point: Bot, Dispatcher and scheduler from Settings and Services.
 
 Used by `refbot run`, `python -m bot`, the demo and the end-to-end tests, so
 the tests run the real dispatcher.
@@ -7,7 +7,6 @@ the tests run the real dispatcher.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -17,7 +16,6 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.commands import publish_menus, publish_staff_menus
 from bot.errors import RetryAfterMiddleware, error_handler
@@ -25,74 +23,11 @@ from bot.jobs import schedule_jobs
 from bot.middlewares.admission import AdmissionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.routers import get_routers
+from bot.services import Services, build_services
 from bot.settings import Settings
-from referral.companies import CompanyService
-from referral.db import create_engine, create_sessionmaker
 from referral.gate import UpdateGate
-from referral.ledger.ledger import Ledger
-from referral.ledger.services import Loyalty, build_loyalty
-from referral.members import MemberService
-from referral.offers.nudges import NudgeService
-from referral.offers.service import OfferService
-from referral.roles import RoleService
-from referral.surveys.answers import AnswerService
-from referral.surveys.outbox import Outbox
-from referral.surveys.results import ResultsService
-from referral.surveys.service import SurveyService
-from referral.updates import UpdateLog
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    """Everything the handlers and jobs use, built once per process."""
-
-    settings: Settings
-    engine: AsyncEngine
-    db: async_sessionmaker[AsyncSession]
-    companies: CompanyService
-    roles: RoleService
-    members: MemberService
-    updates: UpdateLog
-    ledger: Ledger
-    loyalty: Loyalty
-    surveys: SurveyService
-    survey_answers: AnswerService
-    survey_results: ResultsService
-    outbox: Outbox
-    offers: OfferService
-    nudges: NudgeService
-
-    async def close(self) -> None:
-        drainer = getattr(self, "survey_drainer", None)  # set when the bot's jobs started
-        if drainer is not None:
-            await drainer.bot.session.close()
-        await self.engine.dispose()
-
-
-def build_services(settings: Settings) -> Services:
-    engine = create_engine(settings.database)
-    db = create_sessionmaker(engine)
-    roles = RoleService(db, settings.admin_ids)
-    return Services(
-        settings=settings,
-        engine=engine,
-        db=db,
-        companies=CompanyService(db),
-        roles=roles,
-        members=MemberService(db, roles),
-        updates=UpdateLog(db),
-        ledger=(ledger := Ledger(db)),
-        loyalty=build_loyalty(db, ledger, settings.link_key),
-        surveys=SurveyService(db, min_audience=settings.min_audience, zone=settings.zone,
-                              quiet_window=settings.quiet_window),
-        survey_answers=AnswerService(db, ledger),
-        survey_results=ResultsService(db, settings.min_audience),
-        outbox=Outbox(db),
-        offers=(offers := OfferService(db, settings.data_dir)),
-        nudges=NudgeService(db, offers.store),
-    )
 
 
 def build_bot(settings: Settings) -> Bot:

@@ -16,7 +16,15 @@ app = typer.Typer(
 )
 
 # Subcommand modules, in the order their commands appear in --help.
-_MODULES = ("bot.cli.core", "bot.cli.company", "bot.cli.evaluate", "bot.cli.surveys", "bot.cli.ledger", "bot.cli.offers")
+_MODULES = (
+    "bot.cli.core",
+    "bot.cli.company",
+    "bot.cli.ledger",
+    "bot.cli.surveys",
+    "bot.cli.offers",
+    "bot.cli.evaluate",
+    "bot.cli.demo",
+)
 
 
 def _register_all() -> None:

@@ -56,7 +56,7 @@ def run_async(coroutine: Awaitable[T]) -> T:
 @contextlib.asynccontextmanager
 async def services_for(settings: Settings) -> AsyncIterator[object]:
     """Services on a migrated database, disposed of on exit."""
-    from bot.app import build_services
+    from bot.services import build_services
     from migrations.runner import upgrade_async
 
     await upgrade_async(settings.database)
