@@ -15,49 +15,21 @@ Entry points for the bot and domain side (all take pandas frames with string ids
 * :func:`load_dataset`, :func:`time_split`, :func:`evaluate` (offline evaluation)
 """
 
-import importlib
-from typing import Any
-
-# Names resolve on first use (PEP 562): importing one submodule, as the bot
-# does on start-up, must not pull scikit-learn in through churn or segments.
-_EXPORTS = {
-    "ArtefactError": "recommender.errors",
-    "ChurnModel": "recommender.churn",
-    "CrossServiceColdStart": "recommender.coldstart",
-    "DataFormatError": "recommender.errors",
-    "HybridRecommender": "recommender.hybrid",
-    "ItemKNN": "recommender.knn",
-    "LoadedDataset": "recommender.data",
-    "LoadedModel": "recommender.artefacts",
-    "NotFittedError": "recommender.errors",
-    "PopularityFallback": "recommender.artefacts",
-    "PopularityRecommender": "recommender.popularity",
-    "RecommenderError": "recommender.errors",
-    "Segmenter": "recommender.segments",
-    "UserKNN": "recommender.knn",
-    "apply_relevance_threshold": "recommender.offers",
-    "association_rules": "recommender.bundles",
-    "bundles": "recommender.bundles",
-    "detect_periods": "recommender.reminders",
-    "due_reminders": "recommender.reminders",
-    "evaluate": "recommender.evaluation",
-    "load_cross_services": "recommender.coldstart",
-    "load_dataset": "recommender.data",
-    "load_model": "recommender.artefacts",
-    "member_features": "recommender.features",
-    "relevance_sets": "recommender.split",
-    "resolve_conflicts": "recommender.offers",
-    "save_model": "recommender.artefacts",
-    "service_economics": "recommender.offers",
-    "time_split": "recommender.split",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'recommender' has no attribute {name!r}")
-
+from recommender.artefacts import LoadedModel, PopularityFallback, load_model, save_model
+from recommender.bundles import association_rules, bundles
+from recommender.churn import ChurnModel
+from recommender.coldstart import CrossServiceColdStart, load_cross_services
+from recommender.data import LoadedDataset, load_dataset
+from recommender.errors import ArtefactError, DataFormatError, NotFittedError, RecommenderError
+from recommender.evaluation import evaluate
+from recommender.features import member_features
+from recommender.hybrid import HybridRecommender
+from recommender.knn import ItemKNN, UserKNN
+from recommender.offers import apply_relevance_threshold, resolve_conflicts, service_economics
+from recommender.popularity import PopularityRecommender
+from recommender.reminders import detect_periods, due_reminders
+from recommender.segments import Segmenter
+from recommender.split import relevance_sets, time_split
 
 __all__ = [
     "ArtefactError", "ChurnModel", "CrossServiceColdStart", "DataFormatError",

@@ -37,6 +37,9 @@ def is_sqlite(url: str) -> bool:
 
 def create_engine(url: str, **kwargs: object) -> AsyncEngine:
     """An engine configured for refbot's concurrency rules on either backend."""
+    # Sessions always end their transaction (commit, or rollback on close), so
+    # the pool's own rollback on every check-in is a redundant round trip.
+    kwargs.setdefault("pool_reset_on_return", None)
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -38,7 +40,10 @@ def consent_keyboard(texts: Texts, payload: str) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+@lru_cache(maxsize=32)
 def profile_keyboard(texts: Texts, field: str) -> InlineKeyboardMarkup:
+    """The same few keyboards for everyone, built once: packing callback data
+    and validating a 9-button markup costs more than the database work of a press."""
     builder = InlineKeyboardBuilder()
     for value in PROFILE_CHOICES[field]:
         builder.button(text=texts(f"profile.{field}.{value}"), callback_data=ProfileAnswer(field=field, value=value))
@@ -52,6 +57,7 @@ def next_profile_field(field: str) -> str | None:
     return PROFILE_FIELDS[index + 1] if index + 1 < len(PROFILE_FIELDS) else None
 
 
+@lru_cache(maxsize=1)
 def language_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     labels = {"ru": "Русский", "en": "English"}
