@@ -30,13 +30,14 @@ class Build(StatesGroup):
     options = State()
     more = State()
     company = State()
+    segment = State()
     reward = State()
     when = State()
     confirm = State()
 
 
 class BuilderAction(CallbackData, prefix="sb"):
-    action: str  # a kind, "add", "finish", "now", "yes", "no"
+    action: str  # a kind, "add", "finish", "everyone", "now", "yes", "no"
     s: int = 0
 
 
@@ -109,23 +110,54 @@ async def more(query: CallbackQuery, callback_data: BuilderAction, texts: Texts,
 
 
 async def got_company(message: Message, texts: Texts, state: FSMContext, surveys: SurveyService) -> None:
+    code = (message.text or "").strip()
     try:
-        await surveys.audience_size((message.text or "").strip())
+        size = await surveys.audience_size(code)
+        known = await surveys.segments(code)
     except DomainError as error:
         await message.answer(texts("surveys.builder.refused", reason=escape(str(error))))
         return
-    await state.update_data(company=message.text.strip())
+    await state.update_data(company=code, segment=None)
+    if not known:  # no training yet: the whole company is the only target
+        await _ask_reward(message, texts, state)
+        return
+    await state.set_state(Build.segment)
+    await message.answer(
+        texts("surveys.builder.ask_segment", members=size, segments=escape(", ".join(known))),
+        reply_markup=_keyboard(texts, ["everyone"]),
+    )
+
+
+async def got_segment(message: Message, texts: Texts, state: FSMContext, surveys: SurveyService) -> None:
+    segment = (message.text or "").strip()
+    data = await state.get_data()
+    try:
+        await surveys.audience_size(data["company"], segment)
+    except DomainError as error:
+        await message.answer(texts("surveys.builder.refused", reason=escape(str(error))))
+        return
+    await state.update_data(segment=segment)
+    await _ask_reward(message, texts, state)
+
+
+async def everyone(query: CallbackQuery, texts: Texts, state: FSMContext) -> None:
+    await query.answer()
+    await state.update_data(segment=None)
+    await _ask_reward(query.message, texts, state)
+
+
+async def _ask_reward(message: Message, texts: Texts, state: FSMContext) -> None:
     await state.set_state(Build.reward)
     await message.answer(texts("surveys.builder.ask_reward"))
 
 
-async def got_reward(message: Message, texts: Texts, state: FSMContext) -> None:
+async def got_reward(message: Message, texts: Texts, state: FSMContext, surveys: SurveyService) -> None:
     if not (message.text or "").strip().isdigit():
         await message.answer(texts("surveys.builder.ask_reward"))
         return
     await state.update_data(reward_points=int(message.text.strip()))
     await state.set_state(Build.when)
-    await message.answer(texts("surveys.builder.ask_when"), reply_markup=_keyboard(texts, ["now"]))
+    await message.answer(texts("surveys.builder.ask_when", zone=surveys.zone.key), reply_markup=_keyboard(texts, ["now"]))
 
 
 async def when_now(query: CallbackQuery, texts: Texts, state: FSMContext, surveys: SurveyService) -> None:
@@ -137,7 +169,7 @@ async def when_at(message: Message, texts: Texts, state: FSMContext, surveys: Su
     try:
         at = datetime.strptime((message.text or "").strip(), "%Y-%m-%d %H:%M")
     except ValueError:
-        await message.answer(texts("surveys.builder.ask_when"), reply_markup=_keyboard(texts, ["now"]))
+        await message.answer(texts("surveys.builder.ask_when", zone=surveys.zone.key), reply_markup=_keyboard(texts, ["now"]))
         return
     await _preview(message, texts, state, surveys, at)
 
@@ -146,10 +178,10 @@ async def _preview(message: Message, texts: Texts, state: FSMContext, surveys: S
                    at: datetime | None) -> None:
     data = await state.get_data()
     try:
-        spec = parse_spec({k: data[k] for k in ("title", "company", "reward_points", "questions")}
-                          | {"send_at": at})
+        keys = ("title", "company", "segment", "reward_points", "questions")
+        spec = parse_spec({k: data.get(k) for k in keys} | {"send_at": at})
         survey_id = await surveys.create(spec)
-        size = await surveys.audience_size(spec.company)
+        size = await surveys.audience_size(spec.company, spec.segment)
     except (InvalidSurvey, DomainError) as error:
         await state.clear()
         await message.answer(texts("surveys.builder.refused", reason=escape(str(error))))
@@ -214,6 +246,8 @@ def router() -> Router:
     r.message.register(got_options, Build.options, F.text)
     r.callback_query.register(more, Build.more, BuilderAction.filter(F.action.in_(("add", "finish"))))
     r.message.register(got_company, Build.company, F.text)
+    r.message.register(got_segment, Build.segment, F.text)
+    r.callback_query.register(everyone, Build.segment, BuilderAction.filter(F.action == "everyone"))
     r.message.register(got_reward, Build.reward, F.text)
     r.callback_query.register(when_now, Build.when, BuilderAction.filter(F.action == "now"))
     r.message.register(when_at, Build.when, F.text)
