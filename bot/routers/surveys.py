@@ -65,7 +65,10 @@ async def pick(
     query: CallbackQuery, callback_data: SurveyPick, identity: Identity, texts: Texts,
     survey_answers: AnswerService,
 ) -> None:
-    step = await survey_answers.answer(identity.member.id, callback_data.s, callback_data.q, callback_data.v)
+    try:
+        step = await survey_answers.answer(identity.member.id, callback_data.s, callback_data.q, callback_data.v)
+    except InvalidAnswer:  # a forged value (no such option): as good as a stale button
+        step = None
     await _after_answer(query, step, texts)
 
 
