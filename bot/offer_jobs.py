@@ -28,11 +28,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _quiet(services: Services) -> bool:
+def _quiet(services: Services, now: datetime | None = None) -> bool:
     window = services.settings.quiet_window
     if window is None:
         return False
-    now = datetime.now(services.settings.zone).time()
+    zone = services.settings.zone
+    now = (now.astimezone(zone) if now else datetime.now(zone)).time()
     start, end = window
     return start <= now < end if start < end else now >= start or now < end
 
@@ -46,12 +47,13 @@ async def retrain(services: Services) -> None:
     log.info("retrained offer models, version %s", report.version)
 
 
-async def send_reminders(services: Services, bot: Bot) -> int:
-    if _quiet(services):
+async def send_reminders(services: Services, bot: Bot, now: datetime | None = None) -> int:
+    """Sends the reminders the domain claimed; ``now`` is for tests (default: the clock)."""
+    if _quiet(services, now):
         return 0
     limiter = AsyncLimiter(services.settings.broadcast_rate, 1)
     sent = 0
-    for nudge in await services.nudges.claim_reminders():
+    for nudge in await services.nudges.claim_reminders(now):
         texts = texts_for(nudge.language or "ru")
         async with limiter:
             with suppress(TelegramForbiddenError, TelegramBadRequest):
@@ -65,13 +67,14 @@ async def send_reminders(services: Services, bot: Bot) -> int:
     return sent
 
 
-async def send_retention_offers(services: Services, bot: Bot) -> int:
-    if _quiet(services):
+async def send_retention_offers(services: Services, bot: Bot, now: datetime | None = None) -> int:
+    """Sends retention offers, most valuable members at risk first."""
+    if _quiet(services, now):
         return 0
     limiter = AsyncLimiter(services.settings.broadcast_rate, 1)
     sent = 0
-    for nudge in await services.nudges.claim_retention():
-        views = await services.offers.offers_for(nudge.member_id)
+    for nudge in await services.nudges.claim_retention(now):
+        views = await services.offers.offers_for(nudge.member_id, now=now)
         if not views:
             continue
         texts = texts_for(nudge.language or "ru")
