@@ -26,6 +26,7 @@ from bot.routers import get_routers
 from bot.services import Services, build_services
 from bot.settings import Settings
 from referral.gate import UpdateGate
+from referral.offers.stats import PartnerStats
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def build_dispatcher(
     dp["survey_answers"] = services.survey_answers
     dp["survey_results"] = services.survey_results
     dp["offers"] = services.offers
+    dp["stats"] = PartnerStats(services.db, settings.min_audience)
 
     dp.update.outer_middleware(AdmissionMiddleware(UpdateGate(services.db, services.roles), services.updates))
     throttle = throttle or ThrottlingMiddleware()

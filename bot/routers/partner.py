@@ -1,16 +1,20 @@
-"""Partner admins: their company's QR code."""
+"""Partner admins: their company's QR code and numbers (/stats)."""
 
 from __future__ import annotations
+
+import asyncio
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
 
 from bot.filters import HasRole
+from bot.stats_messages import stats_chart, stats_text
 from bot.texts import Texts
 from referral import links
 from referral.companies import CompanyService
 from referral.members import Identity
+from referral.offers.stats import PartnerStats
 from referral.qr import render_qr
 
 
@@ -27,9 +31,20 @@ async def company_qr(
         )
 
 
+async def company_stats(
+    message: Message, identity: Identity, texts: Texts, stats: PartnerStats
+) -> None:
+    for company_id in sorted(identity.roles.partner_company_ids):
+        report = await stats.of_company(company_id)
+        png = await asyncio.to_thread(stats_chart, texts, report)  # matplotlib: off the loop
+        await message.answer_photo(BufferedInputFile(png, filename="stats.png"))
+        await message.answer(stats_text(texts, report))
+
+
 def router() -> Router:
     """A fresh router, so every Dispatcher (tests, restarts) gets its own."""
     r = Router(name="partner")
     r.message.filter(HasRole("partner"))
     r.message.register(company_qr, Command("qr"))
+    r.message.register(company_stats, Command("stats"))
     return r

@@ -1,0 +1,73 @@
+"""Partner /stats and /leads through the real bot, each partner seeing only their
+own company; and the reminder job run once against the Bot API server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.localapi import FakeUser
+from bot.offer_jobs import send_reminders
+from referral import links
+from tests.e2e.harness import LINK_SECRET
+from tests.offers_world import START, seed
+
+
+async def partners(refbot) -> tuple[FakeUser, FakeUser]:
+    cafe, gym = (
+        FakeUser(2**34 + 1, "Cafe admin", language_code="en"),
+        FakeUser(2**34 + 2, "Gym admin"),
+    )
+    await refbot.services.roles.grant("partner", cafe.id, "cafe")
+    await refbot.services.roles.grant("partner", gym.id, "gym")
+    return cafe, gym
+
+
+async def test_partner_stats_are_a_chart_and_words_of_their_own_company(refbot):
+    await seed(refbot.services.db)  # cafe: 7 members, 52 purchases; gym: 5 members
+    cafe, gym = await partners(refbot)
+    photo, words = await refbot.say(cafe, "/stats", replies=2)
+    assert photo.method == "sendPhoto"
+    ((_, png),) = photo.files.values()
+    assert png.startswith(b"\x89PNG")
+    text = words.params["text"]
+    assert "<b>Cafe</b>" in text and "through your QR code: 7." in text
+    assert "Leads (offers members accepted): fewer than 5" in text  # nobody accepted yet
+    assert "Paying members: 7, purchases: 52." in text
+    gyms = (await refbot.say(gym, "/stats", replies=2))[1].params["text"]
+    assert "<b>Gym</b>" in gyms and "Cafe" not in gyms
+    assert "по вашему QR-коду: 5." in gyms  # the gym admin's app is Russian
+
+
+async def test_leads_are_refused_without_the_role_and_never_shown_to_another_company(refbot):
+    world = await seed(refbot.services.db)
+    solo = world.members["solo"].id
+    offer = (await refbot.services.offers.offers_for(solo))[0]
+    await refbot.services.offers.accept(offer.offer_id, solo)
+    pseudonym = world.members["solo"].pseudonym
+    cafe, gym = await partners(refbot)
+
+    own = (await refbot.say(cafe, "/leads"))[0].params["text"]
+    assert "Leads of Cafe" in own and pseudonym in own and offer.service.split()[0] in own
+    other = (await refbot.say(gym, "/leads"))[0].params["text"]
+    assert "Gym" in other and pseudonym not in other and "Заявок пока нет" in other
+    member = FakeUser(2**34 + 3, "Member", language_code="en")
+    await refbot.join(member, links.sign(links.LinkTarget("cafe"), LINK_SECRET.encode()))
+    for command in ("/leads", "/stats"):
+        refused = (await refbot.say(member, command))[0].params["text"]
+        assert "only for partner staff" in refused and pseudonym not in refused
+
+
+async def test_reminder_job_sends_each_due_member_one_message(refbot):
+    world = await seed(refbot.services.db)
+    due = START + timedelta(days=27, hours=1)  # 14:00 in Moscow: outside quiet hours
+    assert await send_reminders(refbot.services, refbot.bot, now=due) == 11
+    regulars = [m for name, m in world.members.items() if name != "lifter"]
+    for member in regulars:
+        [message] = refbot.sent(member.telegram_id)
+        assert message.method == "sendMessage" and "Time for it again?" in message.params["text"]
+    assert refbot.sent(world.members["lifter"].telegram_id) == []
+    # Run again the same hour, and in quiet hours a day later: nothing more reaches Telegram.
+    assert await send_reminders(refbot.services, refbot.bot, now=due + timedelta(hours=1)) == 0
+    night = START + timedelta(days=28, hours=10)  # 23:00 in Moscow
+    assert await send_reminders(refbot.services, refbot.bot, now=night) == 0
+    assert sum(len(refbot.sent(m.telegram_id)) for m in world.members.values()) == 11

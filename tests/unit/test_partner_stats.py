@@ -1,0 +1,87 @@
+"""A partner's numbers on tiny hand-computed histories, and what stays hidden."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from bot.stats_messages import stats_chart, stats_text
+from bot.texts import texts_for
+from referral.offers.stats import LEAD_COLUMNS, PURCHASE_COLUMNS, Share, compute, share
+
+
+def at(month: int, day: int) -> datetime:
+    return datetime(2026, month, day, 12, tzinfo=UTC)
+
+
+LEADS = pd.DataFrame(
+    [(1, "m1", "s1", at(6, 10)), (2, "m2", "s1", at(6, 10)), (3, "m3", "s2", at(6, 10))],
+    columns=LEAD_COLUMNS,
+)
+PURCHASES = pd.DataFrame(
+    [
+        ("m1", "s1", at(6, 5), 100),  # before m1's lead: not a conversion
+        ("m1", "s1", at(6, 12), 300),  # after it: converts lead 1
+        ("m2", "s1", at(6, 10), 200),  # at the lead's time: converts lead 2
+        ("m3", "s1", at(7, 1), 400),  # another service than m3's lead
+        ("m1", "s1", at(7, 3), 500),
+    ],
+    columns=PURCHASE_COLUMNS,
+)
+
+
+def test_conversion_arppu_check_and_retention_by_hand():
+    stats = compute("Cafe", 3, LEADS, PURCHASES, now=at(8, 15), floor=1)
+    assert (stats.leads.value, stats.converted.value) == (3, 2)
+    assert stats.conversion == Share(value=2 / 3)
+    assert (stats.payers.value, stats.purchases.value) == (3, 5)
+    assert (stats.arppu_minor, stats.average_check_minor) == (500, 300)  # 1500 / 3, 1500 / 5
+    # June buyers m1, m2; July buyers m3, m1: one of two came back. July -> August
+    # does not count yet: August has not ended.
+    [june] = stats.months
+    assert (june.month, june.next_month, june.buyers.value, june.returned.value) == (
+        "2026-06",
+        "2026-07",
+        2,
+        1,
+    )
+    assert stats.retention == Share(value=0.5)
+
+
+def test_retention_waits_for_the_next_month_to_end():
+    stats = compute("Cafe", 3, LEADS, PURCHASES, now=at(7, 20), floor=1)
+    assert stats.months == [] and stats.retention == Share()
+
+
+def test_small_counts_are_hidden_and_shares_over_them_withheld():
+    stats = compute("Cafe", 3, LEADS, PURCHASES, now=at(8, 15), floor=5)
+    assert stats.members.hidden and stats.leads.hidden and stats.payers.hidden
+    assert stats.conversion == Share() and stats.retention == Share()
+    assert stats.arppu_minor is None and stats.average_check_minor == 300  # five purchases
+    assert share(1, 10, 5) == Share(under=0.5)  # a hidden part gives only a bound
+
+
+def test_words_never_show_a_hidden_count():
+    stats = compute("Cafe <b>", 3, LEADS, PURCHASES, now=at(8, 15), floor=5)
+    english = stats_text(texts_for("en"), stats)
+    assert "through your QR code: fewer than 5." in english and "Cafe &lt;b&gt;" in english
+    assert "accepted): fewer than 5; paid for that service afterwards: fewer than 5" in english
+    assert "Paying members: fewer than 5, purchases: 5." in english
+    assert "(ARPPU): not shown" in english and "Average check: 3 ₽" in english
+    assert "Участников пришло по вашему QR-коду: меньше 5." in stats_text(texts_for("ru"), stats)
+    png = stats_chart(texts_for("en"), stats)
+    assert png.startswith(b"\x89PNG")
+
+
+def test_no_history_at_all():
+    empty = compute(
+        "New",
+        0,
+        pd.DataFrame(columns=LEAD_COLUMNS),
+        pd.DataFrame(columns=PURCHASE_COLUMNS),
+        at(8, 1),
+        5,
+    )
+    assert empty.members.hidden and empty.conversion == Share() and empty.months == []
+    assert "fewer than 5" in stats_text(texts_for("en"), empty)
