@@ -1,8 +1,12 @@
-"""`refbot train`, `refbot crossmatrix import FILE.csv`, `refbot offers show MEMBER`."""
+"""`refbot train`, `refbot crossmatrix import FILE.csv`, `refbot offers show MEMBER`,
+`refbot offers threshold CODE FLOOR`, `refbot stats CODE`."""
 
 from __future__ import annotations
 
+import html
 import json
+import math
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +27,9 @@ def register(app: typer.Typer) -> None:
     )
     app.add_typer(crossmatrix_app, name="crossmatrix")
     app.add_typer(offers_app, name="offers")
+    app.command("stats", help="A company's members, leads, conversion, ARPPU, check, retention.")(
+        stats_command
+    )
 
 
 @refusals_exit
@@ -90,3 +97,52 @@ def offers_show(member: str = typer.Argument(..., help="Telegram id or pseudonym
         typer.echo(
             f"  #{v.offer_id} {v.company} / {v.service}: {money(v.price_minor)} RUB ({v.reason})"
         )
+
+
+@offers_app.command(
+    "threshold", help="Set a company's relevance floor: offers scoring under it are not shown."
+)
+@refusals_exit
+def offers_threshold(
+    code: str = typer.Argument(..., help="The company's code."),
+    floor: float = typer.Argument(..., help="The score floor, 0 or more (0: no floor)."),
+) -> None:
+    if not math.isfinite(floor) or floor < 0:
+        raise fail(f"the floor must be a number, 0 or more; got {floor}")
+
+    async def run():  # type: ignore[no-untyped-def]
+        async with services_for(load_settings()) as services:
+            company = await services.companies.get(code)
+            await services.offers.set_threshold(company.id, floor)
+            return company
+
+    company = run_async(run())
+    typer.echo(f"relevance floor of {company.code}: {floor:g}")
+
+
+@refusals_exit
+def stats_command(
+    code: str = typer.Argument(..., help="The company's code."),
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Also write the chart (PNG) here.")
+    ] = None,
+) -> None:
+    from bot.stats_messages import stats_chart, stats_text
+    from bot.texts import texts_for
+    from referral.offers.stats import PartnerStats
+
+    async def run():  # type: ignore[no-untyped-def]
+        settings = load_settings()
+        async with services_for(settings) as services:
+            return await PartnerStats(services.db, settings.min_audience).of_code(code)
+
+    report = run_async(run())
+    texts = texts_for("en")
+    # The bot's words, without the chat's HTML.
+    typer.echo(html.unescape(re.sub(r"</?b>", "", stats_text(texts, report))))
+    if chart is not None:
+        try:
+            chart.write_bytes(stats_chart(texts, report))
+        except OSError as error:
+            raise fail(f"cannot write {chart}: {error.strerror}") from None
+        typer.echo(f"chart: {chart}")

@@ -1,0 +1,62 @@
+"""`refbot offers threshold` and `refbot stats` as an operator runs them."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+
+def refbot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'refbot.sqlite3'}",
+        "LINK_SECRET": "cli-secret",
+        "BOT_USERNAME": "refbot_test_bot",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),  # this checkout
+    }
+    return subprocess.run(
+        [sys.executable, "-c", "from bot.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=60,
+    )
+
+
+def floors(tmp_path: Path) -> list[tuple[str, float]]:
+    with sqlite3.connect(tmp_path / "refbot.sqlite3") as db:
+        return db.execute(
+            "SELECT c.code, s.relevance_threshold FROM offer_settings s"
+            " JOIN companies c ON c.id = s.company_id"
+        ).fetchall()
+
+
+def test_threshold_sets_and_replaces_a_companys_floor_and_refuses_nonsense(tmp_path):
+    assert refbot(tmp_path, "company", "add", "Acme Coffee", "--code", "acme").returncode == 0
+    first = refbot(tmp_path, "offers", "threshold", "acme", "0.35")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "relevance floor of acme: 0.35"
+    assert refbot(tmp_path, "offers", "threshold", "acme", "0.5").returncode == 0
+    assert floors(tmp_path) == [("acme", 0.5)]
+    for bad in ("nan", "much"):
+        refused = refbot(tmp_path, "offers", "threshold", "acme", bad)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, bad
+    unknown = refbot(tmp_path, "offers", "threshold", "nope", "0.1")
+    assert unknown.returncode == 2 and "no company" in unknown.stderr
+    assert floors(tmp_path) == [("acme", 0.5)]
+
+
+def test_stats_prints_the_partners_numbers_in_words_and_writes_the_chart(tmp_path):
+    assert refbot(tmp_path, "company", "add", "Acme & Co", "--code", "acme").returncode == 0
+    chart = tmp_path / "acme.png"
+    result = refbot(tmp_path, "stats", "acme", "--chart", str(chart))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Acme & Co: your numbers so far\n")  # no chat HTML
+    assert "through your QR code: fewer than 5." in result.stdout
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    unknown = refbot(tmp_path, "stats", "nope")
+    assert unknown.returncode == 2 and "no company" in unknown.stderr
