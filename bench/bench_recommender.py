@@ -1,12 +1,13 @@
 """Training time and top-10 serving latency of the hybrid beside implicit's ItemItem cosine.
 
-Run: /work/venv/bin/python bench/bench_recommender.py [--users 400] [--skip-synthetic]
+Run: /work/venv/bin/python bench/bench_recommender.py [--users 400] [--skip-synthetic] [--repeat 3]
 
 Datasets: the largest shared one (movielens-small ratings.csv, 100,836 rows)
 and a synthetic set of 1,000,000 interactions (50,000 members, 20,000
 services, long-tailed popularity, seed 0). The hybrid uses fixed
 hyperparameters (those `refbot evaluate` tuned on movielens-small); tuning is
-not part of training time. Latency is per member, one call at a time, through
+not part of training time. Training time is the best of ``--repeat`` fits of
+each model (both go through the same frame -> id maps -> CSR ingestion). Latency is per member, one call at a time, through
 ``HybridRecommender.top_items`` and implicit's ``recommend`` for one user.
 Peak memory: tracemalloc peak of a separate, untimed fit (numpy/Python
 allocations; implicit's C++ buffers are not traced) and the process peak RSS.
@@ -52,13 +53,21 @@ def percentiles(samples_s):
     return float(np.percentile(a, 50)), float(np.percentile(a, 99))
 
 
-def bench(name: str, frame: pd.DataFrame, n_users: int, rng) -> None:
+def timed_fit(make, frame: pd.DataFrame, repeat: int):
+    """Best of ``repeat`` fits (the cores are shared: the minimum is the least disturbed)."""
+    best, model = float("inf"), None
+    for _ in range(repeat):
+        model = make()
+        t0 = time.perf_counter()
+        model.fit(frame)
+        best = min(best, time.perf_counter() - t0)
+    return model, best
+
+
+def bench(name: str, frame: pd.DataFrame, n_users: int, rng, repeat: int = 3) -> None:
     print(f"\n== {name}: {len(frame):,} interactions, {frame.user_id.nunique():,} members, "
           f"{frame.item_id.nunique():,} services")
-    hybrid = HybridRecommender(**PARAMS)
-    t0 = time.perf_counter()
-    hybrid.fit(frame)
-    t_h = time.perf_counter() - t0
+    hybrid, t_h = timed_fit(lambda: HybridRecommender(**PARAMS), frame, repeat)
     members = rng.choice(hybrid.user_map_.ids, size=min(n_users, len(hybrid.user_map_)),
                          replace=False)
     for m in members[:20]:  # warm-up
@@ -78,10 +87,8 @@ def bench(name: str, frame: pd.DataFrame, n_users: int, rng) -> None:
     if not implicit_available():
         print("implicit is not installed: no same-run comparison")
         return
-    imp = ImplicitAdapter("cosine", k=PARAMS["item_k"], n_threads=2)
-    t0 = time.perf_counter()
-    imp.fit(frame)
-    t_i = time.perf_counter() - t0
+    imp, t_i = timed_fit(lambda: ImplicitAdapter("cosine", k=PARAMS["item_k"], n_threads=2),
+                         frame, repeat)
     ui = imp._user_items
     lat_i = []
     for m in members:
@@ -105,16 +112,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--users", type=int, default=400, help="members timed per dataset")
     ap.add_argument("--skip-synthetic", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3, help="fits per model; the best is kept")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     rng = np.random.default_rng(0)
     print(f"hybrid parameters: {PARAMS}")
-    bench("movielens-small", load_movielens(ML).frame, args.users, rng)
+    bench("movielens-small", load_movielens(ML).frame, args.users, rng, args.repeat)
     if not args.skip_synthetic:
         t0 = time.perf_counter()
         frame = synthetic()
         print(f"\n(synthetic set generated in {time.perf_counter() - t0:.1f} s)")
-        bench("synthetic 1M", frame, args.users, rng)
+        bench("synthetic 1M", frame, args.users, rng, args.repeat)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nprocess peak RSS: {rss:.0f} MiB")
 
