@@ -71,3 +71,28 @@ async def test_reminder_job_sends_each_due_member_one_message(refbot):
     night = START + timedelta(days=28, hours=10)  # 23:00 in Moscow
     assert await send_reminders(refbot.services, refbot.bot, now=night) == 0
     assert sum(len(refbot.sent(m.telegram_id)) for m in world.members.values()) == 11
+
+
+async def test_retention_job_sends_offers_with_buttons_most_valuable_member_first(refbot):
+    from bot.offer_jobs import send_retention_offers
+    from referral.offers.nudges import NudgeService
+    from tests.integration.test_offer_nudges import EveryoneAtRisk, FixedStore, buy
+
+    world = await seed(refbot.services.db)
+    lifter = world.members["lifter"]
+    await buy(
+        refbot.services.db, lifter.pseudonym, "spa", "massage", 5000, START + timedelta(days=9)
+    )
+    # The classifier is stubbed (everyone at risk); the job, the claim and the sends are real.
+    refbot.services.nudges = NudgeService(refbot.services.db, FixedStore(EveryoneAtRisk(60)))
+    now = START + timedelta(days=22, hours=2)  # 15:00 in Moscow
+    assert await send_retention_offers(refbot.services, refbot.bot, now=now) == 12
+    headers = [
+        c for c in refbot.api.delivered(method="sendMessage") if "We miss you" in c.params["text"]
+    ]
+    assert len(headers) == 12 and headers[0].params["chat_id"] == lifter.telegram_id
+    offers = refbot.sent(lifter.telegram_id)[1:]
+    assert offers and all(c.params.get("reply_markup") for c in offers)
+    assert (
+        await send_retention_offers(refbot.services, refbot.bot, now=now + timedelta(days=1)) == 0
+    )
