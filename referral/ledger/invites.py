@@ -67,10 +67,10 @@ async def qualify_invite(session: AsyncSession, ledger, purchase: Purchase, rule
     session.add(invite)
     await session.flush()
     if invite.status == "awarded":
-        made, _ = await ledger.award_in(
+        made_id, _ = await ledger.award_in(
             session, invite.inviter_id, purchase.company_id, rules.invite_points, "invite",
             f"invite:{invitee.id}", kind="invite", pending_until=until, purchase_id=purchase.id)
-        invite.transfer_id = made.id
+        invite.transfer_id = made_id
     return invite
 
 

@@ -54,8 +54,9 @@ class Ledger:
         self, session: AsyncSession, member_id: int, company_id: int, amount: int, reason: str,
         key: str, *, kind: str, currency: str = POINTS, pending_until: datetime | None = None,
         purchase_id: int | None = None,
-    ) -> tuple[Transfer, bool]:
-        """An award inside the caller's transaction; pending until ``pending_until`` if given."""
+    ) -> tuple[int, bool]:
+        """An award inside the caller's transaction, pending until ``pending_until`` if
+        given: (transfer id, True when made now). The caller rolls back on a refusal."""
         debit = await p.account(session, p.DEPOSIT, currency, company_id)
         credit = await p.account(session, p.MEMBER, currency, company_id, member_id)
         return await p.transfer(

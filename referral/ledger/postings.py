@@ -1,23 +1,40 @@
 """The ledger engine, inside a caller's transaction: accounts, transfers, lots.
 
-Every function takes the session of a unit of work that a service opened.
-No overdraft, on both backends: the accounts a transfer touches are locked
-(``SELECT ... FOR UPDATE``, in id order so two transfers never deadlock; on
-SQLite the transaction already holds the one write lock, BEGIN IMMEDIATE), then
-the balance is checked and changed in the same transaction; the CHECK
-constraint ``no_overdraft`` is the last line of defence.
+Every function takes the session of a unit of work that a service opened, and
+speaks Core on its connection: a transfer is a handful of statements, never an
+ORM flush.
+
 Idempotency: the transfer row is claimed first with INSERT ... ON CONFLICT
 (key) DO NOTHING, so a repeated key, even a concurrent one, changes nothing.
+No overdraft, on both backends: the debit is one conditional UPDATE
+(``posted - pending_out >= amount`` in its WHERE), which on PostgreSQL takes
+the row lock and re-checks the condition on the newest row version, and on
+SQLite runs inside the one write transaction (BEGIN IMMEDIATE); the CHECK
+constraint ``no_overdraft`` is the last line of defence. Accounts are updated
+in one global order (member wallets, then system accounts, each by id), so two
+transfers never deadlock, and the shared system rows (a partner's deposit) are
+locked last, for the shortest time.
+A refusal (InsufficientPoints, InsufficientDeposit, ...) leaves rows of the
+transfer written: the caller rolls back, or wraps the transfer in a savepoint.
+
+Account ids and kinds never change once created, so they are remembered per
+engine, but only after the transaction that saw them commits (a rolled back
+account's id may be reused by SQLite).
 """
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, bindparam, case, event, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import Session
 
 from referral.ledger.errors import (
     AlreadyResolved,
@@ -31,10 +48,57 @@ from referral.models import Company
 
 FUNDING, DEPOSIT, REDEEMED, EXPIRED, MEMBER = "funding", "deposit", "redeemed", "expired", "member"
 
+A, T, P, L, H = (m.__table__ for m in (Account, Transfer, Posting, Lot, HoldLot))
+R = Rules.__table__
 
-def _insert(session: AsyncSession, table):  # type: ignore[no-untyped-def]
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+@dataclass(frozen=True)
+class Info:
+    """What never changes about an account."""
+
+    kind: str
+    currency: str
+    company_id: int | None
+
+    @property
+    def has_lots(self) -> bool:
+        return self.kind == MEMBER and self.currency == POINTS
+
+
+@dataclass
+class _Known:
+    ids: dict[str, int] = field(default_factory=dict)
+    info: dict[int, Info] = field(default_factory=dict)
+
+
+_KNOWN: weakref.WeakKeyDictionary[Engine, _Known] = weakref.WeakKeyDictionary()
+_SEEN = "refbot.ledger.accounts_seen"
+
+
+def _known(conn: AsyncConnection) -> _Known:
+    known = _KNOWN.get(conn.sync_engine)
+    if known is None:
+        known = _KNOWN[conn.sync_engine] = _Known()
+    return known
+
+
+def _saw(
+    session: AsyncSession, known: _Known, account_id: int, info: Info, code: str | None
+) -> None:
+    session.sync_session.info.setdefault(_SEEN, []).append((known, account_id, info, code))
+
+
+@event.listens_for(Session, "after_commit")
+def _remember(session: Session) -> None:
+    for known, account_id, info, code in session.info.pop(_SEEN, ()):
+        known.info[account_id] = info
+        if code is not None:
+            known.ids[code] = account_id
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, _previous: object) -> None:
+    session.info.pop(_SEEN, None)  # any rollback, savepoints too: remember nothing from it
 
 
 def account_code(kind: str, currency: str, company_id: int | None, member_id: int | None) -> str:
@@ -45,33 +109,130 @@ def account_code(kind: str, currency: str, company_id: int | None, member_id: in
     return f"c{company_id}:{kind}:{currency}"
 
 
+def _upsert(conn: AsyncConnection, table):  # type: ignore[no-untyped-def]
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
 async def account(
     session: AsyncSession, kind: str, currency: str, company_id: int | None = None,
     member_id: int | None = None,
 ) -> int:
     """The id of an account, created on first use (concurrent first uses agree)."""
+    conn = await session.connection()
+    known = _known(conn)
     code = account_code(kind, currency, company_id, member_id)
-    found = await session.scalar(select(Account.id).where(Account.code == code))
+    found = known.ids.get(code)
     if found is not None:
         return found
-    await session.execute(
-        _insert(session, Account)
-        .values(code=code, kind=kind, currency=currency, company_id=company_id,
-                member_id=member_id, posted=0, pending_out=0, pending_in=0)
-        .on_conflict_do_nothing(index_elements=["code"])
-    )
-    return await session.scalar(select(Account.id).where(Account.code == code))  # type: ignore[return-value]
+    by_code = select(A.c.id).where(A.c.code == code)
+    found = await conn.scalar(by_code)
+    if found is None:
+        await conn.execute(
+            _upsert(conn, A).values(code=code, kind=kind, currency=currency, company_id=company_id,
+                                    member_id=member_id, posted=0, pending_out=0, pending_in=0)
+            .on_conflict_do_nothing(index_elements=["code"])
+        )
+        found = await conn.scalar(by_code)
+    assert found is not None
+    _saw(session, known, found, Info(kind, currency, company_id), code)
+    return found
 
 
-async def _lock(session: AsyncSession, *ids: int) -> dict[int, Account]:
-    rows = await session.scalars(
-        select(Account).where(Account.id.in_(ids)).order_by(Account.id)
-        # NO KEY UPDATE: a balance change never touches keys, so it must not
-        # conflict with the KEY SHARE locks that inserting a transfer's foreign
-        # keys takes (FOR UPDATE would deadlock two concurrent transfers).
-        .with_for_update(key_share=True).execution_options(populate_existing=True)
-    )
-    return {a.id: a for a in rows}
+async def _infos(session: AsyncSession, conn: AsyncConnection, *ids: int) -> dict[int, Info]:
+    known = _known(conn)
+    infos = {i: known.info[i] for i in ids if i in known.info}
+    missing = [i for i in ids if i not in infos]
+    if missing:
+        for row in await conn.execute(
+            select(A.c.id, A.c.kind, A.c.currency, A.c.company_id).where(A.c.id.in_(missing))
+        ):
+            infos[row.id] = Info(row.kind, row.currency, row.company_id)
+            _saw(session, known, row.id, infos[row.id], None)
+    if len(infos) != len(set(ids)):
+        raise InvalidAmount(f"no ledger account {sorted(set(ids) - infos.keys())}")
+    return infos
+
+
+def _lock_order(infos: dict[int, Info]) -> list[int]:
+    """Member wallets first, then the shared system accounts, each by id."""
+    return sorted(infos, key=lambda i: (infos[i].kind != MEMBER, i))
+
+
+_CLAIMS: dict[tuple[str, bool], Any] = {}
+
+
+def _claim(conn: AsyncConnection, with_ttl: bool):  # type: ignore[no-untyped-def]
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id, and with ``with_ttl``
+    the credited company's points expiry rule, read in the same round trip."""
+    dialect = conn.dialect.name
+    if (dialect, with_ttl) not in _CLAIMS:
+        returning = [T.c.id]
+        if with_ttl:
+            returning.append(select(R.c.points_ttl_days)
+                             .where(R.c.company_id == bindparam("ttl_company")).scalar_subquery())
+        _CLAIMS[dialect, with_ttl] = _upsert(conn, T).on_conflict_do_nothing(
+            index_elements=["key"]).returning(*returning)
+    return _CLAIMS[dialect, with_ttl]
+
+
+_POSTINGS = insert(P)
+_LOT = insert(L)
+_HOLDS = insert(H)
+_TAKE = update(L).where(L.c.id == bindparam("lot")).values(
+    remaining=L.c.remaining - bindparam("take"))
+_ID, _AMOUNT = bindparam("account"), bindparam("amount")
+_AVAILABLE = A.c.posted - A.c.pending_out >= _AMOUNT
+# PostgreSQL: one account per statement, in lock order; the debit's WHERE is the overdraft check.
+_DEBIT = {
+    False: update(A).where(A.c.id == _ID, _AVAILABLE).values(posted=A.c.posted - _AMOUNT),
+    True: update(A).where(A.c.id == _ID, _AVAILABLE).values(pending_out=A.c.pending_out + _AMOUNT),
+}
+_FUND = update(A).where(A.c.id == _ID).values(posted=A.c.posted - _AMOUNT)  # may go below zero
+_CREDIT = {
+    False: update(A).where(A.c.id == _ID).values(posted=A.c.posted + _AMOUNT),
+    True: update(A).where(A.c.id == _ID).values(pending_in=A.c.pending_in + _AMOUNT),
+}
+# SQLite: one writer holds the whole database, so both sides are one statement;
+# the debit row is changed only if the amount stays available.
+_IS_CREDIT = A.c.id == bindparam("credit")
+_BOTH_WHERE = (A.c.id.in_([bindparam("debit"), bindparam("credit")]),
+               or_(_IS_CREDIT, A.c.kind == FUNDING, _AVAILABLE))
+_BOTH = {
+    False: update(A).where(*_BOTH_WHERE).values(
+        posted=A.c.posted + case((_IS_CREDIT, _AMOUNT), else_=-_AMOUNT)),
+    True: update(A).where(*_BOTH_WHERE).values(
+        pending_out=A.c.pending_out + case((_IS_CREDIT, 0), else_=_AMOUNT),
+        pending_in=A.c.pending_in + case((_IS_CREDIT, _AMOUNT), else_=0)),
+}
+
+
+async def _move(conn: AsyncConnection, infos: dict[int, Info], debit: int, credit: int,
+                amount: int, pending: bool, then: Callable[[], Awaitable[None]]) -> bool:
+    """Change both balances, running ``then`` once the debit row is ours; False
+    (and nothing changed on the debit) when the debit would overdraw."""
+    if conn.dialect.name == "sqlite":
+        both = await conn.execute(_BOTH[pending], {"debit": debit, "credit": credit,
+                                                   "amount": amount})
+        if both.rowcount != 2:
+            return False
+        await then()
+        return True
+    for account_id in _lock_order(infos):
+        if account_id == credit:
+            await conn.execute(_CREDIT[pending], {"account": credit, "amount": amount})
+            continue
+        if infos[debit].kind == FUNDING:
+            await conn.execute(_FUND, {"account": debit, "amount": amount})
+        elif (await conn.execute(_DEBIT[pending], {"account": debit, "amount": amount})
+              ).rowcount != 1:
+            return False
+        await then()  # before the shared system row is locked, if it comes later
+    return True
+
+
+def _change(account_id: int, values: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return update(A).where(A.c.id == account_id).values(
+        {column: A.c[column] + delta for column, delta in values.items()})
 
 
 async def transfer(
@@ -79,111 +240,116 @@ async def transfer(
     amount: int, now: datetime, pending: bool = False, resolve_at: datetime | None = None,
     on_timeout: str | None = None, purchase_id: int | None = None, reason: str = "",
     reverses_id: int | None = None, from_lot: int | None = None,
-) -> tuple[Transfer, bool]:
-    """Move ``amount`` from ``debit`` to ``credit``: (transfer, True) when done
-    now, (the earlier transfer, False) when ``key`` was used before."""
+) -> tuple[int, bool]:
+    """Move ``amount`` from ``debit`` to ``credit``: (transfer id, True) when
+    done now, (the earlier transfer's id, False) when ``key`` was used before."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise InvalidAmount(f"a transfer amount must be a positive integer, not {amount!r}")
-    claimed = await session.scalar(
-        _insert(session, Transfer)
-        .values(key=key, kind=kind, currency=currency, debit_id=debit, credit_id=credit,
-                amount=amount, status="pending" if pending else "posted", reason=reason[:200],
-                resolve_at=resolve_at, on_timeout=on_timeout, purchase_id=purchase_id,
-                reverses_id=reverses_id, created_at=now, resolved_at=None if pending else now)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(Transfer.id)
-    )
-    if claimed is None:
-        earlier = await session.scalar(select(Transfer).where(Transfer.key == key))
-        assert earlier is not None
-        if (earlier.debit_id, earlier.credit_id, earlier.amount) != (debit, credit, amount):
-            raise IdempotencyConflict(f"key {key!r} was used for a different transfer")
-        return earlier, False
-    accounts = await _lock(session, debit, credit)
-    source, target = accounts[debit], accounts[credit]
+    conn = await session.connection()
+    infos = await _infos(session, conn, debit, credit)
+    source, target = infos[debit], infos[credit]
     if source.currency != currency or target.currency != currency:
         raise InvalidAmount("both accounts must hold the transfer's currency")
-    await _require(session, source, amount)
-    made = await session.get_one(Transfer, claimed)
-    if source.kind == MEMBER and currency == POINTS:
-        await _take_lots(session, source.id, amount, made.id if pending else None, from_lot)
-    if pending:
-        source.pending_out += amount
-        target.pending_in += amount
-    else:
-        await _post_sides(session, made, source, target, now)
+    lot_credit = not pending and target.has_lots
+    claimed = (await conn.execute(_claim(conn, lot_credit), dict(
+        key=key, kind=kind, currency=currency, debit_id=debit, credit_id=credit, amount=amount,
+        status="pending" if pending else "posted", reason=reason[:200], resolve_at=resolve_at,
+        on_timeout=on_timeout, purchase_id=purchase_id, reverses_id=reverses_id, created_at=now,
+        resolved_at=None if pending else now, ttl_company=target.company_id,
+    ))).first()
+    if claimed is None:
+        earlier = (await conn.execute(select(T.c.id, T.c.debit_id, T.c.credit_id, T.c.amount)
+                                      .where(T.c.key == key))).one()
+        if (earlier.debit_id, earlier.credit_id, earlier.amount) != (debit, credit, amount):
+            raise IdempotencyConflict(f"key {key!r} was used for a different transfer")
+        return earlier.id, False
+    made = claimed[0]
+    if not pending:  # written before the balances are locked, to hold the locks briefly
+        await _write_postings(conn, made, debit, credit, amount, now,
+                              claimed[1] if lot_credit else None, lot_credit)
+
+    async def take_lots() -> None:  # the wallet row is locked now: its lots are ours to take
+        if source.has_lots:
+            await _take_lots(conn, debit, amount, made if pending else None, from_lot)
+
+    if not await _move(conn, infos, debit, credit, amount, pending, take_lots):
+        await _refuse(conn, debit, source, amount)
     return made, True
 
 
-async def _require(session: AsyncSession, source: Account, amount: int) -> None:
-    if source.kind == FUNDING:
-        return
-    available = source.posted - source.pending_out
-    if available >= amount:
-        return
-    if source.kind == DEPOSIT:
-        company = await session.get_one(Company, source.company_id)
-        raise InsufficientDeposit(company.code, source.currency, available, amount)
-    raise InsufficientPoints(f"available {available} {source.currency}, {amount} needed")
-
-
-async def _post_sides(
-    session: AsyncSession, made: Transfer, source: Account, target: Account, now: datetime
+async def _write_postings(
+    conn: AsyncConnection, made: int, debit: int, credit: int, amount: int, now: datetime,
+    ttl: int | None, lot_credit: bool,
 ) -> None:
-    source.posted -= made.amount
-    target.posted += made.amount
-    session.add_all([
-        Posting(transfer_id=made.id, account_id=source.id, amount=-made.amount, created_at=now),
-        Posting(transfer_id=made.id, account_id=target.id, amount=made.amount, created_at=now),
+    await conn.execute(_POSTINGS, [
+        {"transfer_id": made, "account_id": debit, "amount": -amount, "created_at": now},
+        {"transfer_id": made, "account_id": credit, "amount": amount, "created_at": now},
     ])
-    if target.kind == MEMBER and target.currency == POINTS:
-        ttl = await session.scalar(
-            select(Rules.points_ttl_days).where(Rules.company_id == target.company_id)
-        )
-        expires = now + timedelta(days=ttl) if ttl else None
-        session.add(Lot(account_id=target.id, transfer_id=made.id, amount=made.amount,
-                        remaining=made.amount, expires_at=expires))
+    if lot_credit:
+        await conn.execute(_LOT, {"account_id": credit, "transfer_id": made, "amount": amount,
+                                  "remaining": amount, "reminded_at": None,
+                                  "expires_at": now + timedelta(days=ttl) if ttl else None})
+
+
+async def _refuse(conn: AsyncConnection, account_id: int, info: Info, amount: int) -> None:
+    posted, reserved = (await conn.execute(
+        select(A.c.posted, A.c.pending_out).where(A.c.id == account_id))).one()
+    available = posted - reserved
+    if info.kind == DEPOSIT:
+        code = await conn.scalar(select(Company.code).where(Company.id == info.company_id))
+        raise InsufficientDeposit(code or "?", info.currency, available, amount)
+    raise InsufficientPoints(f"available {available} {info.currency}, {amount} needed")
 
 
 async def _take_lots(
-    session: AsyncSession, account_id: int, amount: int, hold_id: int | None, only: int | None
+    conn: AsyncConnection, account_id: int, amount: int, hold_id: int | None, only: int | None
 ) -> None:
     """Spend oldest-expiry first (points that never expire last); expiry names its lot."""
-    lots = await session.scalars(
-        select(Lot).where(Lot.account_id == account_id, Lot.remaining > 0,
-                          Lot.id == only if only is not None else Lot.id.is_not(None))
-        .order_by(Lot.expires_at.is_(None), Lot.expires_at, Lot.id)
-        .execution_options(populate_existing=True)
-    )
-    left = amount
-    for lot in lots:
-        take = min(left, lot.remaining)
-        lot.remaining -= take
+    query = select(L.c.id, L.c.remaining).where(L.c.account_id == account_id, L.c.remaining > 0)
+    if only is not None:
+        query = query.where(L.c.id == only)
+    left, takes = amount, []
+    for lot_id, remaining in await conn.execute(
+        query.order_by(L.c.expires_at.is_(None), L.c.expires_at, L.c.id)
+    ):
+        take = min(left, remaining)
+        takes.append({"lot": lot_id, "take": take})
         left -= take
-        if hold_id is not None:
-            session.add(HoldLot(transfer_id=hold_id, lot_id=lot.id, amount=take))
         if not left:
-            return
-    raise InsufficientPoints(f"the wallet's lots hold {amount - left} of {amount} points")
+            break
+    if left:
+        raise InsufficientPoints(f"the wallet's lots hold {amount - left} of {amount} points")
+    await conn.execute(_TAKE, takes)
+    if hold_id is not None:
+        await conn.execute(_HOLDS, [
+            {"transfer_id": hold_id, "lot_id": t["lot"], "amount": t["take"]} for t in takes])
 
 
 async def resolve(session: AsyncSession, made: Transfer, post: bool, now: datetime) -> None:
     """Post or void a pending transfer, once; the caller holds it locked."""
     if made.status != "pending":
         raise AlreadyResolved(f"transfer {made.key!r} is already {made.status}")
-    accounts = await _lock(session, made.debit_id, made.credit_id)
-    source, target = accounts[made.debit_id], accounts[made.credit_id]
-    source.pending_out -= made.amount
-    target.pending_in -= made.amount
+    conn = await session.connection()
+    infos = await _infos(session, conn, made.debit_id, made.credit_id)
+    amount, target = made.amount, infos[made.credit_id]
+    for account_id in _lock_order(infos):
+        if account_id == made.debit_id:
+            change = {"pending_out": -amount, **({"posted": -amount} if post else {})}
+        else:
+            change = {"pending_in": -amount, **({"posted": amount} if post else {})}
+        await conn.execute(_change(account_id, change))
     made.status = "posted" if post else "voided"
     made.resolved_at = now
     if post:
-        await _post_sides(session, made, source, target, now)
+        ttl = await conn.scalar(select(R.c.points_ttl_days).where(
+            R.c.company_id == target.company_id)) if target.has_lots else None
+        await _write_postings(conn, made.id, made.debit_id, made.credit_id, amount, now, ttl,
+                              target.has_lots)
         return
-    holds = await session.scalars(select(HoldLot).where(HoldLot.transfer_id == made.id))
-    for hold in holds:
-        lot = await session.get_one(Lot, hold.lot_id, populate_existing=True)
-        lot.remaining += hold.amount
+    holds = select(H.c.lot_id).where(H.c.transfer_id == made.id)
+    held = select(H.c.amount).where(H.c.transfer_id == made.id, H.c.lot_id == L.c.id)
+    await conn.execute(update(L).where(L.c.id.in_(holds))
+                       .values(remaining=L.c.remaining + held.scalar_subquery()))
 
 
 async def locked_transfer(session: AsyncSession, key: str) -> Transfer | None:
@@ -191,7 +357,6 @@ async def locked_transfer(session: AsyncSession, key: str) -> Transfer | None:
         select(Transfer).where(Transfer.key == key).with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
-
 
 
 def aware(moment: datetime) -> datetime:

@@ -81,14 +81,14 @@ class VoucherService:
             debit = await p.account(session, p.MEMBER, POINTS, service.company_id, member_id)
             credit = await p.account(session, p.REDEEMED, POINTS, service.company_id)
             expires = now + timedelta(hours=rules.voucher_ttl_hours)
-            made, created = await p.transfer(
+            made_id, created = await p.transfer(
                 session, key=f"voucher:{key}", kind="spend", currency=POINTS, debit=debit,
                 credit=credit, amount=points, now=now, pending=True, resolve_at=expires,
                 on_timeout="void", reason=f"voucher for {service.code}")
             if not created:
-                return await session.scalar(select(Voucher).where(Voucher.transfer_id == made.id))
+                return await session.scalar(select(Voucher).where(Voucher.transfer_id == made_id))
             voucher = Voucher(code=new_code(), member_id=member_id, company_id=service.company_id,
-                              service_id=service.id, points=points, transfer_id=made.id,
+                              service_id=service.id, points=points, transfer_id=made_id,
                               created_at=now, expires_at=expires)
             session.add(voucher)
         return voucher
