@@ -7,7 +7,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from recommender.base import BaseRecommender
-from recommender.similarity import column_similarity, finish_similarity, row_weights
+from recommender.similarity import (column_similarity, finish_similarity, row_weights,
+                                   similarity_backend)
 
 
 class ItemKNN(BaseRecommender):
@@ -17,7 +18,9 @@ class ItemKNN(BaseRecommender):
     :mod:`recommender.similarity` for ``metric``, ``alpha``, ``shrink``,
     ``exponent`` and ``row_weight_power``); ``h_ui`` is 1, or the recency
     weight 0.5 ** (later events / ``recency_half_life``).
-    Learned: ``similarity_`` (items x items CSR, top-k per row).
+    Learned: ``similarity_`` (items x items CSR, top-k per row) and
+    ``similarity_backend_`` ('implicit' when implicit's C++ kernel computed it,
+    'scipy' otherwise; see :mod:`recommender.similarity`).
     """
 
     def __init__(self, k: int = 100, metric: str = "cosine", *, alpha: float = 0.5,
@@ -33,6 +36,7 @@ class ItemKNN(BaseRecommender):
         self.n_threads = n_threads
 
     def _fit(self, frame: pd.DataFrame) -> None:
+        self.similarity_backend_ = similarity_backend(self.metric, self.shrink)
         self.similarity_ = column_similarity(
             self.seen_, self.metric, self.k, alpha=self.alpha, shrink=self.shrink,
             exponent=self.exponent, row_weight_power=self.row_weight_power,

@@ -13,7 +13,29 @@ columns i and j is ``c_ij = sum_u w_u x_ui x_uj`` where ``w_u = deg_u ** -row_we
 
 Finally each value is raised to ``exponent`` and every row keeps its ``k``
 largest entries; the diagonal is zero. The full columns x columns matrix is
-never formed: columns are processed in blocks sized by their co-occurrence cost.
+never formed.
+
+Two kernels compute the same thing (``backend``):
+
+* ``implicit``: implicit's C++ ``all_pairs_knn`` (a per-row accumulator and a
+  top-K heap, threaded; no pair is stored). Used for cosine with ``shrink`` 0
+  when implicit is importable. The kernel ranks plain dot products of one
+  matrix with itself, so the cosine is folded in: with
+  ``M = diag(sqrt(w)) X diag(n ** -(1 - alpha))``, row i of ``M^T M`` is
+  ``c_ij n_i^-(1-alpha) n_j^-(1-alpha)``; within row i the factor of i does
+  not change the ranking, so the kernel's top-K is the cosine top-K and each row
+  is rescaled afterwards by ``n_i^(1 - 2 alpha)`` to give
+  ``c_ij / (n_i^alpha n_j^(1-alpha))`` exactly. The diagonal is a row maximum
+  of that product, so the kernel is asked for ``k + 1`` and the diagonal dropped.
+* ``scipy``: blocks of columns through scipy's sparse product (every
+  co-occurring pair of a block materialised), then a top-k cut. Used for
+  Jaccard, Pearson, cosine with ``shrink`` > 0 (its denominator does not factor,
+  so the kernel's ranking would not be the metric's) and whenever implicit is
+  not installed.
+
+Both keep, where the k-th value is tied, a deterministic choice: scipy the
+earliest stored entries, the kernel its heap's order; so on ties the two may keep
+different (equally similar) neighbours. Values agree to float32 rounding.
 """
 
 from __future__ import annotations
@@ -24,6 +46,32 @@ import numpy as np
 import scipy.sparse as sp
 
 METRICS = ("cosine", "jaccard", "pearson")
+BACKENDS = ("auto", "implicit", "scipy")
+
+
+def _implicit_kernel():
+    """implicit's ``all_pairs_knn`` or None when implicit is not importable."""
+    try:
+        from implicit.nearest_neighbours import all_pairs_knn
+    except Exception:  # pragma: no cover - depends on the environment
+        return None
+    return all_pairs_knn
+
+
+def similarity_backend(metric: str = "cosine", shrink: float = 0.0,
+                       backend: str = "auto") -> str:
+    """The kernel :func:`column_similarity` uses for these settings: 'implicit' or 'scipy'."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if backend == "implicit" and (metric != "cosine" or shrink != 0):
+        raise ValueError("the implicit kernel serves cosine with shrink 0 only")
+    if backend == "scipy" or metric != "cosine" or shrink != 0:
+        return "scipy"
+    if _implicit_kernel() is None:
+        if backend == "implicit":
+            raise ImportError("backend='implicit' needs the implicit package")
+        return "scipy"
+    return "implicit"
 
 
 def _short_positions(indptr: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -101,7 +149,7 @@ def row_weights(x: sp.csr_matrix, power: float) -> np.ndarray:
 def column_similarity(x: sp.spmatrix, metric: str = "cosine", k: int = 100, *,
                       shrink: float = 0.0, alpha: float = 0.5, exponent: float = 1.0,
                       row_weight_power: float = 0.0, block_nnz: int = 4_000_000,
-                      n_threads: int = 2) -> sp.csr_matrix:
+                      n_threads: int = 2, backend: str = "auto") -> sp.csr_matrix:
     """Columns x columns similarity of a binary matrix, top-``k`` per row (see module doc).
 
     Plain cosine (``shrink`` 0) folds its normalisation into the two factors of
@@ -109,13 +157,17 @@ def column_similarity(x: sp.spmatrix, metric: str = "cosine", k: int = 100, *,
     product already holds the similarities and goes straight to the top-k cut
     (on its CSR data, no per-entry pass). The other metrics finish each
     co-occurrence entry first. ``exponent`` (monotone) is applied to the kept
-    values only. All in float32.
+    values only. All in float32. ``backend``: 'auto' (implicit's kernel where it
+    applies, see :func:`similarity_backend`), 'implicit' or 'scipy'.
     """
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    use = similarity_backend(metric, shrink, backend)
     xb = sp.csr_matrix(x, dtype=np.float32, copy=True)
     xb.eliminate_zeros()
     xb.data[:] = 1.0
+    if use == "implicit":
+        return _kernel_cosine(xb, k, alpha, exponent, row_weight_power, n_threads)
     w = row_weights(xb, row_weight_power).astype(np.float32)
     xw = sp.csr_matrix(sp.diags(w) @ xb)  # rows scaled by w_u
     n = np.asarray(xw.sum(axis=0)).ravel().astype(np.float64)  # c_ii
@@ -156,6 +208,35 @@ def column_similarity(x: sp.spmatrix, metric: str = "cosine", k: int = 100, *,
     if not blocks:
         return sp.csr_matrix((n_cols, n_cols), dtype=np.float32)
     return sp.csr_matrix(sp.vstack(blocks, format="csr"), dtype=np.float32)
+
+
+def _kernel_cosine(xb: sp.csr_matrix, k: int, alpha: float, exponent: float,
+                   row_weight_power: float, n_threads: int) -> sp.csr_matrix:
+    """Cosine top-k through implicit's ``all_pairs_knn`` (see module doc)."""
+    n_cols = xb.shape[1]
+    if k <= 0 or xb.nnz == 0:
+        return sp.csr_matrix((n_cols, n_cols), dtype=np.float32)
+    w = row_weights(xb, row_weight_power)
+    deg_rows = np.repeat(np.arange(xb.shape[0]), np.diff(xb.indptr))
+    n = np.bincount(xb.indices, weights=w[deg_rows], minlength=n_cols)  # c_ii
+    safe = np.where(n > 0, n, 1.0)
+    col = np.where(n > 0, safe ** -(1.0 - alpha), 0.0)
+    m = sp.csr_matrix((np.sqrt(w)[deg_rows] * col[xb.indices], xb.indices, xb.indptr),
+                      shape=xb.shape)
+    knn = _implicit_kernel()(m, min(k + 1, n_cols), num_threads=max(1, int(n_threads)),
+                             show_progress=False)
+    rows, cols, vals = knn.row, knn.col, knn.data
+    keep = (rows != cols) & (vals > 0)
+    rows, cols = rows[keep], cols[keep]
+    vals = vals[keep] * np.where(n > 0, safe ** (1.0 - 2.0 * alpha), 0.0)[rows]
+    out = sp.csr_matrix((vals.astype(np.float32), (rows, cols)), shape=(n_cols, n_cols))
+    out.sort_indices()
+    # Where the diagonal tied other maxima the kernel may have left it out: k + 1 remain.
+    if np.diff(out.indptr).max(initial=0) > k:
+        out = top_k_per_row(out, k)
+    if exponent != 1.0:
+        out.data **= exponent
+    return sp.csr_matrix(out, dtype=np.float32)
 
 
 def _finish_values(co: sp.csr_matrix, row_ids: np.ndarray, n: np.ndarray, total: float,

@@ -78,3 +78,51 @@ def test_metrics_agree_with_a_dense_reference_on_random_data():
         got = column_similarity(x, "cosine", k=40, alpha=alpha, shrink=shrink,
                                 row_weight_power=0.5, block_nnz=200).toarray()
         assert np.allclose(got, ref, rtol=1e-5, atol=1e-6)
+
+
+def _kernel_or_skip():
+    pytest.importorskip("implicit.nearest_neighbours")
+
+
+@pytest.mark.parametrize("alpha,rwp", [(0.5, 0.0), (1.0, 0.5), (0.3, 0.5), (1.0, 0.0)])
+def test_implicit_kernel_matches_the_scipy_path(alpha, rwp):
+    _kernel_or_skip()
+    x = sp.random(300, 60, density=0.08, random_state=7, format="csr")
+    # k >= columns: every neighbour kept, so the two must agree entry for entry
+    full_s = column_similarity(x, "cosine", k=60, alpha=alpha, row_weight_power=rwp,
+                               backend="scipy").toarray()
+    full_i = column_similarity(x, "cosine", k=60, alpha=alpha, row_weight_power=rwp,
+                               backend="implicit").toarray()
+    assert np.allclose(full_s, full_i, rtol=1e-5, atol=1e-7)
+    assert np.allclose(np.diag(full_i), 0)
+    # k = 5: the same values per row; the same neighbours wherever the 5th value is not tied
+    a = column_similarity(x, "cosine", k=5, alpha=alpha, row_weight_power=rwp, backend="scipy")
+    b = column_similarity(x, "cosine", k=5, alpha=alpha, row_weight_power=rwp,
+                          backend="implicit")
+    untied = 0
+    for i in range(x.shape[1]):
+        assert np.allclose(np.sort(a[i].data), np.sort(b[i].data), rtol=1e-5)
+        row = np.sort(full_s[i])[::-1]
+        if row[5] == 0 or not np.isclose(row[4], row[5], rtol=1e-6):
+            untied += 1
+            assert a[i].indices.tolist() == b[i].indices.tolist()
+    assert untied >= 10  # integer counts (alpha 1, no row weights) tie often
+
+
+def test_backend_choice():
+    from recommender.similarity import similarity_backend
+
+    assert similarity_backend("jaccard") == "scipy"
+    assert similarity_backend("cosine", shrink=5.0) == "scipy"
+    assert similarity_backend("cosine", backend="scipy") == "scipy"
+    with pytest.raises(ValueError):
+        similarity_backend("pearson", backend="implicit")
+
+
+def test_without_implicit_the_scipy_path_runs(monkeypatch):
+    import recommender.similarity as sim
+
+    monkeypatch.setattr(sim, "_implicit_kernel", lambda: None)
+    assert sim.similarity_backend("cosine") == "scipy"
+    got = sim.column_similarity(X, "cosine", k=5).toarray()
+    assert got[0, 1] == pytest.approx(2 / 3)
