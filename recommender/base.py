@@ -9,7 +9,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from recommender.errors import NotFittedError
-from recommender.matrix import IdMap, build_matrix, recency_weights
+from recommender.matrix import IdMap, build_matrices, build_matrix, recency_weights
 
 REQUIRED = ("user_id", "item_id")
 
@@ -67,13 +67,13 @@ class BaseRecommender:
         self.item_map_ = IdMap.from_values(frame["item_id"])
         pos = (self.user_map_.indices(frame["user_id"].to_numpy()),
                self.item_map_.indices(frame["item_id"].to_numpy()))
-        self.seen_ = build_matrix(frame, self.user_map_, self.item_map_, positions=pos)
         if self.recency_half_life is None or "timestamp" not in frame:
+            self.seen_ = build_matrix(frame, self.user_map_, self.item_map_, positions=pos)
             self.history_ = self.seen_.copy()
-        else:
-            weights = recency_weights(frame, self.recency_half_life)
-            self.history_ = build_matrix(frame, self.user_map_, self.item_map_, weights,
-                                         positions=pos)
+        else:  # both matrices from one sort of the cells
+            weights = recency_weights(frame, self.recency_half_life, user_codes=pos[0])
+            self.seen_, self.history_ = build_matrices(
+                frame, self.user_map_, self.item_map_, [None, weights], positions=pos)
         self._fit(frame)
         return self
 

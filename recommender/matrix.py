@@ -47,17 +47,26 @@ class IdMap:
         return lookup.get_indexer(keys).astype(np.int64)
 
 
-def recency_weights(frame: pd.DataFrame, half_life: float | None) -> np.ndarray:
+def recency_weights(frame: pd.DataFrame, half_life: float | None,
+                    user_codes: np.ndarray | None = None) -> np.ndarray:
     """Per-row weight 0.5 ** (r / half_life), r = number of the user's later events.
 
     An event is a distinct timestamp of that user, so one basket shares a weight.
-    ``half_life=None`` gives weight 1 everywhere.
+    ``half_life=None`` gives weight 1 everywhere. ``user_codes``: integer user
+    codes of ``frame``'s rows when already known (saves hashing the ids again).
     """
     if half_life is None or "timestamp" not in frame:
         return np.ones(len(frame))
-    users = pd.factorize(frame["user_id"].to_numpy())[0]
-    ts = frame["timestamp"].to_numpy()
-    order = np.lexsort((ts, users))
+    if len(frame) == 0:
+        return np.ones(0)
+    users = (pd.factorize(frame["user_id"].to_numpy())[0] if user_codes is None
+             else np.asarray(user_codes, dtype=np.int64))
+    ts = frame["timestamp"].to_numpy().astype(np.int64)
+    t0, span = int(ts.min()), int(ts.max()) - int(ts.min()) + 1
+    if (int(users.max()) + 1) * span < 2**62:  # one sort on (user, time) in a single key
+        order = np.argsort(users * np.int64(span) + (ts - t0), kind="stable")
+    else:
+        order = np.lexsort((ts, users))
     u, t = users[order], ts[order]
     new_user = np.r_[True, u[1:] != u[:-1]]
     event = np.cumsum(new_user | np.r_[True, t[1:] != t[:-1]])  # running event number
@@ -74,22 +83,36 @@ def build_matrix(frame: pd.DataFrame, users: IdMap, items: IdMap,
 
     ``positions``: the (user, item) indices of ``frame``'s rows when already looked up.
     """
+    return build_matrices(frame, users, items, [values], positions=positions)[0]
+
+
+def build_matrices(frame: pd.DataFrame, users: IdMap, items: IdMap, values_list, *,
+                   positions: tuple[np.ndarray, np.ndarray] | None = None) -> list[sp.csr_matrix]:
+    """:func:`build_matrix` for several value arrays (None = ones) sharing one sort of the cells."""
     if positions is None:
         positions = (users.indices(frame["user_id"].to_numpy()),
                      items.indices(frame["item_id"].to_numpy()))
     u, i = positions
-    v = np.ones(len(frame)) if values is None else np.asarray(values, dtype=np.float64)
     keep = (u >= 0) & (i >= 0)
-    u, i, v = u[keep], i[keep], v[keep]
+    all_kept = bool(keep.all())
+    vs = [np.ones(len(frame)) if v is None else np.asarray(v, dtype=np.float64)
+          for v in values_list]
+    if not all_kept:
+        u, i, vs = u[keep], i[keep], [v[keep] for v in vs]
     if len(u) == 0:
-        return sp.csr_matrix((len(users), len(items)), dtype=np.float64)
+        return [sp.csr_matrix((len(users), len(items)), dtype=np.float64) for _ in vs]
     # Keep the max value per (user, item): one sort on the cell key, max per run of equal keys.
     key = u * np.int64(len(items)) + i
     order = np.argsort(key, kind="stable")
-    key, v = key[order], v[order]
+    key = key[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    vals = np.maximum.reduceat(v, starts)
     cells = key[starts]
     rows, cols = np.divmod(cells, np.int64(len(items)))
+    cols = cols.astype(np.int32)
     indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=len(users)))]
-    return sp.csr_matrix((vals, cols.astype(np.int32), indptr), shape=(len(users), len(items)))
+    shape = (len(users), len(items))
+    out = []
+    for v in vs:
+        vals = np.maximum.reduceat(v[order], starts)
+        out.append(sp.csr_matrix((vals, cols.copy(), indptr.copy()), shape=shape))
+    return out
