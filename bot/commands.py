@@ -9,7 +9,7 @@ from bot.texts import LANGUAGES, Texts, texts_for
 from referral.roles import Roles
 
 CONSUMER = ("start", "offers", "wallet", "invite", "review", "surveys", "privacy", "forget", "language", "help")
-PARTNER = ("qr", "stats", "leads", "redeem")
+PARTNER = ("qr", "stats", "leads", "redeem", "ratings")
 MARKETER = ("survey",)
 
 
