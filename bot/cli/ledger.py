@@ -17,6 +17,7 @@ rules_app = typer.Typer(help="Earning rules per company.", no_args_is_help=True)
 purchases_app = typer.Typer(help="Purchases reported by partners.", no_args_is_help=True)
 voucher_app = typer.Typer(help="Vouchers members spend points with.", no_args_is_help=True)
 catalog_app = typer.Typer(help="Partner services and outlets.", no_args_is_help=True)
+bundle_app = typer.Typer(help="Bundles: services cheaper together.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -25,6 +26,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(purchases_app, name="purchases")
     app.add_typer(voucher_app, name="voucher")
     app.add_typer(catalog_app, name="catalog")
+    app.add_typer(bundle_app, name="bundle")
     app.command("deposit", help="Top up a partner's liability deposit (points, or cashback kopecks).")(deposit)
 
 
@@ -117,6 +119,26 @@ def catalog_import(
 
     report = run_async(run())
     typer.echo(f"services changed {report.services}, outlets changed {report.outlets}")
+
+
+@bundle_app.command("add", help="Define a bundle: refbot bundle add CODE --company ACME "
+                                "--services latte,croissant --discount 15 (again: redefine).")
+@refusals_exit
+def bundle_add(
+    code: str = typer.Argument(..., help="The bundle code."),
+    company: str = typer.Option(..., "--company", help="The company code."),
+    services: str = typer.Option(..., "--services", help="Service codes, comma-separated."),
+    discount: int = typer.Option(..., "--discount", help="Percent off when bought together."),
+    name: str = typer.Option("", "--name", help="What members see (default: the code)."),
+) -> None:
+    async def run():  # type: ignore[no-untyped-def]
+        async with services_for(load_settings()) as found:
+            return await found.loyalty.bundles.define(company, code, services.split(","),
+                                                      discount, name)
+
+    done = run_async(run())
+    typer.echo(f"bundle {done.code} {'added' if done.created else 'redefined'}: "
+               f"{', '.join(done.services)} together {done.discount_percent}% cheaper")
 
 
 @voucher_app.command("redeem", help="Redeem a member's voucher code (posts its points).")

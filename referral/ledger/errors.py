@@ -52,6 +52,10 @@ class UnknownService(LedgerError):
     pass
 
 
+class InvalidBundle(LedgerError):
+    """A bundle with too few services, a bad percent, or services the company lacks."""
+
+
 class InvalidFile(LedgerError):
     """A partner file with malformed rows; ``problems`` are (line, reason)."""
 

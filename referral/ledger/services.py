@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from referral.ledger.bundles import BundleService
 from referral.ledger.catalog import CatalogService
 from referral.ledger.invites import InviteService
 from referral.ledger.ledger import Ledger
@@ -21,6 +22,7 @@ class Loyalty:
     ledger: Ledger
     rules: RuleService
     catalog: CatalogService
+    bundles: BundleService
     purchases: PurchaseService
     invites: InviteService
     vouchers: VoucherService
@@ -33,6 +35,7 @@ def build_loyalty(db: async_sessionmaker[AsyncSession], ledger: Ledger, phone_ke
         ledger=ledger,
         rules=RuleService(db),
         catalog=CatalogService(db),
+        bundles=BundleService(db),
         purchases=PurchaseService(db, ledger),
         invites=InviteService(db, phone_key),
         vouchers=VoucherService(db, ledger),
