@@ -11,19 +11,30 @@ import asyncio
 import html
 import json
 import re
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from bot.app import build_bot, build_dispatcher, build_services
+from bot.demo_seed import COMPANIES, seed
 from bot.localapi import Call, FakeUser, LocalBotAPI
 from bot.runner import run_polling
 from bot.settings import Settings
 from migrations.runner import upgrade_async
 from referral import links
-from referral.errors import DuplicateCompany
+from referral.offers.training import train
+from referral.surveys.spec import parse_spec
 
-DEMO_COMPANIES = (("Кофейня «Зерно»", "zerno"), ("Книжная лавка", "books"))
+DEMO_SURVEY = {
+    "title": "Как вам наш кофе?",
+    "company": "zerno",
+    "reward_points": 50,
+    "questions": [
+        {"kind": "rating", "text": "Оцените кофе от 1 до 5"},
+        {"kind": "single", "text": "Что вы берёте чаще всего?", "options": ["Эспрессо", "Латте", "Капучино"]},
+    ],
+}
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -35,6 +46,10 @@ def _buttons(call: Call) -> list[tuple[str, str]]:
 
 
 def _render(call: Call) -> str:
+    if call.method == "editMessageReplyMarkup":
+        return "bot:  (the buttons of the previous message are closed)"
+    if call.method == "sendPhoto":
+        return "bot:  [a picture] " + html.unescape(_TAGS.sub("", call.params.get("caption") or ""))
     text = call.params.get("text") or call.params.get("caption") or f"[{call.method}]"
     text = html.unescape(_TAGS.sub("", text))
     labels = "  ".join(f"[{t}]" for t, _ in _buttons(call))
@@ -67,6 +82,10 @@ class Chat:
         self.api.send_text(self.user, text)
         return await self._replies()
 
+    async def wait_for_message(self, timeout: float = 15.0) -> list[Call]:
+        """What the bot sends on its own (a survey, a reminder)."""
+        return await self._replies(timeout)
+
     async def press(self, call: Call, label_part: str) -> list[Call]:
         for text, data in _buttons(call):
             if label_part.lower() in text.lower():
@@ -77,6 +96,11 @@ class Chat:
 
 
 async def run_demo(data_dir: Path, echo: Callable[[str], None] = print, keep_running: bool = False) -> int:
+    # A fresh world each run: the local server numbers updates from 1 again, and
+    # a kept database would take them for updates it already handled.
+    for stale in ("demo.sqlite3", "demo.sqlite3-wal", "demo.sqlite3-shm"):
+        (data_dir / stale).unlink(missing_ok=True)
+    shutil.rmtree(data_dir / "models", ignore_errors=True)
     database = f"sqlite+aiosqlite:///{(data_dir / 'demo.sqlite3').resolve()}"
     await upgrade_async(database)
     async with LocalBotAPI(bot_username="refbot_demo_bot") as api:
@@ -85,25 +109,45 @@ async def run_demo(data_dir: Path, echo: Callable[[str], None] = print, keep_run
             database_url=database, data_dir=data_dir, link_secret="refbot-demo",
         )
         services = build_services(settings)
-        for name, code in DEMO_COMPANIES:
-            try:
-                await services.companies.add(name, code)
-            except DuplicateCompany:
-                pass
+        echo("Seeding two partners, their catalogues, rules, deposits and 40 members' purchases...")
+        await seed(services)
+        report = await train(data_dir, services.db, tune=False)
+        echo(f"Trained offer models v{report.version}: {', '.join(report.trained)}")
         bot = build_bot(settings)
         dp = build_dispatcher(services)
         polling = asyncio.create_task(run_polling(bot, dp, handle_signals=False))
         try:
-            payload = links.sign(links.LinkTarget(DEMO_COMPANIES[0][1]), settings.link_key)
+            company_name, company_code = COMPANIES[0]
+            payload = links.sign(links.LinkTarget(company_code), settings.link_key)
             echo(f"refbot demo: the bot runs against a local Bot API server at {api.url}")
-            echo(f"QR code link of «{DEMO_COMPANIES[0][0]}»: {links.deep_link('refbot_demo_bot', payload)}")
-            chat = Chat(api, FakeUser(int(time.time()), "Анна", language_code="ru"), echo)
+            echo(f"QR code link of «{company_name}»: {links.deep_link('refbot_demo_bot', payload)}")
+            anna = FakeUser(int(time.time()), "Анна", language_code="ru")
+            chat = Chat(api, anna, echo)
             consent = (await chat.say(f"/start {payload}"))[0]
             question = (await chat.press(consent, "Согласен"))[-1]
             for choice in ("25", "Средний", "Пропустить"):
                 question = (await chat.press(question, choice))[-1]
-            for command in ("/privacy", "/help"):
-                await chat.say(command)
+            await chat.say("/privacy")
+
+            member = await services.members.require(anna.id)
+            echo(f"\n[the partner reports Anna's purchase: latte, client {member.pseudonym}]")
+            await services.loyalty.purchases.import_csv(
+                company_code, f"client,service,amount,time\n{member.pseudonym},latte,198.00,{_now()}\n"
+            )
+            await services.ledger.settle_due()
+            await chat.say("/wallet")
+            offers = await chat.say("/offers")
+            if offers and _buttons(offers[-1]):
+                await chat.press(offers[-1], "Интересно")
+            await chat.say("/invite")
+
+            survey_id = await services.surveys.create(parse_spec(DEMO_SURVEY))
+            queued = await services.surveys.queue(survey_id)
+            echo(f"\n[a marketer sends survey #{survey_id} to {queued} members of «{company_name}»]")
+            question = (await chat.wait_for_message())[-1]
+            question = (await chat.press(question, "5"))[-1]
+            await chat.press(question, "Латте")
+            await chat.say("/wallet")
             await chat.say("/start c_zerno_forgedAAAAA")
             if keep_running:
                 echo(f"\nThe local Bot API server stays up at {api.url} (control API: {api.url}/_control/info). Ctrl+C to stop.")
@@ -114,3 +158,9 @@ async def run_demo(data_dir: Path, echo: Callable[[str], None] = print, keep_run
             await bot.session.close()
             await services.close()
     return 0
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat()
