@@ -191,8 +191,8 @@ class HybridRecommender(BaseRecommender):
             out["item"] = row_normalise(self.item_knn_._scores(user_idx))
         if self.blend < 1:
             out["user"] = row_normalise(self.user_knn_._scores(user_idx))
-        fb = self.feedback_history_[user_idx]
-        if fb.nnz:
+        fb = self.feedback_history_[user_idx] if self.feedback_history_.nnz else None
+        if fb is not None and fb.nnz:
             out["declined"] = row_normalise(self.item_knn_.score_history(fb))
         return out
 
@@ -212,6 +212,8 @@ class HybridRecommender(BaseRecommender):
     def cooling(self, user_idx: np.ndarray, now: float | None = None) -> sp.csr_matrix:
         """users x items mask of declined items still inside the cool-down at ``now``."""
         now = time.time() if now is None else float(now)
+        if not self.declined_.nnz:  # nothing declined yet: skip the row slicing
+            return sp.csr_matrix((len(np.atleast_1d(user_idx)), self.declined_.shape[1]))
         d = sp.csr_matrix(self.declined_[np.asarray(user_idx, dtype=np.int64)], copy=True)
         d.data = (d.data > now - self.cooldown_days * DAY).astype(np.float64)
         d.eliminate_zeros()

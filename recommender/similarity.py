@@ -97,6 +97,8 @@ def top_k_per_row(m: sp.csr_matrix, k: int, budget: int = 4_000_000) -> sp.csr_m
     n_rows, n_cols = m.shape
     if m.nnz == 0 or k <= 0:
         return sp.csr_matrix(m.shape, dtype=m.dtype)
+    if n_rows == 1:  # serving path (one member's neighbours): same rule, no grouping
+        return _top_k_one_row(m, k)
     indptr = m.indptr.astype(np.int64)
     lengths = np.diff(indptr)
     out_rows, out_pos = [], []
@@ -137,6 +139,25 @@ def top_k_per_row(m: sp.csr_matrix, k: int, budget: int = 4_000_000) -> sp.csr_m
     out = sp.csr_matrix((vals[ok], (rows[ok], m.indices[pos[ok]])), shape=(n_rows, n_cols))
     out.sort_indices()
     return out
+
+
+def _top_k_one_row(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """:func:`top_k_per_row` for a single row (identical choice, ties to earlier entries)."""
+    d = m.data
+    if len(d) <= k:
+        pos = np.arange(len(d))
+    else:
+        part = np.argpartition(d, len(d) - k)[len(d) - k:]
+        t = d[part].min()
+        if np.count_nonzero(d >= t) > k:  # the k-th value is tied beyond the cut
+            gt, eq = d > t, d == t
+            pos = np.flatnonzero(gt | (eq & (np.cumsum(eq) <= k - np.count_nonzero(gt))))
+        else:
+            pos = part
+    pos = pos[d[pos] > 0]
+    cols = m.indices[pos]
+    order = np.argsort(cols, kind="stable")
+    return sp.csr_matrix((d[pos][order], cols[order], np.array([0, len(pos)])), shape=m.shape)
 
 
 def row_weights(x: sp.csr_matrix, power: float) -> np.ndarray:

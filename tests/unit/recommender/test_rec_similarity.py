@@ -126,3 +126,18 @@ def test_without_implicit_the_scipy_path_runs(monkeypatch):
     assert sim.similarity_backend("cosine") == "scipy"
     got = sim.column_similarity(X, "cosine", k=5).toarray()
     assert got[0, 1] == pytest.approx(2 / 3)
+
+
+def test_one_row_top_k_matches_the_grouped_path():
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        vals = rng.integers(0, 4, size=30).astype(float)  # many ties, some zeros
+        perm = rng.permutation(30)  # stored out of column order, as a sparse product leaves it
+        row = sp.csr_matrix((vals[perm], perm, [0, 30]), shape=(1, 30))
+        row.has_sorted_indices = False
+        two = sp.vstack([row, row], format="csr")  # two rows: the grouped path
+        for k in (1, 3, 10, 40):
+            one = top_k_per_row(row, k)
+            ref = top_k_per_row(two, k)[0]
+            assert one.indices.tolist() == ref.indices.tolist()
+            assert np.allclose(one.data, ref.data)
