@@ -7,10 +7,13 @@ and a synthetic set of 1,000,000 interactions (50,000 members, 20,000
 services, long-tailed popularity, seed 0). The hybrid uses fixed
 hyperparameters (those `refbot evaluate` tuned on movielens-small); tuning is
 not part of training time. Training time is the best of ``--repeat`` fits of
-each model (both go through the same frame -> id maps -> CSR ingestion). Latency is per member, one call at a time, through
+each model, the two models taking turns (both go through the same frame -> id
+maps -> CSR ingestion). Latency is per member, one call at a time, through
 ``HybridRecommender.top_items`` and implicit's ``recommend`` for one user.
 Peak memory: tracemalloc peak of a separate, untimed fit (numpy/Python
 allocations; implicit's C++ buffers are not traced) and the process peak RSS.
+The hybrid's item cosine runs on implicit's ``all_pairs_knn`` when implicit is
+installed (the line says which kernel ran); ``--scipy`` forces the scipy path.
 """
 
 from __future__ import annotations
@@ -53,21 +56,31 @@ def percentiles(samples_s):
     return float(np.percentile(a, 50)), float(np.percentile(a, 99))
 
 
-def timed_fit(make, frame: pd.DataFrame, repeat: int):
-    """Best of ``repeat`` fits (the cores are shared: the minimum is the least disturbed)."""
-    best, model = float("inf"), None
+def timed_fits(makers: dict, frame: pd.DataFrame, repeat: int):
+    """Best of ``repeat`` fits of each model, the models taking turns (fit A, fit B, A, B ...).
+
+    The cores are shared: taking turns exposes both models to the same load, and
+    the minimum is the least disturbed fit. Returns ({name: model}, {name: seconds}).
+    """
+    models, best = {}, {name: float("inf") for name in makers}
     for _ in range(repeat):
-        model = make()
-        t0 = time.perf_counter()
-        model.fit(frame)
-        best = min(best, time.perf_counter() - t0)
-    return model, best
+        for name, make in makers.items():
+            model = make()
+            t0 = time.perf_counter()
+            model.fit(frame)
+            best[name] = min(best[name], time.perf_counter() - t0)
+            models[name] = model
+    return models, best
 
 
 def bench(name: str, frame: pd.DataFrame, n_users: int, rng, repeat: int = 3) -> None:
     print(f"\n== {name}: {len(frame):,} interactions, {frame.user_id.nunique():,} members, "
           f"{frame.item_id.nunique():,} services")
-    hybrid, t_h = timed_fit(lambda: HybridRecommender(**PARAMS), frame, repeat)
+    makers = {"hybrid": lambda: HybridRecommender(**PARAMS)}
+    if implicit_available():
+        makers["implicit"] = lambda: ImplicitAdapter("cosine", k=PARAMS["item_k"], n_threads=2)
+    models, times = timed_fits(makers, frame, repeat)
+    hybrid, t_h = models["hybrid"], times["hybrid"]
     members = rng.choice(hybrid.user_map_.ids, size=min(n_users, len(hybrid.user_map_)),
                          replace=False)
     for m in members[:20]:  # warm-up
@@ -83,12 +96,12 @@ def bench(name: str, frame: pd.DataFrame, n_users: int, rng, repeat: int = 3) ->
     peak_h = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     print(f"hybrid          train {t_h:7.2f} s   top-10 p50 {p50_h:6.3f} ms  p99 {p99_h:6.3f} ms"
-          f"   traced peak {peak_h:7.1f} MiB")
+          f"   traced peak {peak_h:7.1f} MiB   item similarity kernel: "
+          f"{hybrid.item_knn_.similarity_backend_}")
     if not implicit_available():
         print("implicit is not installed: no same-run comparison")
         return
-    imp, t_i = timed_fit(lambda: ImplicitAdapter("cosine", k=PARAMS["item_k"], n_threads=2),
-                         frame, repeat)
+    imp, t_i = models["implicit"], times["implicit"]
     ui = imp._user_items
     lat_i = []
     for m in members:
@@ -113,7 +126,13 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=400, help="members timed per dataset")
     ap.add_argument("--skip-synthetic", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="fits per model; the best is kept")
+    ap.add_argument("--scipy", action="store_true",
+                    help="hybrid similarity on the scipy path (as without implicit)")
     args = ap.parse_args()
+    if args.scipy:
+        import recommender.similarity as sim
+
+        sim._implicit_kernel = lambda: None
     warnings.simplefilter("ignore")
     rng = np.random.default_rng(0)
     print(f"hybrid parameters: {PARAMS}")
