@@ -120,6 +120,9 @@ def evaluate(train: pd.DataFrame, test: pd.DataFrame, k: int = 10, *,
     for name, model in models.items():
         model.fit(train)
         rows.append({"model": name} | score_model(model, rels, k))
+    kernel = hybrid.item_knn_.similarity_backend_
+    notes.append("item similarity kernel (item-knn, hybrid): "
+                 + ("implicit all_pairs_knn" if kernel == "implicit" else "scipy sparse product"))
     table = pd.DataFrame(rows)
     table.columns = ["model"] + [c.format(k=k) for c in METRIC_COLUMNS]
     return EvaluationReport(table, notes, getattr(hybrid, "best_params_", {}))
