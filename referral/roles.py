@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.companies import by_code
 from referral.errors import UnknownRole
-from referral.models import RoleGrant
+from referral.models import Member, RoleGrant
 
 ROLES = ("admin", "partner", "marketer")
 
@@ -86,3 +86,14 @@ class RoleService:
             marketer=any(r == "marketer" for r, _ in rows),
             partner_company_ids=frozenset(c for r, c in rows if r == "partner" and c is not None),
         )
+
+
+async def partner_admins(session: AsyncSession, company_id: int) -> list[tuple[int, str | None]]:
+    """(Telegram id, language if they are also a member) of the company's partner admins."""
+    rows = await session.execute(
+        select(RoleGrant.telegram_id, Member.language)
+        .outerjoin(Member, Member.telegram_id == RoleGrant.telegram_id)
+        .where(RoleGrant.role == "partner", RoleGrant.company_id == company_id)
+        .order_by(RoleGrant.telegram_id)
+    )
+    return [(telegram_id, language) for telegram_id, language in rows]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
+from bot.deposit_notices import tell_partners
 from bot.filters import HasRole, IsMember
 from bot.keyboards.ledger import ReviewPick, ReviewRate, reviewable_keyboard, stars_keyboard
 from bot.texts import Texts
@@ -38,17 +39,22 @@ async def pick(query: CallbackQuery, callback_data: ReviewPick, texts: Texts) ->
 
 
 async def rate(query: CallbackQuery, callback_data: ReviewRate, member: Member, texts: Texts,
-               loyalty: Loyalty, state: FSMContext) -> None:
+               loyalty: Loyalty, state: FSMContext, bot: Bot) -> None:
     try:
-        points = await loyalty.reviews.leave(member.id, callback_data.purchase_id, callback_data.stars)
+        left = await loyalty.reviews.leave(member.id, callback_data.purchase_id,
+                                           callback_data.stars)
     except ReviewRefused:
         await query.answer(texts("reviews.refused"), show_alert=True)
         return
     await state.set_state(ReviewText.waiting)
     await state.update_data(review_purchase=callback_data.purchase_id)
     await query.answer()
-    key = "reviews.thanks_points" if points else "reviews.thanks"
-    await query.message.answer(texts(key, stars=callback_data.stars, points=points))
+    key = ("reviews.thanks_no_budget" if left.shortfall
+           else "reviews.thanks_points" if left.points else "reviews.thanks")
+    await query.message.answer(texts(key, stars=callback_data.stars, points=left.points))
+    if left.shortfall:
+        await tell_partners(bot, loyalty.shortfalls, left.shortfall, "review",
+                            loyalty.ledger.clock())
 
 
 async def text(message: Message, member: Member, texts: Texts, loyalty: Loyalty,

@@ -297,7 +297,7 @@ async def _refuse(conn: AsyncConnection, account_id: int, info: Info, amount: in
     available = posted - reserved
     if info.kind == DEPOSIT:
         code = await conn.scalar(select(Company.code).where(Company.id == info.company_id))
-        raise InsufficientDeposit(code or "?", info.currency, available, amount)
+        raise InsufficientDeposit(code or "?", info.currency, available, amount, info.company_id)
     raise InsufficientPoints(f"available {available} {info.currency}, {amount} needed")
 
 

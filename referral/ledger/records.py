@@ -161,3 +161,14 @@ class Review(Base):
     rating: Mapped[int] = mapped_column(SmallInteger)
     text: Mapped[str] = mapped_column(String(1000), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PartnerNotice(Base):
+    """When a company's partner admins were last told about ``topic`` (e.g. a
+    short deposit): the throttle of such messages, shared by every bot process."""
+
+    __tablename__ = "partner_notices"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

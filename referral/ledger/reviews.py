@@ -14,6 +14,7 @@ from referral.ledger.errors import InsufficientDeposit, ReviewRefused
 from referral.ledger.ledger import Ledger
 from referral.ledger.records import Purchase, Review, Service
 from referral.ledger.rules import rules_of
+from referral.ledger.shortfalls import Shortfall, shortfall_of
 from referral.models import Company
 
 RECENT = timedelta(days=60)
@@ -31,6 +32,15 @@ class Rating:
     service: str
     average_tenths: int  # 4.3 is 43: no floats
     count: int
+
+
+@dataclass(frozen=True)
+class Left:
+    """A stored review: the points it earned now, or the deposit shortfall that
+    refused them (the review stands; nothing retries its reward later)."""
+
+    points: int = 0
+    shortfall: Shortfall | None = None
 
 
 class ReviewService:
@@ -51,8 +61,8 @@ class ReviewService:
                 .order_by(Purchase.purchased_at.desc()).limit(10))).all()
         return [Reviewable(*row) for row in rows]
 
-    async def leave(self, member_id: int, purchase_id: int, rating: int, text: str = "") -> int:
-        """Store the review; the points awarded (0 when none or the deposit is short)."""
+    async def leave(self, member_id: int, purchase_id: int, rating: int, text: str = "") -> Left:
+        """Store the review and award the company's review points once."""
         if not 1 <= rating <= 5:
             raise ReviewRefused("rating")
         now = self.ledger.clock()
@@ -68,14 +78,14 @@ class ReviewService:
                 await session.flush()
                 points = (await rules_of(session, purchase.company_id)).review_points
                 if points <= 0:
-                    return 0
+                    return Left()
                 try:
                     async with session.begin_nested():
                         await self.ledger.award_in(session, member_id, purchase.company_id, points,
                                                    "review", f"review:{purchase.id}", kind="review")
-                except InsufficientDeposit:
-                    return 0  # the review stands; the partner is short of deposit
-                return points
+                except InsufficientDeposit as refusal:  # the review stands, unrewarded
+                    return Left(shortfall=await shortfall_of(session, refusal))
+                return Left(points)
         except IntegrityError:
             raise ReviewRefused("already_reviewed") from None
 

@@ -13,6 +13,7 @@ from referral.ledger.ledger import Ledger
 from referral.ledger.purchases import PurchaseService
 from referral.ledger.reviews import ReviewService
 from referral.ledger.rules import RuleService
+from referral.ledger.shortfalls import ShortfallNotices
 from referral.ledger.vouchers import VoucherService
 from referral.ledger.wallet import WalletService
 
@@ -28,6 +29,7 @@ class Loyalty:
     vouchers: VoucherService
     reviews: ReviewService
     wallet: WalletService
+    shortfalls: ShortfallNotices
 
 
 def build_loyalty(db: async_sessionmaker[AsyncSession], ledger: Ledger, phone_key: bytes) -> Loyalty:
@@ -41,4 +43,5 @@ def build_loyalty(db: async_sessionmaker[AsyncSession], ledger: Ledger, phone_ke
         vouchers=VoucherService(db, ledger),
         reviews=ReviewService(db, ledger),
         wallet=WalletService(db),
+        shortfalls=ShortfallNotices(db),
     )
