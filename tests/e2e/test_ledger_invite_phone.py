@@ -10,8 +10,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.localapi import FakeUser
-from referral import all_models  # noqa: F401  (every table in the metadata)
-from referral import links
+from referral import (
+    all_models,  # noqa: F401  (every table in the metadata)
+    links,
+)
 from referral.db import Base
 from referral.ledger.records import Invite, MemberPhone
 from tests.e2e.harness import LINK_SECRET
@@ -55,8 +57,8 @@ async def invite_reasons(refbot) -> dict[int, tuple[str, str]]:
     """Invitee's Telegram id -> (status, reason) of their invite."""
     members = refbot.services.members
     async with refbot.services.db() as session:
-        rows = (await session.execute(select(Invite.invitee_id, Invite.status, Invite.reason))).all()
-        by_member = {row.invitee_id: (row.status, row.reason) for row in rows}
+        rows = await session.execute(select(Invite.invitee_id, Invite.status, Invite.reason))
+        by_member = {row.invitee_id: (row.status, row.reason) for row in rows.all()}
     found = {}
     for telegram_id in (2, 3, 4, 5, 6):
         identity = await members.identify(7000 + telegram_id)
