@@ -62,7 +62,10 @@ class BaseRecommender:
 
     def fit(self, interactions: pd.DataFrame):
         """Learn from a frame with user_id, item_id[, timestamp, amount]; returns self."""
-        frame = _check_frame(interactions)
+        return self._fit_checked(_check_frame(interactions))
+
+    def _fit_checked(self, frame: pd.DataFrame):
+        """:meth:`fit` on a frame that already went through ``_check_frame``."""
         self.user_map_ = IdMap.from_values(frame["user_id"])
         self.item_map_ = IdMap.from_values(frame["item_id"])
         pos = (self.user_map_.indices(frame["user_id"].to_numpy()),

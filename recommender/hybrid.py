@@ -110,7 +110,7 @@ class HybridRecommender(BaseRecommender):
             frame = pd.concat([frame, accepted[["user_id", "item_id", "timestamp"]]],
                               ignore_index=True)
         self._feedback = fb
-        return super().fit(frame)
+        return self._fit_checked(frame)  # already checked: skip a second copy of the frame
 
     @staticmethod
     def _check_feedback(feedback: pd.DataFrame | None) -> pd.DataFrame:

@@ -64,7 +64,8 @@ def recency_weights(frame: pd.DataFrame, half_life: float | None,
     ts = frame["timestamp"].to_numpy().astype(np.int64)
     t0, span = int(ts.min()), int(ts.max()) - int(ts.min()) + 1
     if (int(users.max()) + 1) * span < 2**62:  # one sort on (user, time) in a single key
-        order = np.argsort(users * np.int64(span) + (ts - t0), kind="stable")
+        # equal keys (same user, same time) share one event: their order does not matter
+        order = np.argsort(users * np.int64(span) + (ts - t0))
     else:
         order = np.lexsort((ts, users))
     u, t = users[order], ts[order]
