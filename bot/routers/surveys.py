@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, Message
 
+from bot.deposit_notices import tell_partners
 from bot.filters import IsMember
 from bot.keyboards.surveys import (
     SurveyDone,
@@ -19,6 +20,7 @@ from bot.keyboards.surveys import (
     question_message,
 )
 from bot.texts import Texts
+from referral.ledger.services import Loyalty
 from referral.members import Identity
 from referral.surveys.answers import AnswerService
 from referral.surveys.spec import MAX_ANSWER_TEXT
@@ -63,13 +65,13 @@ async def reopen(
 
 async def pick(
     query: CallbackQuery, callback_data: SurveyPick, identity: Identity, texts: Texts,
-    survey_answers: AnswerService,
+    survey_answers: AnswerService, bot: Bot, loyalty: Loyalty,
 ) -> None:
     try:
         step = await survey_answers.answer(identity.member.id, callback_data.s, callback_data.q, callback_data.v)
     except InvalidAnswer:  # a forged value (no such option): as good as a stale button
         step = None
-    await _after_answer(query, step, texts)
+    await _after_answer(query, step, texts, bot, loyalty)
 
 
 async def toggle(
@@ -88,28 +90,29 @@ async def toggle(
 
 async def done(
     query: CallbackQuery, callback_data: SurveyDone, identity: Identity, texts: Texts,
-    survey_answers: AnswerService,
+    survey_answers: AnswerService, bot: Bot, loyalty: Loyalty,
 ) -> None:
     try:
         step = await survey_answers.answer(identity.member.id, callback_data.s, callback_data.q)
     except InvalidAnswer:
         await query.answer(texts("surveys.pick_one"), show_alert=True)
         return
-    await _after_answer(query, step, texts)
+    await _after_answer(query, step, texts, bot, loyalty)
 
 
-async def _after_answer(query: CallbackQuery, step: Step | None, texts: Texts) -> None:
+async def _after_answer(query: CallbackQuery, step: Step | None, texts: Texts, bot: Bot,
+                        loyalty: Loyalty) -> None:
     if step is None:  # an old button, another survey's, or a finished survey
         await query.answer(texts("common.stale_button"), show_alert=True)
         return
     await query.answer(texts("surveys.recorded"))
     with suppress(TelegramBadRequest):  # the answered question loses its buttons
         await query.message.edit_reply_markup(reply_markup=None)
-    await _next(query.message, step, texts)
+    await _next(query.message, step, texts, bot, loyalty)
 
 
 async def text_answer(message: Message, step: Step, identity: Identity, texts: Texts,
-                      survey_answers: AnswerService) -> None:
+                      survey_answers: AnswerService, bot: Bot, loyalty: Loyalty) -> None:
     if len(message.text.strip()) > MAX_ANSWER_TEXT:
         await message.answer(texts("surveys.too_long"))
         return
@@ -119,13 +122,18 @@ async def text_answer(message: Message, step: Step, identity: Identity, texts: T
         await message.answer(texts("surveys.empty_text"))
         return
     if following is not None:
-        await _next(message, following, texts)
+        await _next(message, following, texts, bot, loyalty)
 
 
-async def _next(message: Message, step: Step, texts: Texts) -> None:
+async def _next(message: Message, step: Step, texts: Texts, bot: Bot, loyalty: Loyalty) -> None:
     if step.completed:
         points = step.survey.reward_points
-        await message.answer(texts("surveys.thanks_reward", points=points) if points else texts("surveys.thanks"))
+        key = ("surveys.thanks_reward_later" if step.shortfall
+               else "surveys.thanks_reward" if points else "surveys.thanks")
+        await message.answer(texts(key, points=points))
+        if step.shortfall:
+            await tell_partners(bot, loyalty.shortfalls, step.shortfall, "survey",
+                                loyalty.ledger.clock())
         return
     text, markup = question_message(texts, step)
     await message.answer(text, reply_markup=markup)

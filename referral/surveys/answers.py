@@ -9,6 +9,8 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.errors import DomainError
+from referral.ledger.errors import InsufficientDeposit
+from referral.ledger.shortfalls import Shortfall, shortfall_of
 from referral.surveys import models as m
 from referral.surveys.views import (
     Ledger,
@@ -122,9 +124,8 @@ class AnswerService:
             done = row.position >= len(view.questions)
             if done:
                 row.completed_at = now
-        if done:
-            await self.credit(survey_id, member_id)
-        return Step(view, position + 1, completed=done)
+        shortfall = (await self._credit(survey_id, member_id))[1] if done else None
+        return Step(view, position + 1, completed=done, shortfall=shortfall)
 
     async def _answerable(
         self, session: AsyncSession, member_id: int, survey_id: int, position: int
@@ -143,12 +144,16 @@ class AnswerService:
 
     async def credit(self, survey_id: int, member_id: int) -> bool:
         """Credit a completed survey's reward once (the ledger's idempotency key)."""
+        return (await self._credit(survey_id, member_id))[0]
+
+    async def _credit(self, survey_id: int, member_id: int) -> tuple[bool, Shortfall | None]:
+        """(credited, the deposit shortfall that refused it, if that was the reason)."""
         if self.ledger is None:
-            return False
+            return False, None
         async with self.db() as session:
             survey = await session.get(m.Survey, survey_id)
         if survey is None:
-            return False
+            return False, None
         if survey.reward_points > 0:
             try:
                 await self.ledger.award_points(
@@ -159,7 +164,10 @@ class AnswerService:
                 # E.g. the company's points deposit ran dry: the answers stand,
                 # rewarded_at stays empty and credit_missed tries again later.
                 log.warning("survey %s: reward not credited yet: %s", survey_id, error)
-                return False
+                if not isinstance(error, InsufficientDeposit):
+                    return False, None
+                async with self.db() as session:
+                    return False, await shortfall_of(session, error)
         async with self.db.begin() as session:
             await session.execute(
                 update(m.SurveyDelivery)
@@ -168,7 +176,7 @@ class AnswerService:
                 )
                 .values(rewarded_at=datetime.now(UTC))
             )
-        return True
+        return True, None
 
     async def credit_missed(self, limit: int = 100) -> int:
         """Credit completions whose reward did not follow (the process died in between)."""

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referral.errors import DomainError
+from referral.ledger.shortfalls import Shortfall
 from referral.surveys import models as m
 from referral.surveys.spec import MAX_ANSWER_TEXT
 
@@ -64,6 +65,8 @@ class Step:
     position: int
     picked: frozenset[int] = frozenset()
     completed: bool = False
+    # Set when the reward was refused for the partner's short deposit; it is retried.
+    shortfall: Shortfall | None = None
 
     @property
     def question(self) -> Question | None:

@@ -3,11 +3,15 @@ answer, and the company's partner admins hear of it at most once an hour."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 from bot.localapi import FakeUser
 from referral import links
-from tests.e2e.harness import LINK_SECRET, button
+from referral.surveys.spec import parse_spec
+from tests.e2e.harness import LINK_SECRET, button, buttons
+from tests.e2e.survey_helpers import consenting
 
 KEY = LINK_SECRET.encode()
 CATALOG = "code,name,category,price\nlatte,Latte,coffee,250.00\nflat,Flat white,coffee,300.00\n"
@@ -63,3 +67,33 @@ async def test_review_on_an_empty_deposit_answers_the_member_and_tells_the_partn
     assert await shortfalls.recipients_due(company.id, now + timedelta(minutes=55)) == []
     later = await shortfalls.recipients_due(company.id, now + timedelta(minutes=61))
     assert [r.telegram_id for r in later] == [partner.id]
+
+
+async def test_survey_reward_on_an_empty_deposit_is_promised_and_credited_after_a_top_up(refbot):
+    company = await refbot.services.companies.add("Acme Coffee", "acme")
+    partner = FakeUser(5999, "Till", language_code="en")
+    refbot.api.add_user(partner)
+    await refbot.services.roles.grant("partner", partner.id, "acme")
+    users = [FakeUser(5000 + i, f"U{i}", language_code="en") for i in range(5)]
+    await consenting(refbot.services.members, users, "acme")
+    survey_id = await refbot.services.surveys.create(parse_spec({
+        "title": "Coffee", "company": "acme", "reward_points": 30,
+        "questions": [{"kind": "rating", "text": "How do you like our coffee?"}]}))
+    await refbot.services.surveys.queue(survey_id)
+
+    anna = users[0]
+    deadline = time.monotonic() + 20
+    while not refbot.api.delivered(anna.id, "sendMessage"):
+        assert time.monotonic() < deadline, "the survey never reached the member"
+        await asyncio.sleep(0.05)
+    question = refbot.api.delivered(anna.id, "sendMessage")[0]
+    pressed = await refbot.press(anna, question, buttons(question)[4][1], replies=2)
+    thanks = pressed[-1].params["text"]
+    assert "reward budget is exhausted" in thanks and "30 points will be credited" in thanks
+    notice = (await refbot.wait_sent(partner, 1))[0].params["text"]
+    assert "Acme Coffee" in notice and "опрос" in notice and "30 баллов" in notice
+
+    # The retry job credits it once the operator tops the deposit up.
+    await refbot.services.ledger.deposit(company.id, 1_000, "top-up")
+    await refbot.services.survey_answers.credit_missed()
+    assert "Acme Coffee</b>: 30 points" in (await refbot.say(anna, "/wallet"))[0].params["text"]
