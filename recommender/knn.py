@@ -7,8 +7,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from recommender.base import BaseRecommender
-from recommender.similarity import (column_similarity, finish_similarity, row_weights,
-                                   similarity_backend)
+from recommender.similarity import (
+    column_similarity,
+    finish_similarity,
+    row_weights,
+    similarity_backend,
+)
 
 
 class ItemKNN(BaseRecommender):
