@@ -25,6 +25,10 @@ from referral.surveys.views import (
 
 log = logging.getLogger(__name__)
 
+# A press or a reply proves the question arrived, even before the drainer has
+# settled its row 'sent' (it settles in batches): 'sending' rows are answerable.
+ANSWERABLE = (m.SENT, m.SENDING, m.IN_DOUBT)
+
 
 class AnswerService:
     def __init__(self, db: async_sessionmaker[AsyncSession], ledger: Ledger | None = None) -> None:
@@ -41,7 +45,7 @@ class AnswerService:
                     .where(
                         d.member_id == member_id,
                         d.completed_at.is_(None),
-                        d.status.in_((m.SENT, m.IN_DOUBT)),
+                        d.status.in_(ANSWERABLE),
                     )
                     .order_by(d.survey_id)
                 )
@@ -69,7 +73,7 @@ class AnswerService:
                     d.member_id == member_id,
                     d.completed_at.is_(None),
                     q.kind == "text",
-                    d.status.in_((m.SENT, m.IN_DOUBT)),
+                    d.status.in_(ANSWERABLE),
                 )
                 .order_by(d.updated_at.desc().nulls_last(), d.id.desc())
                 .limit(1)
@@ -135,7 +139,7 @@ class AnswerService:
             row is None
             or row.completed_at is not None
             or row.position != position
-            or row.status not in (m.SENT, m.IN_DOUBT)
+            or row.status not in ANSWERABLE
         ):
             return None, None  # type: ignore[return-value]
         return row, await load_view(session, survey_id)
