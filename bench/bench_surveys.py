@@ -87,8 +87,12 @@ async def main(members: int, rate: float, server_limit: int, concurrency: int) -
     print(f"ceiling {rate:.1f}/s (server refuses above {server_limit}/s overall, 1/s per chat)")
     print(f"delivered {sum(delivered.values())} in {elapsed:.1f}s: {achieved:.2f} msg/s "
           f"= {100 * achieved / rate:.1f}% of the ceiling")
-    print(f"429s seen {len(refused)}; duplicates {duplicates}; losses {losses}; outbox {counts}")
-    return 0 if duplicates == 0 and losses == 0 else 1
+    unsettled = counts["sending"] + counts["pending"]
+    print(f"429s seen {len(refused)}; duplicates {duplicates}; losses {losses}; "
+          f"rows left unsettled {unsettled}; outbox {counts}")
+    print(f"database transactions by the drainer: {drainer.stats['commits']} "
+          f"({drainer.stats['commits'] / max(1, sum(delivered.values())):.2f} a message)")
+    return 0 if duplicates == 0 and losses == 0 and unsettled == 0 else 1
 
 
 if __name__ == "__main__":

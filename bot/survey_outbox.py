@@ -38,7 +38,16 @@ from aiolimiter import AsyncLimiter
 from bot.keyboards.surveys import question_message
 from bot.texts import texts_for
 from referral.members import MemberService
-from referral.surveys.outbox import Claim, Outbox
+from referral.surveys.outbox import (
+    SETTLE_IN_DOUBT,
+    SETTLE_RELEASE,
+    SETTLE_RETRY,
+    SETTLE_SENT,
+    SETTLE_UNREACHABLE,
+    Claim,
+    Outbox,
+    Outcome,
+)
 from referral.surveys.service import SurveyService
 from referral.surveys.views import Step, SurveyView
 
@@ -70,35 +79,88 @@ class SurveyDrainer:
         self.worker = worker or f"{os.uname().nodename}:{os.getpid()}:{secrets.token_hex(3)}"
         self.paused_until = 0.0
         self.last_to_chat: dict[int, float] = {}
-        self.stats = {"sent": 0, "429": 0, "unreachable": 0, "retried": 0, "in_doubt": 0}
+        self.stats = {"sent": 0, "429": 0, "unreachable": 0, "retried": 0, "in_doubt": 0,
+                      "commits": 0}
         self._views: dict[int, SurveyView] = {}
         self._progress_shown: dict[int, str] = {}
 
     async def drain(self, budget: float = 50.0) -> int:
-        """Send what is due until nothing is or ``budget`` seconds pass; returns sends."""
+        """Send what is due until nothing is or ``budget`` seconds pass; returns sends.
+
+        Each slot takes a rate-limit token first and only then asks for a row, so
+        a row is claimed when it is about to go (see outbox.py). One writer does
+        all the database work as group commits: whatever claims were asked for
+        and outcomes came in since its last commit go into its next transaction,
+        so a busy outbox needs far fewer commits than two per message, and an
+        idle one still settles each row as soon as its answer arrives.
+        """
         await self.outbox.expire()
         before = self.stats["sent"]
         deadline = time.monotonic() + budget
-        await asyncio.gather(*(self._slot(deadline) for _ in range(self.concurrency)))
+        self._asks: list[asyncio.Future[Claim | None]] = []
+        self._outcomes: list[Outcome] = []
+        self._work = asyncio.Event()
+        self._slots_done = False
+        writer = asyncio.create_task(self._writer())
+        try:
+            await asyncio.gather(*(self._slot(deadline) for _ in range(self.concurrency)))
+        finally:
+            # The writer settles what is left, then stops; cancelled only if we are.
+            self._slots_done = True
+            self._work.set()
+            try:
+                await writer
+            finally:
+                writer.cancel()
         return self.stats["sent"] - before
 
+    async def _writer(self) -> None:
+        while True:
+            await self._work.wait()
+            self._work.clear()
+            asks, self._asks = self._asks, []
+            outcomes, self._outcomes = self._outcomes, []
+            if not asks and not outcomes:
+                if self._slots_done:
+                    return
+                continue
+            try:
+                claims = await self.outbox.settle_and_claim(self.worker, outcomes, len(asks))
+                self.stats["commits"] += 1
+            except BaseException:
+                for ask in asks:  # the slots stop; this drain ends with the error
+                    ask.set_result(None)
+                raise
+            for i, ask in enumerate(asks):
+                ask.set_result(claims[i] if i < len(claims) else None)
+            self._work.set()  # look again: more may have come in during the commit
+
     async def _slot(self, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
         while time.monotonic() < deadline:
             while (wait := self.paused_until - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
             await self.limiter.acquire()
             if self.paused_until > time.monotonic():
                 continue  # a 429 arrived while this slot waited for its token
-            claim = await self.outbox.claim(self.worker)
+            ask: asyncio.Future[Claim | None] = loop.create_future()
+            self._asks.append(ask)
+            self._work.set()
+            claim = await ask
             if claim is None:
                 return
             # Rows go out in id order, so a chat rarely comes up twice in a second.
             gap = self.last_to_chat.get(claim.chat_id, 0.0) + self.per_chat_interval - time.monotonic()
             if gap > 0:
                 await asyncio.sleep(gap)
-            await self._send(claim)
+            outcome = await self._send(claim)
+            # Not `self._outcomes.append(await ...)`: that binds the list before the
+            # await, and the writer may have swapped it for a new one meanwhile.
+            self._outcomes.append(outcome)
+            self._work.set()
 
-    async def _send(self, claim: Claim) -> None:
+    async def _send(self, claim: Claim) -> Outcome:
+        """Send one question; the outcome says what Telegram's answer proved."""
         try:
             view = self._views.get(claim.survey_id) or await self.surveys.get(claim.survey_id)
             self._views[claim.survey_id] = view
@@ -111,28 +173,27 @@ class SurveyDrainer:
             self.stats["429"] += 1
             self.paused_until = max(self.paused_until, time.monotonic() + error.retry_after)
             log.warning("outbox: 429, pausing all sends for %ss", error.retry_after)
-            await self.outbox.release(claim, self.worker)
+            return Outcome(claim, SETTLE_RELEASE)
         except TelegramForbiddenError as error:
             self.stats["unreachable"] += 1
             await self.members.set_reachable(claim.chat_id, False)
-            await self.outbox.unreachable(claim, self.worker, error.message)
+            return Outcome(claim, SETTLE_UNREACHABLE, error.message)
         except TelegramNetworkError as error:
             if "ClientConnectorError" in error.message:  # never connected: nothing was sent
                 self.stats["retried"] += 1
-                await self.outbox.retry(claim, self.worker, error.message)
-            else:  # the request may have reached Telegram: the crash window, never resent
-                self.stats["in_doubt"] += 1
-                await self.outbox.in_doubt(claim, self.worker, error.message)
+                return Outcome(claim, SETTLE_RETRY, error.message)
+            # the request may have reached Telegram: the crash window, never resent
+            self.stats["in_doubt"] += 1
+            return Outcome(claim, SETTLE_IN_DOUBT, error.message)
         except TelegramAPIError as error:
             self.stats["retried"] += 1
-            await self.outbox.retry(claim, self.worker, error.message)
+            return Outcome(claim, SETTLE_RETRY, error.message)
         except Exception as error:  # noqa: BLE001 - a bug must not stall the outbox
             log.exception("outbox: delivery %s failed", claim.delivery_id)
             self.stats["retried"] += 1
-            await self.outbox.retry(claim, self.worker, f"{type(error).__name__}: {error}")
-        else:
-            self.stats["sent"] += 1
-            await self.outbox.sent(claim, self.worker)
+            return Outcome(claim, SETTLE_RETRY, f"{type(error).__name__}: {error}")
+        self.stats["sent"] += 1
+        return Outcome(claim, SETTLE_SENT)
 
     async def refresh_progress(self, render) -> None:  # type: ignore[no-untyped-def]
         """Edit each watched survey's progress message when its counts changed."""

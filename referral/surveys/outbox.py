@@ -16,7 +16,15 @@ our database recording it. We choose *never twice*:
    the member, and a second copy is the failure we refuse to risk.
 
 The window is one request per sending slot per process (``concurrency`` rows
-at most). An in-doubt member still finds the survey under /surveys, and the
+at most). The drainer batches the database work without widening it:
+``settle_and_claim`` puts the outcomes that came in and the claims that slots
+(each already holding its token) asked for since the last commit into one
+transaction, a group commit. A slot asks for its next row only after handing
+in its last outcome, so one process never has more than ``concurrency`` rows
+``sending``, and an idle outbox still settles each row as soon as the writer
+is free.
+
+An in-doubt member still finds the survey under /surveys, and the
 marketer sees the count; an operator may decide otherwise for a survey.
 Only answers Telegram gave (429, 403, other error codes) prove nothing was
 sent; a timeout or dropped connection after the request left is the same
@@ -51,6 +59,18 @@ class Claim:
     position: int
 
 
+# What Telegram's answer (or its absence) proved, to be settled: see Outbox.settle_and_claim.
+SETTLE_SENT, SETTLE_RELEASE, SETTLE_UNREACHABLE = "sent", "release", "unreachable"
+SETTLE_IN_DOUBT, SETTLE_RETRY = "in_doubt", "retry"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    claim: Claim
+    kind: str  # one of SETTLE_*
+    reason: str = ""
+
+
 class Outbox:
     def __init__(
         self,
@@ -73,63 +93,64 @@ class Outbox:
         Rows whose member has since left (erased, blocked) are settled
         ``skipped`` on the way, in the same transaction.
         """
+        claims = await self.settle_and_claim(worker, [], 1, now)
+        return claims[0] if claims else None
+
+    async def settle_and_claim(
+        self, worker: str, outcomes: list[Outcome], limit: int, now: datetime | None = None
+    ) -> list[Claim]:
+        """Settle ``outcomes`` and claim up to ``limit`` due rows, in one transaction.
+
+        One commit for many rows is what lets SQLite keep up with the send rate;
+        the caller keeps at most its number of sending slots claimed.
+        """
         now = now or datetime.now(UTC)
         async with self.db.begin() as session:
-            for _ in range(50):
-                row = (await session.execute(
-                    select(D, Member.telegram_id, Member.language, Member.reachable)
-                    .join(Member, Member.id == D.member_id)
-                    .where(D.status == m.PENDING, D.due_at <= now)
-                    .order_by(D.due_at, D.id)
-                    .limit(1)
-                    .with_for_update(of=D, skip_locked=True)
-                )).first()
-                if row is None:
-                    return None
-                delivery, chat_id, language, reachable = row
-                if chat_id is None or not reachable:
-                    delivery.status = m.SKIPPED
-                    delivery.last_error = "member erased or unreachable before sending"
-                    await session.flush()
-                    continue
-                delivery.status = m.SENDING
-                delivery.claimed_by = worker
-                delivery.claimed_at = now
-                return Claim(delivery.id, delivery.survey_id, delivery.member_id, chat_id,
-                             language, delivery.position)
-        return None
+            for outcome in outcomes:
+                await self._settle_in(session, outcome, worker, now)
+            return await self._claim_in(session, worker, limit, now) if limit > 0 else []
 
-    async def _settle(self, claim: Claim, worker: str, **values: object) -> bool:
-        async with self.db.begin() as session:
-            result = await session.execute(
-                update(D)
-                .where(D.id == claim.delivery_id, D.claimed_by == worker,
-                       D.status.in_((m.SENDING, m.IN_DOUBT)))
-                .values(**values)
-            )
-        return bool(result.rowcount)
+    async def _claim_in(
+        self, session: AsyncSession, worker: str, limit: int, now: datetime
+    ) -> list[Claim]:
+        claims: list[Claim] = []
+        for _ in range(50):
+            wanted = limit - len(claims)
+            rows = (await session.execute(
+                select(D.id, D.survey_id, D.member_id, D.position,
+                       Member.telegram_id, Member.language, Member.reachable)
+                .join(Member, Member.id == D.member_id)
+                .where(D.status == m.PENDING, D.due_at <= now)
+                .order_by(D.due_at, D.id)
+                .limit(wanted)
+                .with_for_update(of=D, skip_locked=True)
+            )).all()
+            if not rows:
+                break
+            gone = [r.id for r in rows if r.telegram_id is None or not r.reachable]
+            going = [r for r in rows if r.telegram_id is not None and r.reachable]
+            if gone:
+                await session.execute(
+                    update(D).where(D.id.in_(gone))
+                    .values(status=m.SKIPPED, last_error="member erased or unreachable before sending")
+                )
+            if going:
+                await session.execute(
+                    update(D).where(D.id.in_([r.id for r in going]))
+                    .values(status=m.SENDING, claimed_by=worker, claimed_at=now)
+                )
+            claims += [Claim(r.id, r.survey_id, r.member_id, r.telegram_id, r.language, r.position)
+                       for r in going]
+            if len(claims) >= limit or len(rows) < wanted:
+                break
+        return claims
 
-    async def sent(self, claim: Claim, worker: str) -> bool:
-        now = datetime.now(UTC)
-        return await self._settle(
-            claim, worker, status=m.SENT, sent_at=now, updated_at=now,
-            attempts=D.attempts + 1, last_error=None,
-        )
-
-    async def release(self, claim: Claim, worker: str) -> bool:
-        """Telegram refused for flood (429): nothing was sent; back in line, no attempt used."""
-        return await self._settle(claim, worker, status=m.PENDING, claimed_by=None, claimed_at=None)
-
-    async def unreachable(self, claim: Claim, worker: str, reason: str) -> bool:
-        return await self._settle(claim, worker, status=m.UNREACHABLE, last_error=reason[:255])
-
-    async def in_doubt(self, claim: Claim, worker: str, reason: str) -> bool:
-        return await self._settle(claim, worker, status=m.IN_DOUBT, last_error=reason[:255])
-
-    async def retry(self, claim: Claim, worker: str, reason: str, now: datetime | None = None) -> str:
-        """Telegram answered with an error: try again later, or give up after max_attempts."""
-        now = now or datetime.now(UTC)
-        async with self.db.begin() as session:
+    async def _settle_in(
+        self, session: AsyncSession, outcome: Outcome, worker: str, now: datetime
+    ) -> bool:
+        claim, kind, reason = outcome.claim, outcome.kind, outcome.reason[:255]
+        mine = (D.id == claim.delivery_id, D.claimed_by == worker)
+        if kind == SETTLE_RETRY:
             attempts = await session.scalar(select(D.attempts).where(D.id == claim.delivery_id))
             attempts = (attempts or 0) + 1
             if attempts >= self.max_attempts:
@@ -137,13 +158,47 @@ class Outbox:
             else:
                 status = m.PENDING
                 due = now + min(self.backoff * 2 ** (attempts - 1), self.max_backoff)
-            await session.execute(
-                update(D)
-                .where(D.id == claim.delivery_id, D.claimed_by == worker, D.status == m.SENDING)
-                .values(status=status, attempts=attempts, due_at=due, last_error=reason[:255],
-                        claimed_by=None, claimed_at=None)
-            )
-        return status
+            values: dict[str, object] = dict(
+                status=status, attempts=attempts, due_at=due, last_error=reason,
+                claimed_by=None, claimed_at=None)
+            where = (*mine, D.status == m.SENDING)
+        else:
+            values = {
+                SETTLE_SENT: dict(status=m.SENT, sent_at=now, updated_at=now,
+                                  attempts=D.attempts + 1, last_error=None),
+                SETTLE_RELEASE: dict(status=m.PENDING, claimed_by=None, claimed_at=None),
+                SETTLE_UNREACHABLE: dict(status=m.UNREACHABLE, last_error=reason),
+                SETTLE_IN_DOUBT: dict(status=m.IN_DOUBT, last_error=reason),
+            }[kind]
+            where = (*mine, D.status.in_((m.SENDING, m.IN_DOUBT)))
+        result = await session.execute(update(D).where(*where).values(**values))
+        return bool(result.rowcount)
+
+    async def _settle(self, outcome: Outcome, worker: str, now: datetime | None = None) -> bool:
+        async with self.db.begin() as session:
+            return await self._settle_in(session, outcome, worker, now or datetime.now(UTC))
+
+    async def sent(self, claim: Claim, worker: str) -> bool:
+        return await self._settle(Outcome(claim, SETTLE_SENT), worker)
+
+    async def release(self, claim: Claim, worker: str) -> bool:
+        """Telegram refused for flood (429): nothing was sent; back in line, no attempt used."""
+        return await self._settle(Outcome(claim, SETTLE_RELEASE), worker)
+
+    async def unreachable(self, claim: Claim, worker: str, reason: str) -> bool:
+        return await self._settle(Outcome(claim, SETTLE_UNREACHABLE, reason), worker)
+
+    async def in_doubt(self, claim: Claim, worker: str, reason: str) -> bool:
+        return await self._settle(Outcome(claim, SETTLE_IN_DOUBT, reason), worker)
+
+    async def retry(
+        self, claim: Claim, worker: str, reason: str, now: datetime | None = None
+    ) -> str:
+        """Telegram answered with an error: try again later, or give up after max_attempts."""
+        now = now or datetime.now(UTC)
+        await self._settle(Outcome(claim, SETTLE_RETRY, reason), worker, now)
+        async with self.db() as session:
+            return await session.scalar(select(D.status).where(D.id == claim.delivery_id)) or ""
 
     async def expire(self, now: datetime | None = None) -> int:
         """Claims older than the lease become in_doubt (never resent); returns how many."""
