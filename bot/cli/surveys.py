@@ -39,7 +39,11 @@ def create(file: Path = typer.Argument(..., help="The survey file (YAML).")) -> 
     typer.echo(survey_id)
 
 
-@survey_app.command("send", help="Queue a survey for delivery by the running bot.")
+@survey_app.command(
+    "send",
+    help="Queue a survey for delivery by the running bot: now, even in quiet hours "
+    "if it has no send_at; a scheduled one waits for its time and the end of quiet hours.",
+)
 @refusals_exit
 def send(survey_id: int = typer.Argument(...)) -> None:
     async def queue() -> int:
