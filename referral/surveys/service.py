@@ -102,6 +102,8 @@ class SurveyService:
             send_at = spec.send_at
             if send_at is not None and send_at.tzinfo is None:
                 send_at = send_at.replace(tzinfo=self.zone)
+            if send_at is not None:  # stored in UTC: SQLite keeps the wall clock, not the offset
+                send_at = send_at.astimezone(UTC)
             survey = m.Survey(
                 title=spec.title,
                 company_id=company.id,
@@ -171,7 +173,9 @@ class SurveyService:
                 )
             due = now
             if survey.send_at is not None:
-                due = after_quiet_hours(max(survey.send_at, now), self.quiet_window, self.zone)
+                # SQLite hands the stored UTC time back naive.
+                send_at = survey.send_at.replace(tzinfo=survey.send_at.tzinfo or UTC)
+                due = after_quiet_hours(max(send_at, now), self.quiet_window, self.zone)
             rows = [
                 {
                     "survey_id": survey_id,
