@@ -233,3 +233,20 @@ async def test_survey_is_refused_to_a_member_without_the_marketer_role(refbot):
         assert reply.params["text"] == "This command is only for partner staff and marketers."
     async with refbot.services.db() as session:
         assert await session.scalar(select(func.count()).select_from(m.Survey)) == 1
+
+
+async def test_a_survey_scheduled_in_the_builder_waits_for_its_time(refbot):
+    users = await world(refbot, 5)
+    await say(refbot, "/survey")
+    kinds = (await say(refbot, "Later"))[0]
+    await press(refbot, kinds, "Rating")
+    more = (await say(refbot, "How was it?"))[0]
+    await press(refbot, more, "Next")
+    await say(refbot, "acme")
+    await say(refbot, "0")
+    *_, confirm = await say(refbot, f"{datetime.now(UTC).year + 1}-06-01 12:00", replies=2)
+    assert "It reaches 5 members" in confirm.params["text"]
+    progress = (await press(refbot, confirm, "Send"))[0]
+    assert "queued 5" in progress.params["text"] and "waiting 5" in progress.params["text"]
+    await asyncio.sleep(2)  # the drainer runs every second: nothing is due yet
+    assert all(refbot.api.delivered(u.id) == [] for u in users)
