@@ -132,7 +132,8 @@ class Outbox:
             if gone:
                 await session.execute(
                     update(D).where(D.id.in_(gone))
-                    .values(status=m.SKIPPED, last_error="member erased or unreachable before sending")
+                    .values(status=m.SKIPPED,
+                            last_error="member erased or unreachable before sending")
                 )
             if going:
                 await session.execute(

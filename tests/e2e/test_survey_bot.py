@@ -37,14 +37,24 @@ async def world(refbot: BotUnderTest, n: int = 7) -> list[FakeUser]:
 
 async def label(refbot: BotUnderTest, users: list[FakeUser], segment: str) -> None:
     async with refbot.services.db.begin() as session:
-        ids = (await session.scalars(
-            select(Member.id).where(Member.telegram_id.in_([u.id for u in users])))).all()
-        await session.execute(insert(MemberSegment), [
-            {"member_id": i, "segment": segment, "updated_at": datetime.now(UTC)} for i in ids])
+        ids = (
+            await session.scalars(
+                select(Member.id).where(Member.telegram_id.in_([u.id for u in users]))
+            )
+        ).all()
+        await session.execute(
+            insert(MemberSegment),
+            [{"member_id": i, "segment": segment, "updated_at": datetime.now(UTC)} for i in ids],
+        )
 
 
 async def queued_survey(refbot: BotUnderTest, **over: object) -> int:
-    data = {"title": "Coffee quality", "company": "acme", "reward_points": 50, "questions": QUESTIONS}
+    data = {
+        "title": "Coffee quality",
+        "company": "acme",
+        "reward_points": 50,
+        "questions": QUESTIONS,
+    }
     survey_id = await refbot.services.surveys.create(parse_spec(data | over))
     await refbot.services.surveys.queue(survey_id)
     return survey_id
@@ -60,7 +70,9 @@ async def until(probe, timeout: float, what: str) -> None:  # type: ignore[no-un
 
 async def first_question(refbot: BotUnderTest, user: FakeUser, timeout: float = 20) -> Call:
     """The survey's first question, as the bot's outbox drainer delivered it."""
-    await until(lambda: refbot.api.delivered(user.id, "sendMessage"), timeout, f"a question to {user.id}")
+    await until(
+        lambda: refbot.api.delivered(user.id, "sendMessage"), timeout, f"a question to {user.id}"
+    )
     return refbot.api.delivered(user.id, "sendMessage")[0]
 
 
@@ -79,13 +91,23 @@ async def answer_all(refbot: BotUnderTest, user: FakeUser, q1: Call, n: int) -> 
 async def deliveries(refbot: BotUnderTest, survey_id: int) -> list[tuple[int, int, int]]:
     """(telegram id, position, answers stored) of every recipient."""
     d, a = m.SurveyDelivery, m.SurveyAnswer
-    answers = (select(func.count()).where(a.survey_id == d.survey_id, a.member_id == d.member_id)
-               .scalar_subquery())
+    answers = (
+        select(func.count())
+        .where(a.survey_id == d.survey_id, a.member_id == d.member_id)
+        .scalar_subquery()
+    )
     async with refbot.services.db() as session:
-        return [tuple(r) for r in (await session.execute(
-            select(Member.telegram_id, d.position, answers)
-            .join(Member, Member.id == d.member_id).where(d.survey_id == survey_id)
-            .order_by(Member.telegram_id))).all()]
+        return [
+            tuple(r)
+            for r in (
+                await session.execute(
+                    select(Member.telegram_id, d.position, answers)
+                    .join(Member, Member.id == d.member_id)
+                    .where(d.survey_id == survey_id)
+                    .order_by(Member.telegram_id)
+                )
+            ).all()
+        ]
 
 
 async def say(refbot: BotUnderTest, text: str, replies: int = 1) -> list[Call]:
@@ -94,7 +116,9 @@ async def say(refbot: BotUnderTest, text: str, replies: int = 1) -> list[Call]:
     return await refbot.say(MARA, text, replies)
 
 
-async def press(refbot: BotUnderTest, message: Call, text_part: str, replies: int = 1) -> list[Call]:
+async def press(
+    refbot: BotUnderTest, message: Call, text_part: str, replies: int = 1
+) -> list[Call]:
     await asyncio.sleep(0.25)
     return await refbot.press(MARA, message, button(message, text_part), replies)
 
@@ -103,7 +127,9 @@ def alerts(refbot: BotUnderTest) -> list[str]:
     return [c.params.get("text", "") for c in refbot.api.calls("answerCallbackQuery")]
 
 
-async def test_marketer_builds_a_segment_survey_sees_preview_and_reach_then_one_progress_message(refbot):
+async def test_marketer_builds_a_segment_survey_sees_preview_and_reach_then_one_progress_message(
+    refbot,
+):
     users = await world(refbot, 8)
     loyal, dormant = users[:5], users[5:]
     await label(refbot, loyal, "loyal")
@@ -158,7 +184,7 @@ async def test_marketer_builds_a_segment_survey_sees_preview_and_reach_then_one_
         return bool(edits) and "answered in full 5" in edits[-1].params["text"]
 
     await until(edited_to_done, 15, "the progress message to show five answers")
-    after = refbot.sent(MARA)[refbot.sent(MARA).index(progress) + 1:]
+    after = refbot.sent(MARA)[refbot.sent(MARA).index(progress) + 1 :]
     # One message, edited in place: no further sends, every edit aims at it.
     assert [c.method for c in after if c.method != "editMessageText"] == []
     assert {c.params["message_id"] for c in after} == {message_id}
@@ -179,17 +205,21 @@ async def test_survey_results_in_chat_charts_and_a_csv_matching_the_answers(refb
     assert "More oat milk &lt;4&gt;" in summary.params["text"]
     assert [p.method for p in photos] == ["sendPhoto"] * 3  # rating, single, multi; not text
     for photo in photos:
-        (name, content), = photo.files.values()
+        ((name, content),) = photo.files.values()
         assert name.endswith(".png") and content.startswith(b"\x89PNG")
     assert document.method == "sendDocument"
-    (name, content), = document.files.values()
+    ((name, content),) = document.files.values()
     assert name == f"survey-{survey_id}.csv"
     rows = list(csv.DictReader(io.StringIO(content.decode())))
     assert list(rows[0]) == ["member", "question", "question_text", "answer", "answered_at"]
     assert len(rows) == 5 * 4
-    by_question = {q: sorted(r["answer"] for r in rows if r["question"] == str(q)) for q in range(1, 5)}
+    by_question = {
+        q: sorted(r["answer"] for r in rows if r["question"] == str(q)) for q in range(1, 5)
+    }
     assert by_question == {
-        1: ["1", "2", "3", "4", "5"], 2: ["Latte"] * 5, 3: ["Morning; Evening"] * 5,
+        1: ["1", "2", "3", "4", "5"],
+        2: ["Latte"] * 5,
+        3: ["Morning; Evening"] * 5,
         4: sorted(f"More oat milk <{n}>" for n in range(5)),
     }
     async with refbot.services.db() as session:
@@ -207,10 +237,14 @@ async def test_member_resumes_from_surveys_and_old_or_foreign_buttons_change_not
     state = await deliveries(refbot, survey_id)
 
     # The rating again, a rating for question 2, and a button of a survey she was not sent.
-    other = await refbot.services.surveys.create(parse_spec(
-        {"title": "Other", "company": "acme", "questions": QUESTIONS}))
-    for data in (buttons(q1)[0][1], SurveyPick(s=survey_id, q=1, v=4).pack(),
-                 SurveyPick(s=other, q=0, v=1).pack()):
+    other = await refbot.services.surveys.create(
+        parse_spec({"title": "Other", "company": "acme", "questions": QUESTIONS})
+    )
+    for data in (
+        buttons(q1)[0][1],
+        SurveyPick(s=survey_id, q=1, v=4).pack(),
+        SurveyPick(s=other, q=0, v=1).pack(),
+    ):
         refbot.api.press_button(anna, q1, data, strict=False)
     await refbot.settle(anna)
     assert await deliveries(refbot, survey_id) == state
