@@ -48,8 +48,9 @@ async def rate(make_op, clients: int, seconds: float) -> tuple[int, float]:
     return done, time.perf_counter() - start
 
 
-async def compare(ops: dict[str, object], clients: int, seconds: float, rounds: int = 3
-                  ) -> dict[str, float]:
+async def compare(
+    ops: dict[str, object], clients: int, seconds: float, rounds: int = 3
+) -> dict[str, float]:
     """Rates of ``ops`` taking turns in short rounds, so that a neighbour's load
     on the shared machine falls on all of them alike."""
     done = dict.fromkeys(ops, 0)
@@ -67,12 +68,15 @@ async def measure(url: str, label: str, seconds: float) -> None:
     engine = create_engine(url) if url.startswith("sqlite") else create_engine(url, pool_size=20)
     db = create_sessionmaker(engine)
     async with engine.begin() as conn:
-        await conn.execute(text(
-            "CREATE TABLE bench_bare (id INTEGER PRIMARY KEY, k VARCHAR(64), v BIGINT)"))
+        await conn.execute(
+            text("CREATE TABLE bench_bare (id INTEGER PRIMARY KEY, k VARCHAR(64), v BIGINT)")
+        )
     companies = [await CompanyService(db).add(f"Bench {n}", f"bench{n}") for n in range(16)]
     members = MemberService(db, RoleService(db, frozenset()))
-    ids = [(await members.accept_consent(10_000 + i, LinkTarget("bench0"), "ru"))[0].id
-           for i in range(16)]
+    ids = [
+        (await members.accept_consent(10_000 + i, LinkTarget("bench0"), "ru"))[0].id
+        for i in range(16)
+    ]
     ledger = Ledger(db)
     for company in companies:
         await ledger.deposit(company.id, 10**15, f"bench-deposit-{company.id}")
@@ -81,8 +85,10 @@ async def measure(url: str, label: str, seconds: float) -> None:
 
     async def bare(c: int, i: int) -> None:
         async with db.begin() as session:
-            await session.execute(text("INSERT INTO bench_bare (id, k, v) VALUES (:id, :k, 1)"),
-                                  {"id": next(counter), "k": f"{label}:{c}:{i}"})
+            await session.execute(
+                text("INSERT INTO bench_bare (id, k, v) VALUES (:id, :k, 1)"),
+                {"id": next(counter), "k": f"{label}:{c}:{i}"},
+            )
 
     async def one_deposit(c: int, i: int) -> None:  # every client draws on one partner's deposit
         await ledger.award_points(ids[c], companies[0].id, 1, "bench", f"{label}:{next(keys)}")
@@ -91,12 +97,18 @@ async def measure(url: str, label: str, seconds: float) -> None:
         await ledger.award_points(ids[c], companies[c].id, 1, "bench", f"{label}:{next(keys)}")
 
     one = await compare({"bare": bare, "posting": one_deposit}, 1, seconds)
-    print(f"{label:10s} clients= 1  bare insert {one['bare']:6.0f}/s  ledger posting "
-          f"{one['posting']:6.0f}/s  ratio {one['posting'] / one['bare']:.2f}", flush=True)
+    print(
+        f"{label:10s} clients= 1  bare insert {one['bare']:6.0f}/s  ledger posting "
+        f"{one['posting']:6.0f}/s  ratio {one['posting'] / one['bare']:.2f}",
+        flush=True,
+    )
     many = await compare({"bare": bare, "hot": one_deposit, "spread": own_deposit}, 16, seconds)
     for name, what in (("hot", "one partner deposit"), ("spread", "16 partner deposits")):
-        print(f"{label:10s} clients=16  bare insert {many['bare']:6.0f}/s  ledger posting "
-              f"{many[name]:6.0f}/s  ratio {many[name] / many['bare']:.2f}  ({what})", flush=True)
+        print(
+            f"{label:10s} clients=16  bare insert {many['bare']:6.0f}/s  ledger posting "
+            f"{many[name]:6.0f}/s  ratio {many[name] / many['bare']:.2f}  ({what})",
+            flush=True,
+        )
     await engine.dispose()
 
 

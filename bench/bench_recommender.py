@@ -36,8 +36,15 @@ from recommender.evaluation import ImplicitAdapter, implicit_available  # noqa: 
 from recommender.hybrid import HybridRecommender  # noqa: E402
 
 ML = Path(__file__).resolve().parents[2] / "shared/datasets/movielens-small/ratings.csv"
-PARAMS = dict(item_k=50, user_k=50, blend=0.0, row_weight_power=0.5, alpha=1.0,
-              recency_half_life=3.0, popularity_weight=0.0)
+PARAMS = dict(
+    item_k=50,
+    user_k=50,
+    blend=0.0,
+    row_weight_power=0.5,
+    alpha=1.0,
+    recency_half_life=3.0,
+    popularity_weight=0.0,
+)
 
 
 def synthetic(n_rows=1_000_000, n_users=50_000, n_items=20_000, seed=0) -> pd.DataFrame:
@@ -46,8 +53,7 @@ def synthetic(n_rows=1_000_000, n_users=50_000, n_items=20_000, seed=0) -> pd.Da
     items = rng.choice(n_items, size=n_rows, p=weights / weights.sum())
     users = rng.integers(0, n_users, size=n_rows)
     ts = rng.integers(1_500_000_000, 1_530_000_000, size=n_rows)
-    f = pd.DataFrame({"user_id": users.astype(str), "item_id": items.astype(str),
-                      "timestamp": ts})
+    f = pd.DataFrame({"user_id": users.astype(str), "item_id": items.astype(str), "timestamp": ts})
     return f.drop_duplicates(["user_id", "item_id"]).reset_index(drop=True)
 
 
@@ -74,15 +80,18 @@ def timed_fits(makers: dict, frame: pd.DataFrame, repeat: int):
 
 
 def bench(name: str, frame: pd.DataFrame, n_users: int, rng, repeat: int = 3) -> None:
-    print(f"\n== {name}: {len(frame):,} interactions, {frame.user_id.nunique():,} members, "
-          f"{frame.item_id.nunique():,} services")
+    print(
+        f"\n== {name}: {len(frame):,} interactions, {frame.user_id.nunique():,} members, "
+        f"{frame.item_id.nunique():,} services"
+    )
     makers = {"hybrid": lambda: HybridRecommender(**PARAMS)}
     if implicit_available():
         makers["implicit"] = lambda: ImplicitAdapter("cosine", k=PARAMS["item_k"], n_threads=2)
     models, times = timed_fits(makers, frame, repeat)
     hybrid, t_h = models["hybrid"], times["hybrid"]
-    members = rng.choice(hybrid.user_map_.ids, size=min(n_users, len(hybrid.user_map_)),
-                         replace=False)
+    members = rng.choice(
+        hybrid.user_map_.ids, size=min(n_users, len(hybrid.user_map_)), replace=False
+    )
     for m in members[:20]:  # warm-up
         hybrid.top_items(m, 10)
     lat_h = []
@@ -95,9 +104,11 @@ def bench(name: str, frame: pd.DataFrame, n_users: int, rng, repeat: int = 3) ->
     HybridRecommender(**PARAMS).fit(frame)
     peak_h = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    print(f"hybrid          train {t_h:7.2f} s   top-10 p50 {p50_h:6.3f} ms  p99 {p99_h:6.3f} ms"
-          f"   traced peak {peak_h:7.1f} MiB   item similarity kernel: "
-          f"{hybrid.item_knn_.similarity_backend_}")
+    print(
+        f"hybrid          train {t_h:7.2f} s   top-10 p50 {p50_h:6.3f} ms  p99 {p99_h:6.3f} ms"
+        f"   traced peak {peak_h:7.1f} MiB   item similarity kernel: "
+        f"{hybrid.item_knn_.similarity_backend_}"
+    )
     if not implicit_available():
         print("implicit is not installed: no same-run comparison")
         return
@@ -114,11 +125,15 @@ def bench(name: str, frame: pd.DataFrame, n_users: int, rng, repeat: int = 3) ->
     ImplicitAdapter("cosine", k=PARAMS["item_k"]).fit(frame)
     peak_i = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    print(f"implicit cosine train {t_i:7.2f} s   top-10 p50 {p50_i:6.3f} ms  p99 {p99_i:6.3f} ms"
-          f"   traced peak {peak_i:7.1f} MiB")
-    print(f"ratio hybrid/implicit: train {t_h / t_i:.2f}x (aim <= 1.5x), "
-          f"p99 {p99_h / p99_i:.2f}x; hybrid p99 {'meets' if p99_h < 2 else 'misses'} "
-          "the 2 ms aim")
+    print(
+        f"implicit cosine train {t_i:7.2f} s   top-10 p50 {p50_i:6.3f} ms  p99 {p99_i:6.3f} ms"
+        f"   traced peak {peak_i:7.1f} MiB"
+    )
+    print(
+        f"ratio hybrid/implicit: train {t_h / t_i:.2f}x (aim <= 1.5x), "
+        f"p99 {p99_h / p99_i:.2f}x; hybrid p99 {'meets' if p99_h < 2 else 'misses'} "
+        "the 2 ms aim"
+    )
 
 
 def main() -> None:
@@ -126,8 +141,11 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=400, help="members timed per dataset")
     ap.add_argument("--skip-synthetic", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="fits per model; the best is kept")
-    ap.add_argument("--scipy", action="store_true",
-                    help="hybrid similarity on the scipy path (as without implicit)")
+    ap.add_argument(
+        "--scipy",
+        action="store_true",
+        help="hybrid similarity on the scipy path (as without implicit)",
+    )
     args = ap.parse_args()
     if args.scipy:
         import recommender.similarity as sim

@@ -44,16 +44,41 @@ async def seed(db, n: int) -> int:  # type: ignore[no-untyped-def]
     company = await CompanyService(db).add("Bench Coffee", "bench")
     now = datetime.now(UTC)
     async with db.begin() as session:
-        await session.execute(insert(Member), [
-            {"pseudonym": new_pseudonym(), "telegram_id": FIRST_ID + i, "company_id": company.id,
-             "language": "ru", "reachable": True} for i in range(n)])
-        await session.execute(insert(Consent), [
-            {"member_id": i + 1, "company_id": company.id, "version": CONSENT_VERSION,
-             "accepted_at": now} for i in range(n)])
+        await session.execute(
+            insert(Member),
+            [
+                {
+                    "pseudonym": new_pseudonym(),
+                    "telegram_id": FIRST_ID + i,
+                    "company_id": company.id,
+                    "language": "ru",
+                    "reachable": True,
+                }
+                for i in range(n)
+            ],
+        )
+        await session.execute(
+            insert(Consent),
+            [
+                {
+                    "member_id": i + 1,
+                    "company_id": company.id,
+                    "version": CONSENT_VERSION,
+                    "accepted_at": now,
+                }
+                for i in range(n)
+            ],
+        )
     surveys = SurveyService(db, min_audience=5)
-    survey_id = await surveys.create(parse_spec({
-        "title": "Bench", "company": "bench",
-        "questions": [{"kind": "rating", "text": "How was it?"}]}))
+    survey_id = await surveys.create(
+        parse_spec(
+            {
+                "title": "Bench",
+                "company": "bench",
+                "questions": [{"kind": "rating", "text": "How was it?"}],
+            }
+        )
+    )
     return survey_id
 
 
@@ -69,8 +94,14 @@ async def main(members: int, rate: float, server_limit: int, concurrency: int) -
         async with LocalBotAPI() as api:
             api.rate_limit(per_second_overall=server_limit, per_chat_per_second=1)
             bot = bulk_bot(api.token, api.url)
-            drainer = SurveyDrainer(Outbox(db), surveys, MemberService(db, RoleService(db, frozenset())),
-                                    bot, rate=rate, concurrency=concurrency)
+            drainer = SurveyDrainer(
+                Outbox(db),
+                surveys,
+                MemberService(db, RoleService(db, frozenset())),
+                bot,
+                rate=rate,
+                concurrency=concurrency,
+            )
             started = time.monotonic()
             while await drainer.outbox.due():
                 await drainer.drain(budget=3600)
@@ -85,18 +116,26 @@ async def main(members: int, rate: float, server_limit: int, concurrency: int) -
     achieved = sum(delivered.values()) / elapsed
     print(f"members {members}, queued {queued}, concurrency {concurrency}")
     print(f"ceiling {rate:.1f}/s (server refuses above {server_limit}/s overall, 1/s per chat)")
-    print(f"delivered {sum(delivered.values())} in {elapsed:.1f}s: {achieved:.2f} msg/s "
-          f"= {100 * achieved / rate:.1f}% of the ceiling")
+    print(
+        f"delivered {sum(delivered.values())} in {elapsed:.1f}s: {achieved:.2f} msg/s "
+        f"= {100 * achieved / rate:.1f}% of the ceiling"
+    )
     unsettled = counts["sending"] + counts["pending"]
-    print(f"429s seen {len(refused)}; duplicates {duplicates}; losses {losses}; "
-          f"rows left unsettled {unsettled}; outbox {counts}")
-    print(f"database transactions by the drainer: {drainer.stats['commits']} "
-          f"({drainer.stats['commits'] / max(1, sum(delivered.values())):.2f} a message)")
+    print(
+        f"429s seen {len(refused)}; duplicates {duplicates}; losses {losses}; "
+        f"rows left unsettled {unsettled}; outbox {counts}"
+    )
+    print(
+        f"database transactions by the drainer: {drainer.stats['commits']} "
+        f"({drainer.stats['commits'] / max(1, sum(delivered.values())):.2f} a message)"
+    )
     return 0 if duplicates == 0 and losses == 0 and unsettled == 0 else 1
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=100.0, help="the drainer's ceiling, msg/s")
     parser.add_argument("--server-limit", type=int, default=None)

@@ -32,8 +32,9 @@ from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
 from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
 from aiogram.types import Message  # noqa: E402
 
-from bot.app import build_bot, build_dispatcher, build_services  # noqa: E402
+from bot.app import build_bot, build_dispatcher  # noqa: E402
 from bot.runner import run_polling  # noqa: E402
+from bot.services import build_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from migrations.runner import upgrade_async  # noqa: E402
 from referral import links  # noqa: E402
@@ -70,7 +71,9 @@ class Control:
             return int(await r.json())
 
     async def sent(self) -> list[dict]:
-        async with self.http.get(f"{self.url}/_control/calls", params={"method": "sendMessage"}) as r:
+        async with self.http.get(
+            f"{self.url}/_control/calls", params={"method": "sendMessage"}
+        ) as r:
             return await r.json()
 
     async def clear(self) -> None:
@@ -112,19 +115,27 @@ async def echo_rate(control: Control, api_url: str, updates: int) -> float:
     await control.clear()
     async with polling(bot, dp):
         start = time.perf_counter()
-        await control.texts([{"user": user(10_000 + i), "text": f"hello {i}"} for i in range(updates)])
+        await control.texts(
+            [{"user": user(10_000 + i), "text": f"hello {i}"} for i in range(updates)]
+        )
         await control.until_delivered(updates)
         elapsed = time.perf_counter() - start
     return updates / elapsed
 
 
-async def refbot_rate(control: Control, api_url: str, users: int, database_url: str | None) -> float:
+async def refbot_rate(
+    control: Control, api_url: str, users: int, database_url: str | None
+) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
         await upgrade_async(url)
         settings = Settings(
-            _env_file=None, bot_token=TOKEN, telegram_api_url=api_url, database_url=url,
-            data_dir=Path(tmp), link_secret="bench",
+            _env_file=None,
+            bot_token=TOKEN,
+            telegram_api_url=api_url,
+            database_url=url,
+            data_dir=Path(tmp),
+            link_secret="bench",
         )
         services = build_services(settings)
         code = f"bench{time.time_ns() % 10**8}"
@@ -139,7 +150,10 @@ async def refbot_rate(control: Control, api_url: str, users: int, database_url: 
                 await control.until_delivered(users)
                 consents = {c["chat_id"]: c["result"]["message_id"] for c in await control.sent()}
                 await control.presses(
-                    [{"user": user(i), "message_id": consents[i], "data": f"cs:ok:{payload}"} for i in ids]
+                    [
+                        {"user": user(i), "message_id": consents[i], "data": f"cs:ok:{payload}"}
+                        for i in ids
+                    ]
                 )
                 await control.until_delivered(2 * users)
                 elapsed = time.perf_counter() - start
@@ -149,7 +163,9 @@ async def refbot_rate(control: Control, api_url: str, users: int, database_url: 
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()

@@ -23,7 +23,7 @@ from bot.jobs import schedule_jobs
 from bot.middlewares.admission import AdmissionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.routers import get_routers
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.settings import Settings
 from referral.gate import UpdateGate
 from referral.offers.stats import PartnerStats
@@ -50,7 +50,9 @@ def build_storage(settings: Settings) -> BaseStorage:
 
 
 def build_dispatcher(
-    services: Services, storage: BaseStorage | None = None, throttle: ThrottlingMiddleware | None = None
+    services: Services,
+    storage: BaseStorage | None = None,
+    throttle: ThrottlingMiddleware | None = None,
 ) -> Dispatcher:
     settings = services.settings
     dp = Dispatcher(storage=storage or build_storage(settings))
@@ -66,7 +68,9 @@ def build_dispatcher(
     dp["offers"] = services.offers
     dp["stats"] = PartnerStats(services.db, settings.min_audience)
 
-    dp.update.outer_middleware(AdmissionMiddleware(UpdateGate(services.db, services.roles), services.updates))
+    dp.update.outer_middleware(
+        AdmissionMiddleware(UpdateGate(services.db, services.roles), services.updates)
+    )
     throttle = throttle or ThrottlingMiddleware()
     dp.message.outer_middleware(throttle)
     dp.callback_query.outer_middleware(throttle)

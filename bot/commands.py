@@ -8,7 +8,18 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from bot.texts import LANGUAGES, Texts, texts_for
 from referral.roles import Roles
 
-CONSUMER = ("start", "offers", "wallet", "invite", "review", "surveys", "privacy", "forget", "language", "help")
+CONSUMER = (
+    "start",
+    "offers",
+    "wallet",
+    "invite",
+    "review",
+    "surveys",
+    "privacy",
+    "forget",
+    "language",
+    "help",
+)
 PARTNER = ("qr", "stats", "leads", "redeem", "ratings")
 MARKETER = ("survey",)
 
@@ -29,7 +40,11 @@ def menu(texts: Texts, commands: tuple[str, ...]) -> list[BotCommand]:
 async def publish_menus(bot: Bot) -> None:
     """The default menu per language; Telegram picks by the user's app language."""
     for language in LANGUAGES:
-        await bot.set_my_commands(menu(texts_for(language), CONSUMER), scope=BotCommandScopeDefault(), language_code=language)
+        await bot.set_my_commands(
+            menu(texts_for(language), CONSUMER),
+            scope=BotCommandScopeDefault(),
+            language_code=language,
+        )
     await bot.set_my_commands(menu(texts_for("ru"), CONSUMER), scope=BotCommandScopeDefault())
 
 

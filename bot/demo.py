@@ -16,10 +16,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.app import build_bot, build_dispatcher, build_services
+from bot.app import build_bot, build_dispatcher
 from bot.demo_seed import COMPANIES, seed
 from bot.localapi import Call, FakeUser, LocalBotAPI
 from bot.runner import run_polling
+from bot.services import build_services
 from bot.settings import Settings
 from migrations.runner import upgrade_async
 from referral import links
@@ -32,7 +33,11 @@ DEMO_SURVEY = {
     "reward_points": 50,
     "questions": [
         {"kind": "rating", "text": "Оцените кофе от 1 до 5"},
-        {"kind": "single", "text": "Что вы берёте чаще всего?", "options": ["Эспрессо", "Латте", "Капучино"]},
+        {
+            "kind": "single",
+            "text": "Что вы берёте чаще всего?",
+            "options": ["Эспрессо", "Латте", "Капучино"],
+        },
     ],
 }
 _TAGS = re.compile(r"<[^>]+>")
@@ -42,7 +47,11 @@ def _buttons(call: Call) -> list[tuple[str, str]]:
     markup = call.params.get("reply_markup") or {}
     if isinstance(markup, str):
         markup = json.loads(markup)
-    return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row]
+    return [
+        (b["text"], b.get("callback_data", ""))
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    ]
 
 
 def _render(call: Call) -> str:
@@ -95,7 +104,9 @@ class Chat:
         raise RuntimeError(f"no button {label_part!r}")
 
 
-async def run_demo(data_dir: Path, echo: Callable[[str], None] = print, keep_running: bool = False) -> int:
+async def run_demo(
+    data_dir: Path, echo: Callable[[str], None] = print, keep_running: bool = False
+) -> int:
     # A fresh world each run: the local server numbers updates from 1 again, and
     # a kept database would take them for updates it already handled.
     for stale in ("demo.sqlite3", "demo.sqlite3-wal", "demo.sqlite3-shm"):
@@ -105,8 +116,12 @@ async def run_demo(data_dir: Path, echo: Callable[[str], None] = print, keep_run
     await upgrade_async(database)
     async with LocalBotAPI(bot_username="refbot_demo_bot") as api:
         settings = Settings(
-            _env_file=None, bot_token=api.token, telegram_api_url=api.url,
-            database_url=database, data_dir=data_dir, link_secret="refbot-demo",
+            _env_file=None,
+            bot_token=api.token,
+            telegram_api_url=api.url,
+            database_url=database,
+            data_dir=data_dir,
+            link_secret="refbot-demo",
         )
         services = build_services(settings)
         echo("Seeding two partners, their catalogues, rules, deposits and 40 members' purchases...")
@@ -132,7 +147,8 @@ async def run_demo(data_dir: Path, echo: Callable[[str], None] = print, keep_run
             member = await services.members.require(anna.id)
             echo(f"\n[the partner reports Anna's purchase: latte, client {member.pseudonym}]")
             await services.loyalty.purchases.import_csv(
-                company_code, f"client,service,amount,time\n{member.pseudonym},latte,198.00,{_now()}\n"
+                company_code,
+                f"client,service,amount,time\n{member.pseudonym},latte,198.00,{_now()}\n",
             )
             await services.ledger.settle_due()
             await chat.say("/wallet")
@@ -143,14 +159,19 @@ async def run_demo(data_dir: Path, echo: Callable[[str], None] = print, keep_run
 
             survey_id = await services.surveys.create(parse_spec(DEMO_SURVEY))
             queued = await services.surveys.queue(survey_id)
-            echo(f"\n[a marketer sends survey #{survey_id} to {queued} members of «{company_name}»]")
+            echo(
+                f"\n[a marketer sends survey #{survey_id} to {queued} members of «{company_name}»]"
+            )
             question = (await chat.wait_for_message())[-1]
             question = (await chat.press(question, "5"))[-1]
             await chat.press(question, "Латте")
             await chat.say("/wallet")
             await chat.say("/start c_zerno_forgedAAAAA")
             if keep_running:
-                echo(f"\nThe local Bot API server stays up at {api.url} (control API: {api.url}/_control/info). Ctrl+C to stop.")
+                echo(
+                    f"\nThe local Bot API server stays up at {api.url} "
+                    f"(control API: {api.url}/_control/info). Ctrl+C to stop."
+                )
                 await asyncio.Event().wait()
         finally:
             await dp.stop_polling()

@@ -28,8 +28,14 @@ notebook,Блокнот,stationery,300.00,20,Лавка на Пятницкой,
 }
 
 RULES = {
-    "zerno": {"purchase_points": "10", "cashback": "5", "survey_points": "50",
-              "invite_points": "100", "review_points": "20", "return_window_days": "0"},
+    "zerno": {
+        "purchase_points": "10",
+        "cashback": "5",
+        "survey_points": "50",
+        "invite_points": "100",
+        "review_points": "20",
+        "return_window_days": "0",
+    },
     "books": {"purchase_points": "20", "cashback": "3", "return_window_days": "0"},
 }
 
@@ -55,7 +61,9 @@ async def seed(services: Services, now: datetime | None = None) -> None:
         await loyalty.rules.set(code, RULES[code])
         company = await services.companies.get(code)
         await services.ledger.deposit(company.id, 1_000_000, f"demo-deposit-{code}")
-        await services.ledger.deposit(company.id, 10_000_000, f"demo-deposit-cb-{code}", currency="cashback")
+        await services.ledger.deposit(
+            company.id, 10_000_000, f"demo-deposit-cb-{code}", currency="cashback"
+        )
     rng = random.Random(7)
     rows: dict[str, list[str]] = {"zerno": [], "books": []}
     for index in range(40):
@@ -66,11 +74,22 @@ async def seed(services: Services, now: datetime | None = None) -> None:
         for visit in range(rng.randint(3, 8)):
             service = rng.choice(services_liked)
             at = now - timedelta(days=rng.randint(1, 90), hours=visit)
-            price = {"espresso": 150, "latte": 198, "croissant": 180, "cake": 212,
-                     "novel": 700, "comics": 450, "notebook": 240}[service]
+            price = {
+                "espresso": 150,
+                "latte": 198,
+                "croissant": 180,
+                "cake": 212,
+                "novel": 700,
+                "comics": 450,
+                "notebook": 240,
+            }[service]
             rows[company].append(f"{member.pseudonym},{service},{price}.00,{at.isoformat()}")
         if index % 5 == 0:  # some coffee people read too, which is what offers pick up
-            rows["books"].append(f"{member.pseudonym},novel,700.00,{(now - timedelta(days=3)).isoformat()}")
+            rows["books"].append(
+                f"{member.pseudonym},novel,700.00,{(now - timedelta(days=3)).isoformat()}"
+            )
     for code, lines in rows.items():
-        await loyalty.purchases.import_csv(code, "client,service,amount,time\n" + "\n".join(lines) + "\n")
+        await loyalty.purchases.import_csv(
+            code, "client,service,amount,time\n" + "\n".join(lines) + "\n"
+        )
     await services.ledger.settle_due(now)

@@ -14,20 +14,29 @@ from referral.ledger.shortfalls import Shortfall, ShortfallNotices
 log = logging.getLogger(__name__)
 
 
-async def tell_partners(bot: Bot, notices: ShortfallNotices, shortfall: Shortfall,
-                        feature: str, now: datetime) -> int:
+async def tell_partners(
+    bot: Bot, notices: ShortfallNotices, shortfall: Shortfall, feature: str, now: datetime
+) -> int:
     """Message each partner admin of the company in their language; how many got it."""
     told = 0
     for admin in await notices.recipients_due(shortfall.company_id, now):
         texts = texts_for(admin.language or "ru")
         try:
-            await bot.send_message(admin.telegram_id, texts(
-                "deposit.short", company=shortfall.company_name, code=shortfall.company_code,
-                feature=texts(f"deposit.feature_{feature}"),
-                needed=shortfall.needed, available=shortfall.available,
-                unit=texts(f"deposit.unit_{shortfall.currency}")))
+            await bot.send_message(
+                admin.telegram_id,
+                texts(
+                    "deposit.short",
+                    company=shortfall.company_name,
+                    code=shortfall.company_code,
+                    feature=texts(f"deposit.feature_{feature}"),
+                    needed=shortfall.needed,
+                    available=shortfall.available,
+                    unit=texts(f"deposit.unit_{shortfall.currency}"),
+                ),
+            )
             told += 1
         except TelegramAPIError as error:  # the member's flow never depends on this
-            log.warning("deposit notice for company %s not delivered: %s",
-                        shortfall.company_code, error)
+            log.warning(
+                "deposit notice for company %s not delivered: %s", shortfall.company_code, error
+            )
     return told

@@ -59,7 +59,9 @@ def error_handler(members: MemberService):  # type: ignore[no-untyped-def]
         log.exception("update %s failed", update.update_id, exc_info=event.exception)
         if user is not None:
             try:
-                await bot.send_message(user.id, texts_for(language_for(user.language_code))("common.sorry"))
+                await bot.send_message(
+                    user.id, texts_for(language_for(user.language_code))("common.sorry")
+                )
             except Exception:  # noqa: BLE001 - the apology is best effort
                 log.warning("update %s: could not send the apology", update.update_id)
         return True

@@ -12,7 +12,7 @@ from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 
 def schedule_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> None:

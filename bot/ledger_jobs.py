@@ -18,7 +18,7 @@ from bot.texts import texts_for
 from referral.ledger.ledger import Ledger
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +37,15 @@ async def remind_expiring(services: Services, bot: Bot, now: datetime | None = N
         company = await services.companies.get_by_id(reminder.company_id)
         texts = texts_for(reminder.language or "ru")
         try:
-            await bot.send_message(reminder.telegram_id, texts(
-                "wallet.expiring", points=reminder.points, company=company.name,
-                date=reminder.expires_at.strftime("%d.%m.%Y")))
+            await bot.send_message(
+                reminder.telegram_id,
+                texts(
+                    "wallet.expiring",
+                    points=reminder.points,
+                    company=company.name,
+                    date=reminder.expires_at.strftime("%d.%m.%Y"),
+                ),
+            )
             sent += 1
         except TelegramForbiddenError:
             await services.members.set_reachable(reminder.telegram_id, False)
@@ -49,7 +55,19 @@ async def remind_expiring(services: Services, bot: Bot, now: datetime | None = N
 
 
 def schedule_ledger_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> None:
-    scheduler.add_job(settle_and_expire, "interval", minutes=5, args=[services.ledger],
-                      id="ledger-settle-expire", replace_existing=True)
-    scheduler.add_job(remind_expiring, "interval", hours=6, args=[services, bot],
-                      id="ledger-reminders", replace_existing=True)
+    scheduler.add_job(
+        settle_and_expire,
+        "interval",
+        minutes=5,
+        args=[services.ledger],
+        id="ledger-settle-expire",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        remind_expiring,
+        "interval",
+        hours=6,
+        args=[services, bot],
+        id="ledger-reminders",
+        replace_existing=True,
+    )

@@ -7,11 +7,11 @@ import secrets
 from datetime import time
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{8,}$")
 _QUIET = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -95,7 +95,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _hook_needs_secret(self) -> Settings:
         if self.webhook_url and not self.webhook_secret:
-            raise ValueError("WEBHOOK_SECRET must be set when WEBHOOK_URL is (1-256 of A-Za-z0-9_-)")
+            raise ValueError(
+                "WEBHOOK_SECRET must be set when WEBHOOK_URL is (1-256 of A-Za-z0-9_-)"
+            )
         if self.webhook_secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", self.webhook_secret):
             raise ValueError("WEBHOOK_SECRET must be 1-256 characters of A-Za-z0-9_-")
         return self

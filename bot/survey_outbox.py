@@ -61,9 +61,17 @@ def bulk_bot(token: str, api_url: str) -> Bot:
 
 class SurveyDrainer:
     def __init__(
-        self, outbox: Outbox, surveys: SurveyService, members: MemberService, bot: Bot, *,
-        rate: float, concurrency: int = 4, per_chat_interval: float = 1.0,
-        request_timeout: int = 10, worker: str | None = None,
+        self,
+        outbox: Outbox,
+        surveys: SurveyService,
+        members: MemberService,
+        bot: Bot,
+        *,
+        rate: float,
+        concurrency: int = 4,
+        per_chat_interval: float = 1.0,
+        request_timeout: int = 10,
+        worker: str | None = None,
     ) -> None:
         self.outbox, self.surveys, self.members, self.bot = outbox, surveys, members, bot
         self.rate = rate
@@ -79,8 +87,14 @@ class SurveyDrainer:
         self.worker = worker or f"{os.uname().nodename}:{os.getpid()}:{secrets.token_hex(3)}"
         self.paused_until = 0.0
         self.last_to_chat: dict[int, float] = {}
-        self.stats = {"sent": 0, "429": 0, "unreachable": 0, "retried": 0, "in_doubt": 0,
-                      "commits": 0}
+        self.stats = {
+            "sent": 0,
+            "429": 0,
+            "unreachable": 0,
+            "retried": 0,
+            "in_doubt": 0,
+            "commits": 0,
+        }
         self._views: dict[int, SurveyView] = {}
         self._progress_shown: dict[int, str] = {}
 
@@ -150,7 +164,11 @@ class SurveyDrainer:
             if claim is None:
                 return
             # Rows go out in id order, so a chat rarely comes up twice in a second.
-            gap = self.last_to_chat.get(claim.chat_id, 0.0) + self.per_chat_interval - time.monotonic()
+            gap = (
+                self.last_to_chat.get(claim.chat_id, 0.0)
+                + self.per_chat_interval
+                - time.monotonic()
+            )
             if gap > 0:
                 await asyncio.sleep(gap)
             outcome = await self._send(claim)
@@ -164,7 +182,9 @@ class SurveyDrainer:
         try:
             view = self._views.get(claim.survey_id) or await self.surveys.get(claim.survey_id)
             self._views[claim.survey_id] = view
-            text, markup = question_message(texts_for(claim.language or "ru"), Step(view, claim.position))
+            text, markup = question_message(
+                texts_for(claim.language or "ru"), Step(view, claim.position)
+            )
             self.last_to_chat[claim.chat_id] = time.monotonic()
             await self.bot.send_message(
                 claim.chat_id, text, reply_markup=markup, request_timeout=self.request_timeout
@@ -212,7 +232,9 @@ class _ExpectedOverlap(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        return not ("SurveyDrainer.drain" in message and "maximum number of running instances" in message)
+        return not (
+            "SurveyDrainer.drain" in message and "maximum number of running instances" in message
+        )
 
 
 def schedule_survey_jobs(scheduler, services) -> SurveyDrainer:  # type: ignore[no-untyped-def]
@@ -221,15 +243,40 @@ def schedule_survey_jobs(scheduler, services) -> SurveyDrainer:  # type: ignore[
 
     settings = services.settings
     drainer = SurveyDrainer(
-        services.outbox, services.surveys, services.members,
-        bulk_bot(settings.require_token(), settings.telegram_api_url), rate=settings.broadcast_rate,
+        services.outbox,
+        services.surveys,
+        services.members,
+        bulk_bot(settings.require_token(), settings.telegram_api_url),
+        rate=settings.broadcast_rate,
     )
     services.survey_drainer = drainer  # closed with the services
     logging.getLogger("apscheduler.scheduler").addFilter(_ExpectedOverlap())
-    scheduler.add_job(drainer.drain, "interval", seconds=1, id="survey-outbox",
-                      max_instances=1, coalesce=True, replace_existing=True)
-    scheduler.add_job(drainer.refresh_progress, "interval", seconds=2, args=[progress_text],
-                      id="survey-progress", max_instances=1, coalesce=True, replace_existing=True)
-    scheduler.add_job(services.survey_answers.credit_missed, "interval", minutes=1,
-                      id="survey-rewards", max_instances=1, coalesce=True, replace_existing=True)
+    scheduler.add_job(
+        drainer.drain,
+        "interval",
+        seconds=1,
+        id="survey-outbox",
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        drainer.refresh_progress,
+        "interval",
+        seconds=2,
+        args=[progress_text],
+        id="survey-progress",
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        services.survey_answers.credit_missed,
+        "interval",
+        minutes=1,
+        id="survey-rewards",
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
     return drainer

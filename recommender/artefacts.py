@@ -37,17 +37,21 @@ class PopularityFallback:
         self.items_ = list(items)
         self.scores_ = list(scores)
 
-    def recommend(self, user_ids, n: int = 10, exclude_seen: bool = True,
-                  seen: dict | None = None, **_) -> pd.DataFrame:
+    def recommend(
+        self, user_ids, n: int = 10, exclude_seen: bool = True, seen: dict | None = None, **_
+    ) -> pd.DataFrame:
         if isinstance(user_ids, str | int | np.integer):
             user_ids = [user_ids]
         rows = []
         for u in user_ids:
             skip = (seen or {}).get(str(u), set())
-            kept = [(i, s) for i, s in zip(self.items_, self.scores_, strict=True)
-                    if i not in skip][:n]
-            rows += [{"user_id": str(u), "item_id": i, "score": s, "rank": r + 1,
-                      "source": "popularity"} for r, (i, s) in enumerate(kept)]
+            kept = [
+                (i, s) for i, s in zip(self.items_, self.scores_, strict=True) if i not in skip
+            ][:n]
+            rows += [
+                {"user_id": str(u), "item_id": i, "score": s, "rank": r + 1, "source": "popularity"}
+                for r, (i, s) in enumerate(kept)
+            ]
         return pd.DataFrame(rows, columns=["user_id", "item_id", "score", "rank", "source"])
 
 
@@ -74,14 +78,19 @@ def save_model(model, directory: str | Path, metadata: dict | None = None) -> Pa
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
-    meta = {"format_version": FORMAT_VERSION,
-            "model_class": f"{type(model).__module__}.{type(model).__qualname__}",
-            "created_at": time.time(), "sha256": hashlib.sha256(blob).hexdigest(),
-            "metadata": metadata or {}}
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "model_class": f"{type(model).__module__}.{type(model).__qualname__}",
+        "created_at": time.time(),
+        "sha256": hashlib.sha256(blob).hexdigest(),
+        "metadata": metadata or {},
+    }
     items, scores = _popularity_of(model)
-    for name, data in (("model.pkl", blob),
-                       ("popularity.json", json.dumps({"items": items, "scores": scores}).encode()),
-                       ("meta.json", json.dumps(meta, indent=2, default=str).encode())):
+    for name, data in (
+        ("model.pkl", blob),
+        ("popularity.json", json.dumps({"items": items, "scores": scores}).encode()),
+        ("meta.json", json.dumps(meta, indent=2, default=str).encode()),
+    ):
         tmp = d / f".{name}.tmp"
         tmp.write_bytes(data)
         tmp.replace(d / name)
@@ -95,8 +104,9 @@ def _load_strict(d: Path) -> tuple[object, dict]:
     except (OSError, ValueError) as exc:
         raise ArtefactError(f"cannot read artefact in {d}: {exc}") from exc
     if meta.get("format_version") != FORMAT_VERSION:
-        raise ArtefactError(f"artefact format {meta.get('format_version')!r}, "
-                            f"expected {FORMAT_VERSION}")
+        raise ArtefactError(
+            f"artefact format {meta.get('format_version')!r}, expected {FORMAT_VERSION}"
+        )
     if hashlib.sha256(blob).hexdigest() != meta.get("sha256"):
         raise ArtefactError("model.pkl does not match its checksum (corrupt or edited)")
     try:

@@ -68,15 +68,18 @@ class BaseRecommender:
         """:meth:`fit` on a frame that already went through ``_check_frame``."""
         self.user_map_ = IdMap.from_values(frame["user_id"])
         self.item_map_ = IdMap.from_values(frame["item_id"])
-        pos = (self.user_map_.indices(frame["user_id"].to_numpy()),
-               self.item_map_.indices(frame["item_id"].to_numpy()))
+        pos = (
+            self.user_map_.indices(frame["user_id"].to_numpy()),
+            self.item_map_.indices(frame["item_id"].to_numpy()),
+        )
         if self.recency_half_life is None or "timestamp" not in frame:
             self.seen_ = build_matrix(frame, self.user_map_, self.item_map_, positions=pos)
             self.history_ = self.seen_.copy()
         else:  # both matrices from one sort of the cells
             weights = recency_weights(frame, self.recency_half_life, user_codes=pos[0])
             self.seen_, self.history_ = build_matrices(
-                frame, self.user_map_, self.item_map_, [None, weights], positions=pos)
+                frame, self.user_map_, self.item_map_, [None, weights], positions=pos
+            )
         self._fit(frame)
         return self
 
@@ -95,9 +98,13 @@ class BaseRecommender:
         self._check_fitted()
         return np.asarray(self._scores(np.asarray(user_idx, dtype=np.int64)), dtype=np.float64)
 
-    def recommend_indices(self, user_idx: Iterable[int], n: int = 10, exclude_seen: bool = True,
-                          exclude: sp.csr_matrix | None = None
-                          ) -> tuple[np.ndarray, np.ndarray]:
+    def recommend_indices(
+        self,
+        user_idx: Iterable[int],
+        n: int = 10,
+        exclude_seen: bool = True,
+        exclude: sp.csr_matrix | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Top-n item indices and scores for known user indices, in batches.
 
         ``exclude`` is an optional users x items sparse mask (nonzero = never recommend).
@@ -106,7 +113,7 @@ class BaseRecommender:
         user_idx = np.asarray(list(user_idx), dtype=np.int64)
         out_i, out_s = [], []
         for a in range(0, len(user_idx), self.batch_size):
-            rows = user_idx[a:a + self.batch_size]
+            rows = user_idx[a : a + self.batch_size]
             s = self.scores(rows)
             s[s <= 0] = -np.inf  # no evidence, no recommendation
             if exclude_seen:
@@ -132,8 +139,9 @@ class BaseRecommender:
         idx = self.user_map_.indices(ids)
         known = idx >= 0
         items, scores = self.recommend_indices(idx[known], n, exclude_seen)
-        return recommendations_frame(np.asarray(ids, dtype=object)[known], items, scores,
-                                     self.item_map_)
+        return recommendations_frame(
+            np.asarray(ids, dtype=object)[known], items, scores, self.item_map_
+        )
 
 
 def _mask(block: np.ndarray, mask: sp.csr_matrix) -> None:
@@ -142,8 +150,9 @@ def _mask(block: np.ndarray, mask: sp.csr_matrix) -> None:
     block[r, m.indices] = -np.inf
 
 
-def recommendations_frame(user_ids: np.ndarray, items: np.ndarray, scores: np.ndarray,
-                          item_map: IdMap) -> pd.DataFrame:
+def recommendations_frame(
+    user_ids: np.ndarray, items: np.ndarray, scores: np.ndarray, item_map: IdMap
+) -> pd.DataFrame:
     if items.size == 0:
         return pd.DataFrame({"user_id": [], "item_id": [], "score": [], "rank": []})
     n = items.shape[1]
@@ -151,9 +160,11 @@ def recommendations_frame(user_ids: np.ndarray, items: np.ndarray, scores: np.nd
     flat_i, flat_s = items.ravel(), scores.ravel()
     ranks = np.tile(np.arange(1, n + 1), len(user_ids))
     ok = flat_i >= 0
-    return pd.DataFrame({
-        "user_id": users[ok],
-        "item_id": item_map.ids[flat_i[ok]],
-        "score": flat_s[ok],
-        "rank": ranks[ok],
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "user_id": users[ok],
+            "item_id": item_map.ids[flat_i[ok]],
+            "score": flat_s[ok],
+            "rank": ranks[ok],
+        }
+    ).reset_index(drop=True)

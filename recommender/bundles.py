@@ -17,23 +17,30 @@ import pandas as pd
 import scipy.sparse as sp
 
 
-def basket_matrix(frame: pd.DataFrame, basket_col: str | None = None
-                  ) -> tuple[sp.csr_matrix, np.ndarray]:
+def basket_matrix(
+    frame: pd.DataFrame, basket_col: str | None = None
+) -> tuple[sp.csr_matrix, np.ndarray]:
     if basket_col is None:
         keys = frame["user_id"].astype(str) + "\x00" + frame["timestamp"].astype(str)
     else:
         keys = frame[basket_col].astype(str)
     b_codes, _ = pd.factorize(keys)
     i_codes, items = pd.factorize(frame["item_id"].astype(str))
-    m = sp.csr_matrix((np.ones(len(frame)), (b_codes, i_codes)),
-                      shape=(b_codes.max() + 1 if len(frame) else 0, len(items)))
+    m = sp.csr_matrix(
+        (np.ones(len(frame)), (b_codes, i_codes)),
+        shape=(b_codes.max() + 1 if len(frame) else 0, len(items)),
+    )
     m.data[:] = 1.0  # duplicates in a basket count once
     return m, np.asarray(items, dtype=object)
 
 
-def association_rules(frame: pd.DataFrame, min_support: float = 0.001,
-                      min_confidence: float = 0.0, min_lift: float = 1.0,
-                      basket_col: str | None = None) -> pd.DataFrame:
+def association_rules(
+    frame: pd.DataFrame,
+    min_support: float = 0.001,
+    min_confidence: float = 0.0,
+    min_lift: float = 1.0,
+    basket_col: str | None = None,
+) -> pd.DataFrame:
     """Rules a -> b between single items.
 
     Columns: antecedent, consequent, count, support, confidence, lift.
@@ -53,15 +60,24 @@ def association_rules(frame: pd.DataFrame, min_support: float = 0.001,
     confidence = c / single[a]
     lift = support / ((single[a] / n) * (single[b] / n))
     ok = (confidence >= min_confidence) & (lift >= min_lift)
-    out = pd.DataFrame({"antecedent": items[a[ok]], "consequent": items[b[ok]],
-                        "count": c[ok].astype(int), "support": support[ok],
-                        "confidence": confidence[ok], "lift": lift[ok]})
-    return out.sort_values(["lift", "support", "antecedent", "consequent"],
-                           ascending=[False, False, True, True]).reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "antecedent": items[a[ok]],
+            "consequent": items[b[ok]],
+            "count": c[ok].astype(int),
+            "support": support[ok],
+            "confidence": confidence[ok],
+            "lift": lift[ok],
+        }
+    )
+    return out.sort_values(
+        ["lift", "support", "antecedent", "consequent"], ascending=[False, False, True, True]
+    ).reset_index(drop=True)
 
 
-def bundles(rules: pd.DataFrame, prices: Mapping, discount: float = 0.1,
-            min_lift: float = 1.0) -> pd.DataFrame:
+def bundles(
+    rules: pd.DataFrame, prices: Mapping, discount: float = 0.1, min_lift: float = 1.0
+) -> pd.DataFrame:
     """Unordered pairs from the rules, priced: items, support, lift, price, bundle_price.
 
     ``prices`` maps item_id -> price (minor units); pairs with an unpriced item are
@@ -76,6 +92,13 @@ def bundles(rules: pd.DataFrame, prices: Mapping, discount: float = 0.1,
             continue
         seen.add(pair)
         price = sum(prices[p] for p in pair)
-        rows.append({"items": pair, "support": r.support, "lift": r.lift, "price": price,
-                     "bundle_price": int(round(price * (1 - discount)))})
+        rows.append(
+            {
+                "items": pair,
+                "support": r.support,
+                "lift": r.lift,
+                "price": price,
+                "bundle_price": int(round(price * (1 - discount))),
+            }
+        )
     return pd.DataFrame(rows, columns=["items", "support", "lift", "price", "bundle_price"])

@@ -46,8 +46,14 @@ def churn_frame(frame: pd.DataFrame, cutoff: float, window_days: float = 90.0) -
     return feats
 
 
-FEATURE_COLUMNS = ["frequency", "avg_amount", "recency_days", "breadth", "events_last",
-                   "events_before"]
+FEATURE_COLUMNS = [
+    "frequency",
+    "avg_amount",
+    "recency_days",
+    "breadth",
+    "events_last",
+    "events_before",
+]
 
 
 @dataclass
@@ -66,8 +72,13 @@ class ChurnModel:
     0.5 by default), ``report_`` after :meth:`evaluate`.
     """
 
-    def __init__(self, window_days: float = 90.0, method: str = "sigmoid",
-                 threshold: float = 0.5, random_state: int = 0) -> None:
+    def __init__(
+        self,
+        window_days: float = 90.0,
+        method: str = "sigmoid",
+        threshold: float = 0.5,
+        random_state: int = 0,
+    ) -> None:
         self.window_days = window_days
         self.method = method
         self.threshold = threshold
@@ -81,8 +92,9 @@ class ChurnModel:
         y = data["fell"].astype(int).to_numpy()
         if len(np.unique(y)) < 2:
             raise ValueError("churn labels have a single class at this cut-off")
-        base = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1,
-                                              random_state=self.random_state)
+        base = HistGradientBoostingClassifier(
+            max_iter=100, learning_rate=0.1, random_state=self.random_state
+        )
         cv = max(2, min(3, int(np.bincount(y).min())))
         self.model_ = CalibratedClassifierCV(base, method=self.method, cv=cv)
         self.model_.fit(data[FEATURE_COLUMNS].to_numpy(float), y)
@@ -110,8 +122,13 @@ class ChurnModel:
         self.report_ = ChurnReport(float(f1), float(auc), n_train, len(test), float(y.mean()))
         return self.report_
 
-    def at_risk(self, frame: pd.DataFrame, value: pd.Series | None = None,
-                now: float | None = None, min_risk: float = 0.5) -> pd.DataFrame:
+    def at_risk(
+        self,
+        frame: pd.DataFrame,
+        value: pd.Series | None = None,
+        now: float | None = None,
+        min_risk: float = 0.5,
+    ) -> pd.DataFrame:
         """Members at risk now, most valuable first: user_id, churn_risk, value, priority.
 
         ``value`` (user_id -> money) defaults to the member's total amount, or
@@ -127,8 +144,9 @@ class ChurnModel:
             value = amt.fillna(0).groupby(frame["user_id"]).sum()
             if not (value > 0).any():
                 value = frame.groupby("user_id").size().astype(float)
-        out = pd.DataFrame({"churn_risk": risk,
-                            "value": value.reindex(risk.index).fillna(0.0).astype(float)})
+        out = pd.DataFrame(
+            {"churn_risk": risk, "value": value.reindex(risk.index).fillna(0.0).astype(float)}
+        )
         out["priority"] = out["churn_risk"] * out["value"]
         out = out[out["churn_risk"] >= min_risk].sort_values("priority", ascending=False)
         return out.rename_axis("user_id").reset_index()

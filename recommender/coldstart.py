@@ -36,21 +36,22 @@ def load_cross_services(path: str | Path) -> pd.DataFrame:
             fields = [f.strip() for f in fields]
             if line == 1:
                 if fields != CROSS_HEADER:
-                    raise DataFormatError(f"header must be {','.join(CROSS_HEADER)}", line,
-                                          str(path))
+                    raise DataFormatError(
+                        f"header must be {','.join(CROSS_HEADER)}", line, str(path)
+                    )
                 continue
             if not any(fields):
                 continue
             if len(fields) != 5:
                 raise DataFormatError(f"expected 5 fields, got {len(fields)}", line, str(path))
             if not all(fields[:4]):
-                raise DataFormatError("company and service ids must not be empty", line,
-                                      str(path))
+                raise DataFormatError("company and service ids must not be empty", line, str(path))
             try:
                 weight = float(fields[4])
             except ValueError:
-                raise DataFormatError(f"weight {fields[4]!r} is not a number", line,
-                                      str(path)) from None
+                raise DataFormatError(
+                    f"weight {fields[4]!r} is not a number", line, str(path)
+                ) from None
             if not weight > 0:
                 raise DataFormatError(f"weight must be positive, got {weight:g}", line, str(path))
             rows.append(fields[:4] + [weight])
@@ -86,8 +87,9 @@ class CrossServiceColdStart:
         self.popularity_ = popularity
         return self
 
-    def recommend(self, services: Iterable, n: int = 10, segment=None,
-                  company=None) -> pd.DataFrame:
+    def recommend(
+        self, services: Iterable, n: int = 10, segment=None, company=None
+    ) -> pd.DataFrame:
         """item_id, score, source ('cross-service' | 'popularity'), best first."""
         have = {str(s) for s in services}
         scores: dict[str, float] = defaultdict(float)
@@ -96,12 +98,17 @@ class CrossServiceColdStart:
                 if other not in have:
                     scores[other] += w
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
-        out = pd.DataFrame({"item_id": [k for k, _ in ranked],
-                            "score": np.array([v for _, v in ranked], dtype=float),
-                            "source": "cross-service"})
+        out = pd.DataFrame(
+            {
+                "item_id": [k for k, _ in ranked],
+                "score": np.array([v for _, v in ranked], dtype=float),
+                "source": "cross-service",
+            }
+        )
         if len(out) < n and self.popularity_ is not None:
-            fill = self.popularity_.top_items(n, segment=segment, company=company,
-                                              exclude=have | set(out["item_id"]))
+            fill = self.popularity_.top_items(
+                n, segment=segment, company=company, exclude=have | set(out["item_id"])
+            )
             fill = fill.head(n - len(out)).assign(source="popularity")
             out = pd.concat([out, fill], ignore_index=True)
         return out.reset_index(drop=True)

@@ -53,15 +53,18 @@ def _rows(path: Path, n_fields: tuple[int, ...], header: list[str] | None):
                     if names[: len(header)] != header:
                         raise DataFormatError(
                             f"header must start with {','.join(header)}, got {','.join(names)}",
-                            line, str(path))
+                            line,
+                            str(path),
+                        )
                     continue
                 first = False
                 if not fields or all(not f.strip() for f in fields):
                     continue
                 if len(fields) not in n_fields:
                     want = " or ".join(str(n) for n in n_fields)
-                    raise DataFormatError(f"expected {want} fields, got {len(fields)}",
-                                          line, str(path))
+                    raise DataFormatError(
+                        f"expected {want} fields, got {len(fields)}", line, str(path)
+                    )
                 yield line, [f.strip() for f in fields]
         except (csv.Error, UnicodeDecodeError) as exc:
             raise DataFormatError(f"unreadable CSV: {exc}", reader.line_num, str(path)) from exc
@@ -76,8 +79,9 @@ def parse_timestamp(value: str, line: int, path: str | None = None) -> int:
     except (ValueError, TypeError):
         ts = None
     if ts is None or ts is pd.NaT:
-        raise DataFormatError(f"timestamp {value!r} is neither Unix seconds nor ISO 8601",
-                              line, path)
+        raise DataFormatError(
+            f"timestamp {value!r} is neither Unix seconds nor ISO 8601", line, path
+        )
     if ts.tzinfo is None:
         ts = ts.tz_localize("UTC")
     return int(ts.timestamp())
@@ -90,12 +94,14 @@ def _check_id(value: str, what: str, line: int, path: str) -> str:
 
 
 def _frame(users, items, stamps, amounts) -> pd.DataFrame:
-    return pd.DataFrame({
-        "user_id": pd.Series(users, dtype=object).astype(str),
-        "item_id": pd.Series(items, dtype=object).astype(str),
-        "timestamp": np.asarray(stamps, dtype=np.int64),
-        "amount": np.asarray(amounts, dtype=np.float64),
-    })
+    return pd.DataFrame(
+        {
+            "user_id": pd.Series(users, dtype=object).astype(str),
+            "item_id": pd.Series(items, dtype=object).astype(str),
+            "timestamp": np.asarray(stamps, dtype=np.int64),
+            "amount": np.asarray(amounts, dtype=np.float64),
+        }
+    )
 
 
 def load_generic(path: str | Path) -> LoadedDataset:
@@ -122,8 +128,9 @@ def load_generic(path: str | Path) -> LoadedDataset:
         else:
             amounts.append(np.nan)
     frame = _frame(users, items, stamps, amounts)
-    return LoadedDataset(frame, f"generic CSV: {len(frame):,} interactions",
-                         {"interactions": len(frame)})
+    return LoadedDataset(
+        frame, f"generic CSV: {len(frame):,} interactions", {"interactions": len(frame)}
+    )
 
 
 def load_movielens(path: str | Path, min_rating: float | None = None) -> LoadedDataset:
@@ -183,8 +190,10 @@ def load_groceries(path: str | Path) -> LoadedDataset:
         stamps.append(ts)
         items.append(_check_id(f[2], "item", line, sp))
     frame = _frame(users, items, stamps, np.full(len(users), np.nan))
-    desc = (f"groceries: {len(frame):,} rows; dates read as dd-mm-yyyy: {forms['dd-mm-yyyy']:,}, "
-            f"as d/m/yyyy (day first): {forms['d/m/yyyy']:,}")
+    desc = (
+        f"groceries: {len(frame):,} rows; dates read as dd-mm-yyyy: {forms['dd-mm-yyyy']:,}, "
+        f"as d/m/yyyy (day first): {forms['d/m/yyyy']:,}"
+    )
     return LoadedDataset(frame, desc, dict(forms))
 
 

@@ -32,8 +32,14 @@ class ImplicitAdapter(BaseRecommender):
     Raises ImportError at fit time when implicit is not installed.
     """
 
-    def __init__(self, kind: str = "cosine", k: int = 20, k1: float = 1.2, b: float = 0.75,
-                 n_threads: int = 2) -> None:
+    def __init__(
+        self,
+        kind: str = "cosine",
+        k: int = 20,
+        k1: float = 1.2,
+        b: float = 0.75,
+        n_threads: int = 2,
+    ) -> None:
         self.kind = kind
         self.k = k
         self.k1 = k1
@@ -46,8 +52,9 @@ class ImplicitAdapter(BaseRecommender):
         if self.kind == "cosine":
             self.model_ = CosineRecommender(K=self.k, num_threads=self.n_threads)
         else:
-            self.model_ = BM25Recommender(K=self.k, K1=self.k1, B=self.b,
-                                          num_threads=self.n_threads)
+            self.model_ = BM25Recommender(
+                K=self.k, K1=self.k1, B=self.b, num_threads=self.n_threads
+            )
         self._user_items = self.seen_.astype(np.float32).tocsr()
         with warnings.catch_warnings():  # implicit warns about its own internal COO copy
             warnings.simplefilter("ignore")
@@ -86,9 +93,15 @@ class EvaluationReport:
     tuned: dict = field(default_factory=dict)
 
 
-def evaluate(train: pd.DataFrame, test: pd.DataFrame, k: int = 10, *,
-             include_implicit: bool = True, tune: bool = True,
-             random_state: int = 0) -> EvaluationReport:
+def evaluate(
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    k: int = 10,
+    *,
+    include_implicit: bool = True,
+    tune: bool = True,
+    random_state: int = 0,
+) -> EvaluationReport:
     """Fit every model on ``train``; score its top-k against ``test`` (see split.relevance_sets)."""
     from recommender.hybrid import HybridRecommender
     from recommender.knn import ItemKNN, UserKNN
@@ -96,8 +109,10 @@ def evaluate(train: pd.DataFrame, test: pd.DataFrame, k: int = 10, *,
 
     train, test = _check_frame(train), _check_frame(test)
     rels = relevance_sets(train, test)
-    notes = [f"train: {len(train):,} interactions; test: {len(test):,} held out, "
-             f"{len(rels):,} users with new known items ({sum(map(len, rels.values())):,} pairs)"]
+    notes = [
+        f"train: {len(train):,} interactions; test: {len(test):,} held out, "
+        f"{len(rels):,} users with new known items ({sum(map(len, rels.values())):,} pairs)"
+    ]
     models: dict[str, BaseRecommender] = {
         "popularity": PopularityRecommender(),
         "item-knn": ItemKNN(k=100, metric="cosine"),
@@ -107,8 +122,10 @@ def evaluate(train: pd.DataFrame, test: pd.DataFrame, k: int = 10, *,
     if tune:
         t0 = time.perf_counter()
         result = hybrid.tune(train, k=k)
-        notes.append(f"hybrid tuned on a validation split of train in "
-                     f"{time.perf_counter() - t0:.1f}s: {result.best_params}")
+        notes.append(
+            f"hybrid tuned on a validation split of train in "
+            f"{time.perf_counter() - t0:.1f}s: {result.best_params}"
+        )
     models["hybrid"] = hybrid
     if include_implicit:
         if implicit_available():
@@ -121,12 +138,21 @@ def evaluate(train: pd.DataFrame, test: pd.DataFrame, k: int = 10, *,
         model.fit(train)
         rows.append({"model": name} | score_model(model, rels, k))
     kernel = hybrid.item_knn_.similarity_backend_
-    notes.append("item similarity kernel (item-knn, hybrid): "
-                 + ("implicit all_pairs_knn" if kernel == "implicit" else "scipy sparse product"))
+    notes.append(
+        "item similarity kernel (item-knn, hybrid): "
+        + ("implicit all_pairs_knn" if kernel == "implicit" else "scipy sparse product")
+    )
     table = pd.DataFrame(rows)
     table.columns = ["model"] + [c.format(k=k) for c in METRIC_COLUMNS]
     return EvaluationReport(table, notes, getattr(hybrid, "best_params_", {}))
 
 
-__all__ = ["EvaluationReport", "ImplicitAdapter", "evaluate", "implicit_available",
-           "score_model", "rank_for", "top_n"]
+__all__ = [
+    "EvaluationReport",
+    "ImplicitAdapter",
+    "evaluate",
+    "implicit_available",
+    "score_model",
+    "rank_for",
+    "top_n",
+]

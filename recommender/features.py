@@ -27,9 +27,11 @@ def member_features(frame: pd.DataFrame, now: float | None = None) -> pd.DataFra
     tenure_days = np.maximum((now - first) / DAY, 30.0)
     amount = df["amount"] if "amount" in df else pd.Series(np.nan, index=df.index)
     avg_amount = amount.groupby(df["user_id"]).mean().reindex(first.index).fillna(0.0)
-    return pd.DataFrame({
-        "frequency": events / tenure_days * 30.0,
-        "avg_amount": avg_amount,
-        "recency_days": (now - last) / DAY,
-        "breadth": g["item_id"].nunique(),
-    })
+    return pd.DataFrame(
+        {
+            "frequency": events / tenure_days * 30.0,
+            "avg_amount": avg_amount,
+            "recency_days": (now - last) / DAY,
+            "breadth": g["item_id"].nunique(),
+        }
+    )

@@ -61,12 +61,24 @@ class HybridRecommender(BaseRecommender):
     ``feedback_history_`` (declines as history rows), ``best_params_`` after tune.
     """
 
-    def __init__(self, item_k: int = 100, user_k: int = 50, blend: float = 0.5,
-                 metric: str = "cosine", *, alpha: float = 0.5, shrink: float = 0.0,
-                 row_weight_power: float = 0.0, recency_half_life: float | None = None,
-                 popularity_weight: float = 0.0,
-                 popularity_half_life_days: float | None = None, feedback_weight: float = 0.5,
-                 cooldown_days: float = 30.0, n_threads: int = 2, random_state: int = 0) -> None:
+    def __init__(
+        self,
+        item_k: int = 100,
+        user_k: int = 50,
+        blend: float = 0.5,
+        metric: str = "cosine",
+        *,
+        alpha: float = 0.5,
+        shrink: float = 0.0,
+        row_weight_power: float = 0.0,
+        recency_half_life: float | None = None,
+        popularity_weight: float = 0.0,
+        popularity_half_life_days: float | None = None,
+        feedback_weight: float = 0.5,
+        cooldown_days: float = 30.0,
+        n_threads: int = 2,
+        random_state: int = 0,
+    ) -> None:
         self.item_k = item_k
         self.user_k = user_k
         self.blend = blend
@@ -83,10 +95,23 @@ class HybridRecommender(BaseRecommender):
         self.random_state = random_state
 
     def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in (
-            "item_k", "user_k", "blend", "metric", "alpha", "shrink", "row_weight_power",
-            "recency_half_life", "popularity_weight", "popularity_half_life_days",
-            "feedback_weight", "cooldown_days")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "item_k",
+                "user_k",
+                "blend",
+                "metric",
+                "alpha",
+                "shrink",
+                "row_weight_power",
+                "recency_half_life",
+                "popularity_weight",
+                "popularity_half_life_days",
+                "feedback_weight",
+                "cooldown_days",
+            )
+        }
 
     def set_params(self, **params):
         for k, v in params.items():
@@ -107,16 +132,21 @@ class HybridRecommender(BaseRecommender):
         fb = self._check_feedback(feedback)
         accepted = fb[fb["value"] > 0]
         if len(accepted):
-            frame = pd.concat([frame, accepted[["user_id", "item_id", "timestamp"]]],
-                              ignore_index=True)
+            frame = pd.concat(
+                [frame, accepted[["user_id", "item_id", "timestamp"]]], ignore_index=True
+            )
         self._feedback = fb
         return self._fit_checked(frame)  # already checked: skip a second copy of the frame
 
     @staticmethod
     def _check_feedback(feedback: pd.DataFrame | None) -> pd.DataFrame:
         if feedback is None:
-            return pd.DataFrame({c: pd.Series(dtype=object if c in ("user_id", "item_id")
-                                              else np.int64) for c in FEEDBACK_COLUMNS})
+            return pd.DataFrame(
+                {
+                    c: pd.Series(dtype=object if c in ("user_id", "item_id") else np.int64)
+                    for c in FEEDBACK_COLUMNS
+                }
+            )
         missing = [c for c in FEEDBACK_COLUMNS if c not in feedback.columns]
         if missing:
             raise ValueError(f"feedback frame lacks columns {missing}")
@@ -129,8 +159,12 @@ class HybridRecommender(BaseRecommender):
         return fb
 
     def _fit(self, frame: pd.DataFrame) -> None:
-        common = dict(metric=self.metric, alpha=self.alpha, shrink=self.shrink,
-                      row_weight_power=self.row_weight_power)
+        common = dict(
+            metric=self.metric,
+            alpha=self.alpha,
+            shrink=self.shrink,
+            row_weight_power=self.row_weight_power,
+        )
         self.item_knn_ = ItemKNN(self.item_k, n_threads=self.n_threads, **common)
         self.item_knn_.user_map_, self.item_knn_.item_map_ = self.user_map_, self.item_map_
         self.item_knn_.seen_, self.item_knn_.history_ = self.seen_, self.history_
@@ -143,12 +177,14 @@ class HybridRecommender(BaseRecommender):
             counts = np.asarray(self.seen_.sum(axis=0)).ravel()
             self.popularity_ = counts / max(counts.max(), 1e-12)
         else:
-            self.popularity_ = popularity_prior(frame, self.item_map_,
-                                                self.popularity_half_life_days)
+            self.popularity_ = popularity_prior(
+                frame, self.item_map_, self.popularity_half_life_days
+            )
         declined = self._feedback[self._feedback["value"] < 0]
         last = declined.groupby(["user_id", "item_id"], as_index=False)["timestamp"].max()
-        self.declined_ = build_matrix(last, self.user_map_, self.item_map_,
-                                      last["timestamp"].to_numpy(np.float64))
+        self.declined_ = build_matrix(
+            last, self.user_map_, self.item_map_, last["timestamp"].to_numpy(np.float64)
+        )
         self.feedback_history_ = self.declined_.copy()
         self.feedback_history_.data[:] = 1.0
         self.fitted_at_ = time.time()
@@ -219,8 +255,9 @@ class HybridRecommender(BaseRecommender):
         d.eliminate_zeros()
         return d
 
-    def recommend(self, user_ids, n: int = 10, exclude_seen: bool = True,
-                  now: float | None = None) -> pd.DataFrame:
+    def recommend(
+        self, user_ids, n: int = 10, exclude_seen: bool = True, now: float | None = None
+    ) -> pd.DataFrame:
         """Top-n per member: user_id, item_id, score, rank, source ('hybrid' or 'popularity').
 
         Declined items inside the cool-down are never returned. A member the
@@ -243,16 +280,24 @@ class HybridRecommender(BaseRecommender):
             order = np.argsort(-self.popularity_, kind="stable")[:n]
             order = order[self.popularity_[order] > 0]
             for u in ids[~known]:
-                frames.append(pd.DataFrame({
-                    "user_id": u, "item_id": self.item_map_.ids[order],
-                    "score": self.popularity_[order], "rank": np.arange(1, len(order) + 1),
-                    "source": "popularity"}))
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "user_id": u,
+                            "item_id": self.item_map_.ids[order],
+                            "score": self.popularity_[order],
+                            "rank": np.arange(1, len(order) + 1),
+                            "source": "popularity",
+                        }
+                    )
+                )
         if not frames:
             return pd.DataFrame(columns=["user_id", "item_id", "score", "rank", "source"])
         return pd.concat(frames, ignore_index=True)
 
-    def top_items(self, user_id, n: int = 10, exclude_seen: bool = True,
-                  now: float | None = None) -> list[tuple[str, float]]:
+    def top_items(
+        self, user_id, n: int = 10, exclude_seen: bool = True, now: float | None = None
+    ) -> list[tuple[str, float]]:
         """Lean serving path for one member: [(item_id, score), ...], best first.
 
         Same rules as :meth:`recommend` (cool-down, seen items, popularity for an
@@ -262,8 +307,11 @@ class HybridRecommender(BaseRecommender):
         u = self.user_map_.get(user_id)
         if u < 0:
             order = np.argsort(-self.popularity_, kind="stable")[:n]
-            return [(self.item_map_.ids[i], float(self.popularity_[i])) for i in order
-                    if self.popularity_[i] > 0]
+            return [
+                (self.item_map_.ids[i], float(self.popularity_[i]))
+                for i in order
+                if self.popularity_[i] > 0
+            ]
         idx = np.array([u])
         items, scores = self._top(idx, n, exclude_seen, self.cooling(idx, now))
         ids = self.item_map_.ids
@@ -277,12 +325,14 @@ class HybridRecommender(BaseRecommender):
                 _mask(s, self.seen_[idx])
             _mask(s, cool)
             from recommender.base import top_n
+
             return top_n(s, n)
         mask = cool if cool.nnz else None
         return self.recommend_indices(idx, n, exclude_seen, exclude=_expand(mask, idx))
 
-    def tune(self, interactions: pd.DataFrame, k: int = 10, grid: dict | None = None,
-             **split_options):
+    def tune(
+        self, interactions: pd.DataFrame, k: int = 10, grid: dict | None = None, **split_options
+    ):
         """Choose hyperparameters on a validation split of ``interactions`` and refit on all of it.
 
         See :func:`recommender.tuning.tune_hybrid`; returns its TuningResult.

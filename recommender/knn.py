@@ -27,9 +27,18 @@ class ItemKNN(BaseRecommender):
     'scipy' otherwise; see :mod:`recommender.similarity`).
     """
 
-    def __init__(self, k: int = 100, metric: str = "cosine", *, alpha: float = 0.5,
-                 shrink: float = 0.0, exponent: float = 1.0, row_weight_power: float = 0.0,
-                 recency_half_life: float | None = None, n_threads: int = 2) -> None:
+    def __init__(
+        self,
+        k: int = 100,
+        metric: str = "cosine",
+        *,
+        alpha: float = 0.5,
+        shrink: float = 0.0,
+        exponent: float = 1.0,
+        row_weight_power: float = 0.0,
+        recency_half_life: float | None = None,
+        n_threads: int = 2,
+    ) -> None:
         self.k = k
         self.metric = metric
         self.alpha = alpha
@@ -42,9 +51,15 @@ class ItemKNN(BaseRecommender):
     def _fit(self, frame: pd.DataFrame) -> None:
         self.similarity_backend_ = similarity_backend(self.metric, self.shrink)
         self.similarity_ = column_similarity(
-            self.seen_, self.metric, self.k, alpha=self.alpha, shrink=self.shrink,
-            exponent=self.exponent, row_weight_power=self.row_weight_power,
-            n_threads=self.n_threads)
+            self.seen_,
+            self.metric,
+            self.k,
+            alpha=self.alpha,
+            shrink=self.shrink,
+            exponent=self.exponent,
+            row_weight_power=self.row_weight_power,
+            n_threads=self.n_threads,
+        )
 
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
         return (self.history_[user_idx] @ self.similarity_).toarray()
@@ -63,9 +78,17 @@ class UserKNN(BaseRecommender):
     so neighbours are chosen by recent taste. Learned: ``seen_``, ``user_norms_``.
     """
 
-    def __init__(self, k: int = 50, metric: str = "cosine", *, alpha: float = 0.5,
-                 shrink: float = 0.0, exponent: float = 1.0, row_weight_power: float = 0.0,
-                 recency_half_life: float | None = None) -> None:
+    def __init__(
+        self,
+        k: int = 50,
+        metric: str = "cosine",
+        *,
+        alpha: float = 0.5,
+        shrink: float = 0.0,
+        exponent: float = 1.0,
+        row_weight_power: float = 0.0,
+        recency_half_life: float | None = None,
+    ) -> None:
         self.k = k
         self.metric = metric
         self.alpha = alpha
@@ -87,8 +110,17 @@ class UserKNN(BaseRecommender):
         """Rows of the pruned user-user similarity for the given users (users x all users)."""
         # The query row carries the member's recency weights: neighbours of recent taste.
         co = sp.csr_matrix(sp.csr_matrix(self.history_[user_idx], dtype=np.float32) @ self._xw_t)
-        return finish_similarity(co, user_idx, self.user_norms_, self._total, self.metric,
-                                 self.k, self.shrink, self.alpha, self.exponent)
+        return finish_similarity(
+            co,
+            user_idx,
+            self.user_norms_,
+            self._total,
+            self.metric,
+            self.k,
+            self.shrink,
+            self.alpha,
+            self.exponent,
+        )
 
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
         return (self.neighbours(user_idx) @ self._x).toarray()

@@ -47,8 +47,9 @@ class IdMap:
         return lookup.get_indexer(keys).astype(np.int64)
 
 
-def recency_weights(frame: pd.DataFrame, half_life: float | None,
-                    user_codes: np.ndarray | None = None) -> np.ndarray:
+def recency_weights(
+    frame: pd.DataFrame, half_life: float | None, user_codes: np.ndarray | None = None
+) -> np.ndarray:
     """Per-row weight 0.5 ** (r / half_life), r = number of the user's later events.
 
     An event is a distinct timestamp of that user, so one basket shares a weight.
@@ -59,8 +60,11 @@ def recency_weights(frame: pd.DataFrame, half_life: float | None,
         return np.ones(len(frame))
     if len(frame) == 0:
         return np.ones(0)
-    users = (pd.factorize(frame["user_id"].to_numpy())[0] if user_codes is None
-             else np.asarray(user_codes, dtype=np.int64))
+    users = (
+        pd.factorize(frame["user_id"].to_numpy())[0]
+        if user_codes is None
+        else np.asarray(user_codes, dtype=np.int64)
+    )
     ts = frame["timestamp"].to_numpy().astype(np.int64)
     t0, span = int(ts.min()), int(ts.max()) - int(ts.min()) + 1
     if (int(users.max()) + 1) * span < 2**62:  # one sort on (user, time) in a single key
@@ -77,9 +81,14 @@ def recency_weights(frame: pd.DataFrame, half_life: float | None,
     return np.power(0.5, later / float(half_life))
 
 
-def build_matrix(frame: pd.DataFrame, users: IdMap, items: IdMap,
-                 values: np.ndarray | None = None, *,
-                 positions: tuple[np.ndarray, np.ndarray] | None = None) -> sp.csr_matrix:
+def build_matrix(
+    frame: pd.DataFrame,
+    users: IdMap,
+    items: IdMap,
+    values: np.ndarray | None = None,
+    *,
+    positions: tuple[np.ndarray, np.ndarray] | None = None,
+) -> sp.csr_matrix:
     """users x items CSR; duplicates keep the largest value; rows/cols not in the maps dropped.
 
     ``positions``: the (user, item) indices of ``frame``'s rows when already looked up.
@@ -87,17 +96,26 @@ def build_matrix(frame: pd.DataFrame, users: IdMap, items: IdMap,
     return build_matrices(frame, users, items, [values], positions=positions)[0]
 
 
-def build_matrices(frame: pd.DataFrame, users: IdMap, items: IdMap, values_list, *,
-                   positions: tuple[np.ndarray, np.ndarray] | None = None) -> list[sp.csr_matrix]:
+def build_matrices(
+    frame: pd.DataFrame,
+    users: IdMap,
+    items: IdMap,
+    values_list,
+    *,
+    positions: tuple[np.ndarray, np.ndarray] | None = None,
+) -> list[sp.csr_matrix]:
     """:func:`build_matrix` for several value arrays (None = ones) sharing one sort of the cells."""
     if positions is None:
-        positions = (users.indices(frame["user_id"].to_numpy()),
-                     items.indices(frame["item_id"].to_numpy()))
+        positions = (
+            users.indices(frame["user_id"].to_numpy()),
+            items.indices(frame["item_id"].to_numpy()),
+        )
     u, i = positions
     keep = (u >= 0) & (i >= 0)
     all_kept = bool(keep.all())
-    vs = [np.ones(len(frame)) if v is None else np.asarray(v, dtype=np.float64)
-          for v in values_list]
+    vs = [
+        np.ones(len(frame)) if v is None else np.asarray(v, dtype=np.float64) for v in values_list
+    ]
     if not all_kept:
         u, i, vs = u[keep], i[keep], [v[keep] for v in vs]
     if len(u) == 0:

@@ -70,8 +70,9 @@ def catalogue_coverage(recs: Iterable[Sequence], n_items: int, k: int | None = N
     return len(seen) / n_items
 
 
-def evaluate_rankings(recs: Mapping[object, Sequence], rels: Mapping[object, set], k: int,
-                      n_items: int) -> dict[str, float]:
+def evaluate_rankings(
+    recs: Mapping[object, Sequence], rels: Mapping[object, set], k: int, n_items: int
+) -> dict[str, float]:
     """Mean precision/recall/NDCG/MAP at k over users with relevant items, plus coverage.
 
     A user in ``rels`` without an entry in ``recs`` counts as an empty list (all zeros).
@@ -80,8 +81,7 @@ def evaluate_rankings(recs: Mapping[object, Sequence], rels: Mapping[object, set
     lists = [list(recs.get(u, []))[:k] for u in users]
     sets = [rels[u] for u in users]
     if not users:
-        return {f"{m}@{k}": 0.0 for m in ("precision", "recall", "ndcg", "map")} | {
-            "coverage": 0.0}
+        return {f"{m}@{k}": 0.0 for m in ("precision", "recall", "ndcg", "map")} | {"coverage": 0.0}
     pairs = list(zip(lists, sets, strict=True))
     return {
         f"precision@{k}": float(np.mean([precision_at_k(r, s, k) for r, s in pairs])),

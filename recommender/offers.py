@@ -38,16 +38,18 @@ def service_economics(leads: pd.DataFrame, prior_leads: float = 10.0) -> pd.Data
     out["conversion"] = (out["payers"] + prior_leads * global_rate) / (out["leads"] + prior_leads)
     arppu = (revenue / paying_members).reindex(out["item_id"]).to_numpy()
     paid = df[df["paid"]]
-    comp = (paid.groupby("company_id")["amount"].sum()
-            / paid.groupby("company_id")["user_id"].nunique())
+    comp = (
+        paid.groupby("company_id")["amount"].sum() / paid.groupby("company_id")["user_id"].nunique()
+    )
     glob = paid["amount"].sum() / max(paid["user_id"].nunique(), 1) if len(paid) else 0.0
     fallback = out["company_id"].map(comp).fillna(glob).to_numpy()
     out["arppu"] = np.where(np.isnan(arppu), fallback, arppu)
     return out
 
 
-def resolve_conflicts(candidates: pd.DataFrame, economics: pd.DataFrame,
-                      group_col: str = "group", keep: str = "best") -> pd.DataFrame:
+def resolve_conflicts(
+    candidates: pd.DataFrame, economics: pd.DataFrame, group_col: str = "group", keep: str = "best"
+) -> pd.DataFrame:
     """Add ``expected_value`` to candidates (user_id, item_id, score, group) and resolve.
 
     ``keep='best'`` keeps one offer per (user, group); ``keep='all'`` keeps every
@@ -64,16 +66,23 @@ def resolve_conflicts(candidates: pd.DataFrame, economics: pd.DataFrame,
     df["conversion"] = conv.fillna(eco["conversion"].median() if len(eco) else 0.0)
     df["arppu"] = arppu.fillna(eco["arppu"].median() if len(eco) else 0.0)
     df["expected_value"] = df["score"] * df["conversion"] * df["arppu"]
-    df = df.sort_values(["user_id", "expected_value", "score", "item_id"],
-                        ascending=[True, False, False, True], kind="mergesort")
+    df = df.sort_values(
+        ["user_id", "expected_value", "score", "item_id"],
+        ascending=[True, False, False, True],
+        kind="mergesort",
+    )
     if keep == "best" and group_col in df:
         df = df.drop_duplicates(["user_id", group_col], keep="first")
     return df.reset_index(drop=True)
 
 
-def apply_relevance_threshold(recs: pd.DataFrame, item_company: Mapping,
-                              thresholds: Mapping, default: float = 0.0,
-                              max_offers: int | None = None) -> pd.DataFrame:
+def apply_relevance_threshold(
+    recs: pd.DataFrame,
+    item_company: Mapping,
+    thresholds: Mapping,
+    default: float = 0.0,
+    max_offers: int | None = None,
+) -> pd.DataFrame:
     """Drop offers whose score is under their company's floor; keep at most max_offers each.
 
     ``item_company`` maps item_id -> company; ``thresholds`` company -> score floor.

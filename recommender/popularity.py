@@ -22,8 +22,12 @@ class PopularityRecommender(BaseRecommender):
     def __init__(self, recency_half_life: float | None = None) -> None:
         self.recency_half_life = recency_half_life
 
-    def fit(self, interactions: pd.DataFrame, segments: Mapping | pd.Series | None = None,
-            item_company: Mapping | pd.Series | None = None):
+    def fit(
+        self,
+        interactions: pd.DataFrame,
+        segments: Mapping | pd.Series | None = None,
+        item_company: Mapping | pd.Series | None = None,
+    ):
         self._segments = dict(segments.items()) if segments is not None else {}
         self._item_company = dict(item_company.items()) if item_company is not None else {}
         return super().fit(interactions)
@@ -40,7 +44,8 @@ class PopularityRecommender(BaseRecommender):
             rows = np.flatnonzero(self.user_segment_ == seg)
             self.segment_counts_[seg] = np.asarray(self.history_[rows].sum(axis=0)).ravel()
         self.item_company_ = np.array(
-            [self._item_company.get(i) for i in self.item_map_.ids], dtype=object)
+            [self._item_company.get(i) for i in self.item_map_.ids], dtype=object
+        )
 
     def item_scores(self, segment=None, company=None) -> np.ndarray:
         """Per-item popularity in [0, 1]; -inf outside ``company`` when one is given.
@@ -57,8 +62,9 @@ class PopularityRecommender(BaseRecommender):
             base = np.where(self.item_company_ == company, base, -np.inf)
         return base
 
-    def top_items(self, n: int = 10, segment=None, company=None,
-                  exclude: set | None = None) -> pd.DataFrame:
+    def top_items(
+        self, n: int = 10, segment=None, company=None, exclude: set | None = None
+    ) -> pd.DataFrame:
         """The n most popular items (within a segment and/or company): item_id, score."""
         s = self.item_scores(segment, company).copy()
         if exclude:

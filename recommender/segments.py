@@ -28,8 +28,13 @@ class Segmenter:
     features whose scaled centroid is furthest from 0, i.e. from the average member).
     """
 
-    def __init__(self, k_range=range(2, 9), features=FEATURES, random_state: int = 0,
-                 silhouette_sample: int = 5000) -> None:
+    def __init__(
+        self,
+        k_range=range(2, 9),
+        features=FEATURES,
+        random_state: int = 0,
+        silhouette_sample: int = 5000,
+    ) -> None:
         self.k_range = k_range
         self.features = features
         self.random_state = random_state
@@ -52,8 +57,9 @@ class Segmenter:
             models[k] = km
             if len(set(km.labels_)) < 2:
                 continue
-            self.silhouettes_[k] = float(silhouette_score(
-                z, km.labels_, sample_size=sample, random_state=self.random_state))
+            self.silhouettes_[k] = float(
+                silhouette_score(z, km.labels_, sample_size=sample, random_state=self.random_state)
+            )
         self.k_ = max(self.silhouettes_, key=lambda k: (self.silhouettes_[k], -k))
         self.kmeans_ = models[self.k_]
         self.labels_ = pd.Series(self.kmeans_.labels_, index=features.index, name="segment")
@@ -69,13 +75,25 @@ class Segmenter:
         for seg, centre in enumerate(self.kmeans_.cluster_centers_):
             order = np.argsort(-np.abs(centre))
             top = [self.features[i] for i in order[:2] if abs(centre[i]) >= 0.25]
-            words = [WORDS.get(f, (f"high {f}", f"low {f}"))[0 if centre[self.features.index(f)]
-                                                                > 0 else 1] for f in top]
+            words = [
+                WORDS.get(f, (f"high {f}", f"low {f}"))[
+                    0 if centre[self.features.index(f)] > 0 else 1
+                ]
+                for f in top
+            ]
             name = " ".join(words) + " members" if words else "typical members"
             members = features[self.labels_ == seg]
-            rows.append({"segment": seg, "name": name, "size": len(members),
-                         **{f: float(members[f].mean()) for f in self.features},
-                         "distinguishing": ", ".join(
-                             f"{f} {'+' if centre[self.features.index(f)] > 0 else '-'}"
-                             f"{abs(centre[self.features.index(f)]):.1f}sd" for f in top)})
+            rows.append(
+                {
+                    "segment": seg,
+                    "name": name,
+                    "size": len(members),
+                    **{f: float(members[f].mean()) for f in self.features},
+                    "distinguishing": ", ".join(
+                        f"{f} {'+' if centre[self.features.index(f)] > 0 else '-'}"
+                        f"{abs(centre[self.features.index(f)]):.1f}sd"
+                        for f in top
+                    ),
+                }
+            )
         return pd.DataFrame(rows)

@@ -58,8 +58,7 @@ def _implicit_kernel():
     return all_pairs_knn
 
 
-def similarity_backend(metric: str = "cosine", shrink: float = 0.0,
-                       backend: str = "auto") -> str:
+def similarity_backend(metric: str = "cosine", shrink: float = 0.0, backend: str = "auto") -> str:
     """The kernel :func:`column_similarity` uses for these settings: 'implicit' or 'scipy'."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
@@ -114,14 +113,14 @@ def top_k_per_row(m: sp.csr_matrix, k: int, budget: int = 4_000_000) -> sp.csr_m
         # Rows sorted by length: the group's width is its last row's length.
         cost = np.arange(1, len(long_rows) - i + 1) * sorted_len[i:]
         g = max(1, int(np.searchsorted(cost, budget, side="right")))
-        grp = long_rows[i:i + g]
+        grp = long_rows[i : i + g]
         i += g
         w = int(sorted_len[i - 1])
         col = np.arange(w, dtype=np.int64)
         idx = np.minimum(indptr[grp][:, None] + col, indptr[grp + 1][:, None] - 1)
         vals = m.data[idx]
         np.putmask(vals, col >= lengths[grp][:, None], -np.inf)
-        part = np.argpartition(vals, w - k, axis=1)[:, w - k:]
+        part = np.argpartition(vals, w - k, axis=1)[:, w - k :]
         t = np.take_along_axis(vals, part[:, :1], axis=1)
         amb = np.count_nonzero(vals >= t, axis=1) > k  # the k-th value is tied beyond the cut
         if amb.any():
@@ -147,7 +146,7 @@ def _top_k_one_row(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
     if len(d) <= k:
         pos = np.arange(len(d))
     else:
-        part = np.argpartition(d, len(d) - k)[len(d) - k:]
+        part = np.argpartition(d, len(d) - k)[len(d) - k :]
         t = d[part].min()
         if np.count_nonzero(d >= t) > k:  # the k-th value is tied beyond the cut
             gt, eq = d > t, d == t
@@ -167,10 +166,19 @@ def row_weights(x: sp.csr_matrix, power: float) -> np.ndarray:
     return np.where(deg > 0, np.maximum(deg, 1.0) ** -power, 0.0)
 
 
-def column_similarity(x: sp.spmatrix, metric: str = "cosine", k: int = 100, *,
-                      shrink: float = 0.0, alpha: float = 0.5, exponent: float = 1.0,
-                      row_weight_power: float = 0.0, block_nnz: int = 4_000_000,
-                      n_threads: int = 2, backend: str = "auto") -> sp.csr_matrix:
+def column_similarity(
+    x: sp.spmatrix,
+    metric: str = "cosine",
+    k: int = 100,
+    *,
+    shrink: float = 0.0,
+    alpha: float = 0.5,
+    exponent: float = 1.0,
+    row_weight_power: float = 0.0,
+    block_nnz: int = 4_000_000,
+    n_threads: int = 2,
+    backend: str = "auto",
+) -> sp.csr_matrix:
     """Columns x columns similarity of a binary matrix, top-``k`` per row (see module doc).
 
     Plain cosine (``shrink`` 0) folds its normalisation into the two factors of
@@ -197,7 +205,7 @@ def column_similarity(x: sp.spmatrix, metric: str = "cosine", k: int = 100, *,
     direct = metric == "cosine" and shrink == 0
     if direct:
         safe = np.where(n > 0, n, 1.0)
-        left = np.where(n > 0, safe ** -alpha, 0.0).astype(np.float32)
+        left = np.where(n > 0, safe**-alpha, 0.0).astype(np.float32)
         right = np.where(n > 0, safe ** -(1.0 - alpha), 0.0).astype(np.float32)
         xt = sp.csr_matrix(sp.csr_matrix(xb.T).multiply(left[:, None]))
         xw = sp.csr_matrix(xw.multiply(right[None, :]))
@@ -212,7 +220,7 @@ def column_similarity(x: sp.spmatrix, metric: str = "cosine", k: int = 100, *,
         start = stop
 
     def work(ab: tuple[int, int]) -> sp.csr_matrix:
-        co = sp.csr_matrix(xt[ab[0]:ab[1]] @ xw)  # block columns x all columns
+        co = sp.csr_matrix(xt[ab[0] : ab[1]] @ xw)  # block columns x all columns
         if not direct:
             co = _finish_values(co, np.arange(ab[0], ab[1]), n, total, metric, shrink, alpha)
         co.setdiag(0.0, k=ab[0])  # in place: every column co-occurs with itself
@@ -231,8 +239,14 @@ def column_similarity(x: sp.spmatrix, metric: str = "cosine", k: int = 100, *,
     return sp.csr_matrix(sp.vstack(blocks, format="csr"), dtype=np.float32)
 
 
-def _kernel_cosine(xb: sp.csr_matrix, k: int, alpha: float, exponent: float,
-                   row_weight_power: float, n_threads: int) -> sp.csr_matrix:
+def _kernel_cosine(
+    xb: sp.csr_matrix,
+    k: int,
+    alpha: float,
+    exponent: float,
+    row_weight_power: float,
+    n_threads: int,
+) -> sp.csr_matrix:
     """Cosine top-k through implicit's ``all_pairs_knn`` (see module doc)."""
     n_cols = xb.shape[1]
     if k <= 0 or xb.nnz == 0:
@@ -242,10 +256,12 @@ def _kernel_cosine(xb: sp.csr_matrix, k: int, alpha: float, exponent: float,
     n = np.bincount(xb.indices, weights=w[deg_rows], minlength=n_cols)  # c_ii
     safe = np.where(n > 0, n, 1.0)
     col = np.where(n > 0, safe ** -(1.0 - alpha), 0.0)
-    m = sp.csr_matrix((np.sqrt(w)[deg_rows] * col[xb.indices], xb.indices, xb.indptr),
-                      shape=xb.shape)
-    knn = _implicit_kernel()(m, min(k + 1, n_cols), num_threads=max(1, int(n_threads)),
-                             show_progress=False)
+    m = sp.csr_matrix(
+        (np.sqrt(w)[deg_rows] * col[xb.indices], xb.indices, xb.indptr), shape=xb.shape
+    )
+    knn = _implicit_kernel()(
+        m, min(k + 1, n_cols), num_threads=max(1, int(n_threads)), show_progress=False
+    )
     rows, cols, vals = knn.row, knn.col, knn.data
     keep = (rows != cols) & (vals > 0)
     rows, cols = rows[keep], cols[keep]
@@ -260,14 +276,21 @@ def _kernel_cosine(xb: sp.csr_matrix, k: int, alpha: float, exponent: float,
     return sp.csr_matrix(out, dtype=np.float32)
 
 
-def _finish_values(co: sp.csr_matrix, row_ids: np.ndarray, n: np.ndarray, total: float,
-                   metric: str, shrink: float, alpha: float) -> sp.csr_matrix:
+def _finish_values(
+    co: sp.csr_matrix,
+    row_ids: np.ndarray,
+    n: np.ndarray,
+    total: float,
+    metric: str,
+    shrink: float,
+    alpha: float,
+) -> sp.csr_matrix:
     """Co-occurrence rows -> similarity values (same pattern; negatives clipped to 0)."""
     gi = np.repeat(np.asarray(row_ids), np.diff(co.indptr))
     cols = co.indices
     c = co.data.astype(np.float64)
     if metric == "cosine":
-        vals = c / ((n ** alpha)[gi] * (n ** (1.0 - alpha))[cols] + shrink)
+        vals = c / ((n**alpha)[gi] * (n ** (1.0 - alpha))[cols] + shrink)
     elif metric == "jaccard":
         vals = c / (n[gi] + n[cols] - c + shrink)
     else:
@@ -280,9 +303,17 @@ def _finish_values(co: sp.csr_matrix, row_ids: np.ndarray, n: np.ndarray, total:
     return sp.csr_matrix((vals.astype(np.float32), cols, co.indptr), shape=co.shape)
 
 
-def finish_similarity(co: sp.csr_matrix, row_ids: np.ndarray, n: np.ndarray, total: float,
-                      metric: str, k: int, shrink: float = 0.0, alpha: float = 0.5,
-                      exponent: float = 1.0) -> sp.csr_matrix:
+def finish_similarity(
+    co: sp.csr_matrix,
+    row_ids: np.ndarray,
+    n: np.ndarray,
+    total: float,
+    metric: str,
+    k: int,
+    shrink: float = 0.0,
+    alpha: float = 0.5,
+    exponent: float = 1.0,
+) -> sp.csr_matrix:
     """Co-occurrence rows (global column ids ``row_ids``) -> pruned similarity rows."""
     blk = _finish_values(co, row_ids, n, total, metric, shrink, alpha)
     gi = np.repeat(np.asarray(row_ids), np.diff(blk.indptr))

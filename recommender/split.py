@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 
-def time_split(frame: pd.DataFrame, test_fraction: float = 0.2,
-               min_interactions: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+def time_split(
+    frame: pd.DataFrame, test_fraction: float = 0.2, min_interactions: int = 2
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split ``frame`` (user_id, item_id, timestamp, ...) into (train, test) by the rule above."""
     if not 0.0 < test_fraction < 1.0:
         raise ValueError("test_fraction must be in (0, 1)")

@@ -65,8 +65,14 @@ def ndcg_from_top(top: np.ndarray, relevant: np.ndarray, k: int) -> float:
     return float(np.mean(np.where(n_rel > 0, dcg / idcg, 0.0)))
 
 
-def tune_hybrid(model, interactions: pd.DataFrame, k: int = 10, grid: dict | None = None,
-                test_fraction: float = 0.2, max_users: int = 2000) -> TuningResult:
+def tune_hybrid(
+    model,
+    interactions: pd.DataFrame,
+    k: int = 10,
+    grid: dict | None = None,
+    test_fraction: float = 0.2,
+    max_users: int = 2000,
+) -> TuningResult:
     from recommender.hybrid import popularity_prior, row_normalise
 
     grid = {**DEFAULT_GRID, **(grid or {})}
@@ -108,50 +114,85 @@ def tune_hybrid(model, interactions: pd.DataFrame, k: int = 10, grid: dict | Non
 
     # Stage 1: item side.
     item_scores = {}
-    for item_k, rwp, alpha in itertools.product(grid["item_k"], grid["row_weight_power"],
-                                                grid["alpha"]):
+    for item_k, rwp, alpha in itertools.product(
+        grid["item_k"], grid["row_weight_power"], grid["alpha"]
+    ):
         m = fit_with(item_k=item_k, row_weight_power=rwp, alpha=alpha, blend=1.0)
         for hl, hist in histories.items():
             s = row_normalise(m.item_knn_.score_history(hist))
             key = (item_k, rwp, alpha, hl)
             item_scores[key] = s
-            trials.append({"stage": 1, "item_k": item_k, "row_weight_power": rwp, "alpha": alpha,
-                           "recency_half_life": hl, "ndcg": evaluate(s)})
+            trials.append(
+                {
+                    "stage": 1,
+                    "item_k": item_k,
+                    "row_weight_power": rwp,
+                    "alpha": alpha,
+                    "recency_half_life": hl,
+                    "ndcg": evaluate(s),
+                }
+            )
     stage1 = sorted((t for t in trials if t["stage"] == 1), key=lambda t: -t["ndcg"])
-    best_item = [(t["item_k"], t["row_weight_power"], t["alpha"], t["recency_half_life"])
-                 for t in stage1[:2]]
+    best_item = [
+        (t["item_k"], t["row_weight_power"], t["alpha"], t["recency_half_life"]) for t in stage1[:2]
+    ]
     # Stage 2: user side (similarity on the same row weighting as the best item side).
     user_scores = {}
     for user_k in grid["user_k"]:
-        m = fit_with(user_k=user_k, blend=0.0, row_weight_power=best_item[0][1],
-                     alpha=best_item[0][2], recency_half_life=best_item[0][3])
+        m = fit_with(
+            user_k=user_k,
+            blend=0.0,
+            row_weight_power=best_item[0][1],
+            alpha=best_item[0][2],
+            recency_half_life=best_item[0][3],
+        )
         s = row_normalise(m.user_knn_._scores(uidx))
         user_scores[user_k] = s
         trials.append({"stage": 2, "user_k": user_k, "ndcg": evaluate(s)})
     best_user = max((t for t in trials if t["stage"] == 2), key=lambda t: t["ndcg"])["user_k"]
-    pops = {hl: popularity_prior(fit_part, probe.item_map_, hl)[None, :]
-            for hl in grid["popularity_half_life_days"]}
+    pops = {
+        hl: popularity_prior(fit_part, probe.item_map_, hl)[None, :]
+        for hl in grid["popularity_half_life_days"]
+    }
     # Stages 3 and 4: weights, then the runner-up item side with them.
     best = None
     for stage, keys in ((3, best_item[:1]), (4, best_item[1:])):
         for key in keys:
-            for blend, pw, phl in itertools.product(grid["blend"], grid["popularity_weight"],
-                                                    grid["popularity_half_life_days"]):
+            for blend, pw, phl in itertools.product(
+                grid["blend"], grid["popularity_weight"], grid["popularity_half_life_days"]
+            ):
                 if pw == 0 and phl is not None:
                     continue
                 s = blend * item_scores[key] + (1 - blend) * user_scores[best_user]
                 if pw:
                     s = s + pw * pops[phl]
                 score = evaluate(s)
-                trial = {"stage": stage, "item_k": key[0], "row_weight_power": key[1],
-                         "alpha": key[2], "recency_half_life": key[3], "user_k": best_user,
-                         "blend": blend,
-                         "popularity_weight": pw, "popularity_half_life_days": phl,
-                         "ndcg": score}
+                trial = {
+                    "stage": stage,
+                    "item_k": key[0],
+                    "row_weight_power": key[1],
+                    "alpha": key[2],
+                    "recency_half_life": key[3],
+                    "user_k": best_user,
+                    "blend": blend,
+                    "popularity_weight": pw,
+                    "popularity_half_life_days": phl,
+                    "ndcg": score,
+                }
                 trials.append(trial)
                 if best is None or score > best["ndcg"]:
                     best = trial
-    params = {k_: best[k_] for k_ in ("item_k", "row_weight_power", "alpha", "recency_half_life",
-                                      "user_k", "blend", "popularity_weight",
-                                      "popularity_half_life_days")}
+    params = {
+        k_: best[k_]
+        for k_ in (
+            "item_k",
+            "row_weight_power",
+            "alpha",
+            "recency_half_life",
+            "user_k",
+            "blend",
+            "popularity_weight",
+            "popularity_half_life_days",
+        )
+    }
     return TuningResult(params, best["ndcg"], trials)

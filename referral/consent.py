@@ -13,7 +13,9 @@ from referral.models import Consent, Member
 CONSENT_VERSION = "2026-11"
 
 
-def active_consent(consents: Iterable[Consent], current_version: str = CONSENT_VERSION) -> Consent | None:
+def active_consent(
+    consents: Iterable[Consent], current_version: str = CONSENT_VERSION
+) -> Consent | None:
     """The consent that lets us process a member's data, if any.
 
     It must not be withdrawn and must be of the current version.

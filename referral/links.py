@@ -54,7 +54,11 @@ def parse(payload: str, secret: bytes) -> LinkTarget:
         raise InvalidLink("empty or too long")
     # The signature is base64url and may itself contain "_", so it is cut
     # by length, not by separator.
-    body, sep, sig = payload[: -_SIG_LEN - 1], payload[-_SIG_LEN - 1 : -_SIG_LEN], payload[-_SIG_LEN:]
+    body, sep, sig = (
+        payload[: -_SIG_LEN - 1],
+        payload[-_SIG_LEN - 1 : -_SIG_LEN],
+        payload[-_SIG_LEN:],
+    )
     if sep != "_" or not body:
         raise InvalidLink("no signature")
     if not hmac.compare_digest(sig, _signature(secret, body)):

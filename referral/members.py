@@ -84,7 +84,9 @@ class MemberService:
         except IntegrityError:
             # A concurrent press of the same button created the member first.
             async with self.db() as session:
-                member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+                member = await session.scalar(
+                    select(Member).where(Member.telegram_id == telegram_id)
+                )
             if member is None:
                 raise
             return member, False
@@ -119,7 +121,9 @@ class MemberService:
                 await session.flush()
             member.reachable = True
             session.add(
-                Consent(member_id=member.id, company_id=company.id, version=version, accepted_at=now)
+                Consent(
+                    member_id=member.id, company_id=company.id, version=version, accepted_at=now
+                )
             )
         return member, True
 
@@ -195,7 +199,9 @@ class MemberService:
 
 
 async def _consents(session: AsyncSession, member_id: int) -> list[Consent]:
-    return list((await session.scalars(select(Consent).where(Consent.member_id == member_id))).all())
+    return list(
+        (await session.scalars(select(Consent).where(Consent.member_id == member_id))).all()
+    )
 
 
 async def _consenting_member(session: AsyncSession, telegram_id: int) -> Member | None:

@@ -65,7 +65,9 @@ async def pg_database() -> AsyncIterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def db(request: pytest.FixtureRequest, sqlite_template: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def db(
+    request: pytest.FixtureRequest, sqlite_template: Path
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """A session factory on a migrated database whose changes vanish after the test.
 
     Services open their own transactions; bound to one outer transaction with
@@ -75,6 +77,8 @@ async def db(request: pytest.FixtureRequest, sqlite_template: Path) -> AsyncIter
     engine = create_engine(url)
     async with engine.connect() as connection:
         transaction = await connection.begin()
-        yield async_sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        yield async_sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
         await transaction.rollback()
     await engine.dispose()

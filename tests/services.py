@@ -12,7 +12,9 @@ import secrets
 
 import pytest
 
-PG_ADMIN_URL = os.environ.get("REFBOT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "REFBOT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("REFBOT_TEST_REDIS", "redis://127.0.0.1:6379/15")
 
 
@@ -21,7 +23,9 @@ def required() -> bool:
 
 
 def unavailable(what: str, error: BaseException) -> None:
-    message = f"{what} is not reachable ({type(error).__name__}: {error}); start it as `env` describes"
+    message = (
+        f"{what} is not reachable ({type(error).__name__}: {error}); start it as `env` describes"
+    )
     if required():
         pytest.fail(message + " [REFBOT_REQUIRE_SERVICES=1]")
     pytest.skip(message)
@@ -36,8 +40,12 @@ async def create_pg_database() -> str:
     name = f"refbot_test_{os.getpid()}_{secrets.token_hex(4)}"
     try:
         conn = await asyncpg.connect(
-            host=admin.host, port=admin.port, user=admin.username, password=admin.password,
-            database=admin.database, timeout=5,
+            host=admin.host,
+            port=admin.port,
+            user=admin.username,
+            password=admin.password,
+            database=admin.database,
+            timeout=5,
         )
     except (OSError, asyncpg.PostgresError) as error:
         unavailable("PostgreSQL", error)
@@ -56,7 +64,10 @@ async def drop_pg_database(url: str) -> None:
     admin = make_url(PG_ADMIN_URL)
     name = make_url(url).database
     conn = await asyncpg.connect(
-        host=admin.host, port=admin.port, user=admin.username, password=admin.password,
+        host=admin.host,
+        port=admin.port,
+        user=admin.username,
+        password=admin.password,
         database=admin.database,
     )
     try:

@@ -62,7 +62,9 @@ def qr(
         async with services_for(settings) as services:
             company = await services.companies.get(code)
         username = await bot_username(settings)
-        link = links.deep_link(username, links.sign(links.LinkTarget(company.code), settings.link_key))
+        link = links.deep_link(
+            username, links.sign(links.LinkTarget(company.code), settings.link_key)
+        )
         target = out or settings.data_dir / "qr" / f"{company.code}.{image_format.value}"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(render_qr(link, image_format.value))

@@ -12,7 +12,9 @@ from bot.settings import MissingToken, Settings
 
 
 def register(app: typer.Typer) -> None:
-    app.command("run", help="Apply migrations and start the bot (polling, or webhook when set).")(run)
+    app.command("run", help="Apply migrations and start the bot (polling, or webhook when set).")(
+        run
+    )
     app.command("migrate", help="Bring the database schema to the latest migration.")(migrate)
 
 
@@ -39,8 +41,9 @@ def run() -> None:
 
 
 async def serve(settings: Settings) -> None:
-    from bot.app import build_bot, build_dispatcher, build_services
+    from bot.app import build_bot, build_dispatcher
     from bot.runner import run_polling, run_webhook
+    from bot.services import build_services
 
     services = build_services(settings)
     bot = build_bot(settings)

@@ -11,11 +11,15 @@ from bot.cli.common import load_settings
 
 
 def register(app: typer.Typer) -> None:
-    app.command("demo", help="Run the whole product offline on seeded data, for a first look.")(demo)
+    app.command("demo", help="Run the whole product offline on seeded data, for a first look.")(
+        demo
+    )
 
 
 def demo(
-    keep_running: bool = typer.Option(False, "--keep-running", help="Keep the local Bot API server up afterwards."),
+    keep_running: bool = typer.Option(
+        False, "--keep-running", help="Keep the local Bot API server up afterwards."
+    ),
 ) -> None:
     from bot.demo import run_demo
 

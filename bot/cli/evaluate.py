@@ -25,17 +25,24 @@ def _fail(message: str) -> None:
 
 def evaluate_command(
     dataset: Annotated[Path | None, typer.Option("--dataset", help="interactions file")] = None,
-    dataset_format: Annotated[str, typer.Option(
-        "--dataset-format", help="generic | movielens | groceries")] = "generic",
+    dataset_format: Annotated[
+        str, typer.Option("--dataset-format", help="generic | movielens | groceries")
+    ] = "generic",
     train: Annotated[Path | None, typer.Option("--train", help="training file (own split)")] = None,
     test: Annotated[Path | None, typer.Option("--test", help="test file (own split)")] = None,
     output_format: Annotated[str, typer.Option("--format", help="table | csv")] = "table",
     k: Annotated[int, typer.Option("--k", help="cut-off for the metrics")] = 10,
-    min_rating: Annotated[float | None, typer.Option(
-        "--min-rating", help="movielens only: ratings at or above are positives "
-                             "(default: all ratings)")] = None,
-    test_fraction: Annotated[float, typer.Option(
-        "--test-fraction", help="share of each user's latest interactions held out")] = 0.2,
+    min_rating: Annotated[
+        float | None,
+        typer.Option(
+            "--min-rating",
+            help="movielens only: ratings at or above are positives (default: all ratings)",
+        ),
+    ] = None,
+    test_fraction: Annotated[
+        float,
+        typer.Option("--test-fraction", help="share of each user's latest interactions held out"),
+    ] = 0.2,
 ) -> None:
     """Hold out each user's latest interactions; compare popularity, item-kNN, user-kNN,
     the hybrid and implicit's ItemItem cosine and BM25 on precision, recall, NDCG, MAP
@@ -56,14 +63,19 @@ def evaluate_command(
         if train is not None:
             tr = load_dataset(train, dataset_format, **options)
             te = load_dataset(test, dataset_format, **options)
-            notes += [f"train {tr.description}", f"test {te.description}",
-                      "split: given by --train/--test"]
+            notes += [
+                f"train {tr.description}",
+                f"test {te.description}",
+                "split: given by --train/--test",
+            ]
             train_frame, test_frame = tr.frame, te.frame
         else:
             data = load_dataset(dataset, dataset_format, **options)
-            notes += [data.description,
-                      f"split: each user's latest {test_fraction:.0%} of interactions "
-                      "(whole events) held out; see docs/recommender.md"]
+            notes += [
+                data.description,
+                f"split: each user's latest {test_fraction:.0%} of interactions "
+                "(whole events) held out; see docs/recommender.md",
+            ]
             train_frame, test_frame = time_split(data.frame, test_fraction)
     except DataFormatError as exc:
         _fail(str(exc))
@@ -73,8 +85,7 @@ def evaluate_command(
     for line in notes + report.notes:
         typer.echo(f"# {line}", err=output_format == "csv")
     if output_format == "csv":
-        sys.stdout.write(report.table.to_csv(index=False, float_format="%.4f",
-                                             lineterminator="\n"))
+        sys.stdout.write(report.table.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
     else:
         typer.echo(report.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
 

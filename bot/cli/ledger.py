@@ -27,7 +27,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(voucher_app, name="voucher")
     app.add_typer(catalog_app, name="catalog")
     app.add_typer(bundle_app, name="bundle")
-    app.command("deposit", help="Top up a partner's liability deposit (points, or cashback kopecks).")(deposit)
+    app.command(
+        "deposit", help="Top up a partner's liability deposit (points, or cashback kopecks)."
+    )(deposit)
 
 
 @ledger_app.command("check", help="Verify every ledger invariant; exit 1 on a violation.")
@@ -54,8 +56,11 @@ def rules_set(
 ) -> None:
     lines = list(pairs or [])
     if file is not None:
-        lines += [ln.strip() for ln in file.read_text().splitlines()
-                  if ln.strip() and not ln.lstrip().startswith("#")]
+        lines += [
+            ln.strip()
+            for ln in file.read_text().splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")
+        ]
     if not lines or any("=" not in ln for ln in lines):
         raise fail("give rules as key=value, e.g. invite_points=50 cashback=2.5")
     values = dict(ln.split("=", 1) for ln in lines)
@@ -82,15 +87,22 @@ def rules_show(company: str = typer.Argument(..., help="The company code.")) -> 
 def _describe(rules) -> str:  # type: ignore[no-untyped-def]
     ttl = "never" if rules.points_ttl_days is None else f"{rules.points_ttl_days} days"
     bp = rules.cashback_bp
-    return "\n".join([
-        f"invite_points={rules.invite_points}", f"review_points={rules.review_points}",
-        f"survey_points={rules.survey_points}", f"purchase_points={rules.purchase_points}",
-        f"cashback={bp // 100}.{bp % 100:02d}%", f"points_ttl_days={ttl}",
-        f"return_window_days={rules.return_window_days}",
-        f"voucher_ttl_hours={rules.voucher_ttl_hours}", f"point_value={rules.point_value_minor}",
-        f"invite_daily_cap={rules.invite_daily_cap}", f"invite_total_cap={rules.invite_total_cap}",
-        f"require_phone={'yes' if rules.require_phone else 'no'}",
-    ])
+    return "\n".join(
+        [
+            f"invite_points={rules.invite_points}",
+            f"review_points={rules.review_points}",
+            f"survey_points={rules.survey_points}",
+            f"purchase_points={rules.purchase_points}",
+            f"cashback={bp // 100}.{bp % 100:02d}%",
+            f"points_ttl_days={ttl}",
+            f"return_window_days={rules.return_window_days}",
+            f"voucher_ttl_hours={rules.voucher_ttl_hours}",
+            f"point_value={rules.point_value_minor}",
+            f"invite_daily_cap={rules.invite_daily_cap}",
+            f"invite_total_cap={rules.invite_total_cap}",
+            f"require_phone={'yes' if rules.require_phone else 'no'}",
+        ]
+    )
 
 
 @purchases_app.command("import", help="Import a partner's purchases CSV (all rows or none).")
@@ -121,8 +133,11 @@ def catalog_import(
     typer.echo(f"services changed {report.services}, outlets changed {report.outlets}")
 
 
-@bundle_app.command("add", help="Define a bundle: refbot bundle add CODE --company ACME "
-                                "--services latte,croissant --discount 15 (again: redefine).")
+@bundle_app.command(
+    "add",
+    help="Define a bundle: refbot bundle add CODE --company ACME "
+    "--services latte,croissant --discount 15 (again: redefine).",
+)
 @refusals_exit
 def bundle_add(
     code: str = typer.Argument(..., help="The bundle code."),
@@ -133,12 +148,15 @@ def bundle_add(
 ) -> None:
     async def run():  # type: ignore[no-untyped-def]
         async with services_for(load_settings()) as found:
-            return await found.loyalty.bundles.define(company, code, services.split(","),
-                                                      discount, name)
+            return await found.loyalty.bundles.define(
+                company, code, services.split(","), discount, name
+            )
 
     done = run_async(run())
-    typer.echo(f"bundle {done.code} {'added' if done.created else 'redefined'}: "
-               f"{', '.join(done.services)} together {done.discount_percent}% cheaper")
+    typer.echo(
+        f"bundle {done.code} {'added' if done.created else 'redefined'}: "
+        f"{', '.join(done.services)} together {done.discount_percent}% cheaper"
+    )
 
 
 @voucher_app.command("redeem", help="Redeem a member's voucher code (posts its points).")
@@ -149,8 +167,9 @@ def voucher_redeem(code: str = typer.Argument(..., help="The voucher code.")) ->
             return await services.loyalty.vouchers.redeem(code, "cli", None)
 
     done = run_async(run())
-    typer.echo(f"redeemed {done.code}: {done.points} points for {done.service} "
-               f"(member {done.member_code})")
+    typer.echo(
+        f"redeemed {done.code}: {done.points} points for {done.service} (member {done.member_code})"
+    )
 
 
 @refusals_exit
@@ -167,7 +186,8 @@ def deposit(
         async with services_for(load_settings()) as services:
             found = await services.companies.get(company)
             return await services.ledger.deposit(
-                found.id, amount, key or f"deposit:{secrets.token_hex(8)}", currency)
+                found.id, amount, key or f"deposit:{secrets.token_hex(8)}", currency
+            )
 
     done = run_async(run())
     typer.echo(f"deposited {amount} {currency} for {company}" + ("" if done else " (already)"))

@@ -58,13 +58,17 @@ def send(survey_id: int = typer.Argument(...)) -> None:
 def listing() -> None:
     async def read() -> list[tuple[int, str, str, dict[str, int]]]:
         async with services_for(load_settings()) as services:
-            return [(s.id, s.title, s.status, await services.surveys.progress(s.id))
-                    for s in await services.surveys.all()]
+            return [
+                (s.id, s.title, s.status, await services.surveys.progress(s.id))
+                for s in await services.surveys.all()
+            ]
 
     for survey_id, title, status, c in run_async(read()):
-        typer.echo(f"{survey_id}\t{status}\t{title}\tqueued={c['queued']} sent={c['sent']} "
-                   f"unreachable={c['unreachable']} failed={c['failed']} "
-                   f"in_doubt={c['in_doubt']} answered={c['answered']}")
+        typer.echo(
+            f"{survey_id}\t{status}\t{title}\tqueued={c['queued']} sent={c['sent']} "
+            f"unreachable={c['unreachable']} failed={c['failed']} "
+            f"in_doubt={c['in_doubt']} answered={c['answered']}"
+        )
 
 
 @survey_app.command("results", help="Results as a table, or CSV (pseudonyms only).")

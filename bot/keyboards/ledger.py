@@ -33,7 +33,10 @@ def spend_keyboard(texts: Texts, companies: list[tuple[int, str]]) -> InlineKeyb
         return None
     builder = InlineKeyboardBuilder()
     for company_id, name in companies:
-        builder.button(text=texts("wallet.spend_at", company=name), callback_data=SpendAt(company_id=company_id))
+        builder.button(
+            text=texts("wallet.spend_at", company=name),
+            callback_data=SpendAt(company_id=company_id),
+        )
     builder.adjust(1)
     return builder.as_markup()
 
@@ -41,8 +44,10 @@ def spend_keyboard(texts: Texts, companies: list[tuple[int, str]]) -> InlineKeyb
 def offers_keyboard(texts: Texts, offers: list[Offer]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for offer in offers:
-        builder.button(text=texts("wallet.offer", name=offer.name, points=offer.points),
-                       callback_data=BuyVoucher(service_id=offer.service_id))
+        builder.button(
+            text=texts("wallet.offer", name=offer.name, points=offer.points),
+            callback_data=BuyVoucher(service_id=offer.service_id),
+        )
     builder.adjust(1)
     return builder.as_markup()
 
@@ -50,8 +55,10 @@ def offers_keyboard(texts: Texts, offers: list[Offer]) -> InlineKeyboardMarkup:
 def reviewable_keyboard(items: list[Reviewable]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for item in items:
-        builder.button(text=f"{item.service} · {item.company}",
-                       callback_data=ReviewPick(purchase_id=item.purchase_id))
+        builder.button(
+            text=f"{item.service} · {item.company}",
+            callback_data=ReviewPick(purchase_id=item.purchase_id),
+        )
     builder.adjust(1)
     return builder.as_markup()
 
@@ -59,7 +66,9 @@ def reviewable_keyboard(items: list[Reviewable]) -> InlineKeyboardMarkup:
 def stars_keyboard(purchase_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for stars in range(1, 6):
-        builder.button(text="★" * stars, callback_data=ReviewRate(purchase_id=purchase_id, stars=stars))
+        builder.button(
+            text="★" * stars, callback_data=ReviewRate(purchase_id=purchase_id, stars=stars)
+        )
     builder.adjust(5)
     return builder.as_markup()
 
@@ -67,4 +76,6 @@ def stars_keyboard(purchase_id: int) -> InlineKeyboardMarkup:
 def phone_keyboard(texts: Texts) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[[KeyboardButton(text=texts("invite.share_phone"), request_contact=True)]],
-        resize_keyboard=True, one_time_keyboard=True)
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )

@@ -34,8 +34,12 @@ class ForgetAction(CallbackData, prefix="fg"):
 
 def consent_keyboard(texts: Texts, payload: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=texts("onboarding.accept"), callback_data=ConsentAction(action="ok", payload=payload))
-    builder.button(text=texts("onboarding.decline"), callback_data=ConsentAction(action="no", payload=payload))
+    builder.button(
+        text=texts("onboarding.accept"), callback_data=ConsentAction(action="ok", payload=payload)
+    )
+    builder.button(
+        text=texts("onboarding.decline"), callback_data=ConsentAction(action="no", payload=payload)
+    )
     builder.adjust(2)
     return builder.as_markup()
 
@@ -46,7 +50,10 @@ def profile_keyboard(texts: Texts, field: str) -> InlineKeyboardMarkup:
     and validating a 9-button markup costs more than the database work of a press."""
     builder = InlineKeyboardBuilder()
     for value in PROFILE_CHOICES[field]:
-        builder.button(text=texts(f"profile.{field}.{value}"), callback_data=ProfileAnswer(field=field, value=value))
+        builder.button(
+            text=texts(f"profile.{field}.{value}"),
+            callback_data=ProfileAnswer(field=field, value=value),
+        )
     builder.button(text=texts("profile.skip"), callback_data=ProfileAnswer(field=field, value=SKIP))
     builder.adjust(3)
     return builder.as_markup()

@@ -43,23 +43,35 @@ def question_message(texts: Texts, step: Step) -> tuple[str, InlineKeyboardMarku
     survey, question = step.survey, step.question
     assert question is not None
     text = texts(
-        "surveys.question", title=escape(survey.title), number=question.position + 1,
-        total=len(survey.questions), text=escape(question.text),
+        "surveys.question",
+        title=escape(survey.title),
+        number=question.position + 1,
+        total=len(survey.questions),
+        text=escape(question.text),
     )
     builder = InlineKeyboardBuilder()
     if question.kind == "rating":
         for value in range(1, 6):
-            builder.button(text=str(value), callback_data=SurveyPick(s=survey.id, q=question.position, v=value))
+            builder.button(
+                text=str(value), callback_data=SurveyPick(s=survey.id, q=question.position, v=value)
+            )
         builder.adjust(5)
     elif question.kind == "single":
         for i, option in enumerate(question.options):
-            builder.button(text=option, callback_data=SurveyPick(s=survey.id, q=question.position, v=i))
+            builder.button(
+                text=option, callback_data=SurveyPick(s=survey.id, q=question.position, v=i)
+            )
         builder.adjust(1)
     elif question.kind == "multi":
         for i, option in enumerate(question.options):
             mark = "✅ " if i in step.picked else ""
-            builder.button(text=mark + option, callback_data=SurveyToggle(s=survey.id, q=question.position, v=i))
-        builder.button(text=texts("surveys.done"), callback_data=SurveyDone(s=survey.id, q=question.position))
+            builder.button(
+                text=mark + option,
+                callback_data=SurveyToggle(s=survey.id, q=question.position, v=i),
+            )
+        builder.button(
+            text=texts("surveys.done"), callback_data=SurveyDone(s=survey.id, q=question.position)
+        )
         builder.adjust(1)
     else:
         text += "\n\n" + texts("surveys.reply_with_text")

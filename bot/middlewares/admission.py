@@ -45,7 +45,9 @@ class AdmissionMiddleware(BaseMiddleware):
             # Pseudonym and company only: never the Telegram id or a name.
             log.debug(
                 "update %s from member %s of company %s",
-                event.update_id, identity.member.pseudonym, identity.member.company_id,
+                event.update_id,
+                identity.member.pseudonym,
+                identity.member.company_id,
             )
         data["identity"] = identity
         data["member"] = identity.member

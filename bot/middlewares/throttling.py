@@ -53,8 +53,6 @@ class ThrottlingMiddleware(BaseMiddleware):
             return await handler(event, data)
         if warn:
             texts = data["texts"]
-            if isinstance(event, Message):
-                await event.answer(texts("common.slow_down"))
-            elif isinstance(event, CallbackQuery):
+            if isinstance(event, Message | CallbackQuery):
                 await event.answer(texts("common.slow_down"))
         return None

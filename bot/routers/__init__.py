@@ -5,19 +5,19 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.routers import (
-    invite,
-    redeem,
-    reviews,
-    wallet,
     common,
     fallback,
+    invite,
     marketer,
     offers,
     onboarding,
     partner,
     privacy,
     reachability,
+    redeem,
+    reviews,
     surveys,
+    wallet,
 )
 
 

@@ -25,8 +25,11 @@ async def language(message: Message, texts: Texts) -> None:
 
 
 async def language_chosen(
-    query: CallbackQuery, callback_data: LanguageChoice, identity: Identity,
-    members: MemberService, state: FSMContext,
+    query: CallbackQuery,
+    callback_data: LanguageChoice,
+    identity: Identity,
+    members: MemberService,
+    state: FSMContext,
 ) -> None:
     if callback_data.language not in LANGUAGES:
         await query.answer()

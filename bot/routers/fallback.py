@@ -11,7 +11,11 @@ from referral.members import Identity
 
 
 async def anything_else(message: Message, identity: Identity, texts: Texts) -> None:
-    command = (message.text or "").split(maxsplit=1)[0].lstrip("/").split("@")[0] if (message.text or "").startswith("/") else ""
+    command = (
+        (message.text or "").split(maxsplit=1)[0].lstrip("/").split("@")[0]
+        if (message.text or "").startswith("/")
+        else ""
+    )
     if command in PARTNER + MARKETER:
         # Role-only routers filter on the role; anyone else ends up here.
         await message.answer(texts("common.not_allowed"))

@@ -17,15 +17,23 @@ from referral.models import Member
 from referral.qr import render_qr
 
 
-async def invite(message: Message, member: Member, texts: Texts, loyalty: Loyalty,
-                 companies: CompanyService, link_key: bytes, bot_username: str) -> None:
+async def invite(
+    message: Message,
+    member: Member,
+    texts: Texts,
+    loyalty: Loyalty,
+    companies: CompanyService,
+    link_key: bytes,
+    bot_username: str,
+) -> None:
     company = await companies.get_by_id(member.company_id)
     target = links.LinkTarget(company.code, inviter=member.pseudonym)
     link = links.deep_link(bot_username, links.sign(target, link_key))
     stats = await loyalty.invites.stats(member.id)
     await message.answer_photo(
         BufferedInputFile(render_qr(link), filename="invite.png"),
-        caption=texts("invite.link", link=link, completed=stats.completed, waiting=stats.waiting))
+        caption=texts("invite.link", link=link, completed=stats.completed, waiting=stats.waiting),
+    )
     rules = await loyalty.rules.get(company.id)
     if rules.require_phone:
         await message.answer(texts("invite.phone_hint"), reply_markup=phone_keyboard(texts))
@@ -33,9 +41,13 @@ async def invite(message: Message, member: Member, texts: Texts, loyalty: Loyalt
 
 async def contact(message: Message, member: Member, texts: Texts, loyalty: Loyalty) -> None:
     try:
-        await loyalty.invites.check_phone(member.id, message.from_user.id,
-                                          message.contact.user_id, message.contact.phone_number,
-                                          loyalty.ledger.clock())
+        await loyalty.invites.check_phone(
+            member.id,
+            message.from_user.id,
+            message.contact.user_id,
+            message.contact.phone_number,
+            loyalty.ledger.clock(),
+        )
     except PhoneRefused:
         await message.answer(texts("invite.phone_not_yours"))
         return

@@ -44,13 +44,22 @@ class BuilderAction(CallbackData, prefix="sb"):
 def _keyboard(texts: Texts, actions: list[str], survey_id: int = 0):  # type: ignore[no-untyped-def]
     builder = InlineKeyboardBuilder()
     for action in actions:
-        builder.button(text=texts(f"surveys.builder.{action}"), callback_data=BuilderAction(action=action, s=survey_id))
+        builder.button(
+            text=texts(f"surveys.builder.{action}"),
+            callback_data=BuilderAction(action=action, s=survey_id),
+        )
     builder.adjust(2)
     return builder.as_markup()
 
 
-async def start(message: Message, command: CommandObject, texts: Texts, state: FSMContext,
-                surveys: SurveyService, survey_results: ResultsService) -> None:
+async def start(
+    message: Message,
+    command: CommandObject,
+    texts: Texts,
+    state: FSMContext,
+    surveys: SurveyService,
+    survey_results: ResultsService,
+) -> None:
     args = (command.args or "").split()
     if len(args) == 2 and args[0] == "results" and args[1].isdigit():
         await results(message, int(args[1]), texts, survey_results)
@@ -63,10 +72,14 @@ async def start(message: Message, command: CommandObject, texts: Texts, state: F
 async def got_title(message: Message, texts: Texts, state: FSMContext) -> None:
     await state.update_data(title=message.text, questions=[])
     await state.set_state(Build.kind)
-    await message.answer(texts("surveys.builder.ask_kind"), reply_markup=_keyboard(texts, list(KINDS)))
+    await message.answer(
+        texts("surveys.builder.ask_kind"), reply_markup=_keyboard(texts, list(KINDS))
+    )
 
 
-async def got_kind(query: CallbackQuery, callback_data: BuilderAction, texts: Texts, state: FSMContext) -> None:
+async def got_kind(
+    query: CallbackQuery, callback_data: BuilderAction, texts: Texts, state: FSMContext
+) -> None:
     await query.answer()
     await state.update_data(kind=callback_data.action)
     await state.set_state(Build.text)
@@ -87,29 +100,41 @@ async def got_options(message: Message, texts: Texts, state: FSMContext) -> None
     await _add_question(message, texts, state, options)
 
 
-async def _add_question(message: Message, texts: Texts, state: FSMContext, options: list[str]) -> None:
+async def _add_question(
+    message: Message, texts: Texts, state: FSMContext, options: list[str]
+) -> None:
     data = await state.get_data()
     try:
         question = QuestionSpec(kind=data["kind"], text=data["text"], options=options)
     except ValueError as error:
-        await message.answer(texts("surveys.builder.refused", reason=escape(str(error).splitlines()[-1])))
+        await message.answer(
+            texts("surveys.builder.refused", reason=escape(str(error).splitlines()[-1]))
+        )
         return
     await state.update_data(questions=[*data["questions"], question.model_dump()])
     await state.set_state(Build.more)
-    await message.answer(texts("surveys.builder.ask_more"), reply_markup=_keyboard(texts, ["add", "finish"]))
+    await message.answer(
+        texts("surveys.builder.ask_more"), reply_markup=_keyboard(texts, ["add", "finish"])
+    )
 
 
-async def more(query: CallbackQuery, callback_data: BuilderAction, texts: Texts, state: FSMContext) -> None:
+async def more(
+    query: CallbackQuery, callback_data: BuilderAction, texts: Texts, state: FSMContext
+) -> None:
     await query.answer()
     if callback_data.action == "add":
         await state.set_state(Build.kind)
-        await query.message.answer(texts("surveys.builder.ask_kind"), reply_markup=_keyboard(texts, list(KINDS)))
+        await query.message.answer(
+            texts("surveys.builder.ask_kind"), reply_markup=_keyboard(texts, list(KINDS))
+        )
     else:
         await state.set_state(Build.company)
         await query.message.answer(texts("surveys.builder.ask_company"))
 
 
-async def got_company(message: Message, texts: Texts, state: FSMContext, surveys: SurveyService) -> None:
+async def got_company(
+    message: Message, texts: Texts, state: FSMContext, surveys: SurveyService
+) -> None:
     code = (message.text or "").strip()
     try:
         size = await surveys.audience_size(code)
@@ -128,7 +153,9 @@ async def got_company(message: Message, texts: Texts, state: FSMContext, surveys
     )
 
 
-async def got_segment(message: Message, texts: Texts, state: FSMContext, surveys: SurveyService) -> None:
+async def got_segment(
+    message: Message, texts: Texts, state: FSMContext, surveys: SurveyService
+) -> None:
     segment = (message.text or "").strip()
     data = await state.get_data()
     try:
@@ -151,31 +178,44 @@ async def _ask_reward(message: Message, texts: Texts, state: FSMContext) -> None
     await message.answer(texts("surveys.builder.ask_reward"))
 
 
-async def got_reward(message: Message, texts: Texts, state: FSMContext, surveys: SurveyService) -> None:
+async def got_reward(
+    message: Message, texts: Texts, state: FSMContext, surveys: SurveyService
+) -> None:
     if not (message.text or "").strip().isdigit():
         await message.answer(texts("surveys.builder.ask_reward"))
         return
     await state.update_data(reward_points=int(message.text.strip()))
     await state.set_state(Build.when)
-    await message.answer(texts("surveys.builder.ask_when", zone=surveys.zone.key), reply_markup=_keyboard(texts, ["now"]))
+    await message.answer(
+        texts("surveys.builder.ask_when", zone=surveys.zone.key),
+        reply_markup=_keyboard(texts, ["now"]),
+    )
 
 
-async def when_now(query: CallbackQuery, texts: Texts, state: FSMContext, surveys: SurveyService) -> None:
+async def when_now(
+    query: CallbackQuery, texts: Texts, state: FSMContext, surveys: SurveyService
+) -> None:
     await query.answer()
     await _preview(query.message, texts, state, surveys, None)
 
 
-async def when_at(message: Message, texts: Texts, state: FSMContext, surveys: SurveyService) -> None:
+async def when_at(
+    message: Message, texts: Texts, state: FSMContext, surveys: SurveyService
+) -> None:
     try:
         at = datetime.strptime((message.text or "").strip(), "%Y-%m-%d %H:%M")
     except ValueError:
-        await message.answer(texts("surveys.builder.ask_when", zone=surveys.zone.key), reply_markup=_keyboard(texts, ["now"]))
+        await message.answer(
+            texts("surveys.builder.ask_when", zone=surveys.zone.key),
+            reply_markup=_keyboard(texts, ["now"]),
+        )
         return
     await _preview(message, texts, state, surveys, at)
 
 
-async def _preview(message: Message, texts: Texts, state: FSMContext, surveys: SurveyService,
-                   at: datetime | None) -> None:
+async def _preview(
+    message: Message, texts: Texts, state: FSMContext, surveys: SurveyService, at: datetime | None
+) -> None:
     data = await state.get_data()
     try:
         keys = ("title", "company", "segment", "reward_points", "questions")
@@ -192,12 +232,19 @@ async def _preview(message: Message, texts: Texts, state: FSMContext, surveys: S
         text, markup = question_message(texts, Step(view, position))
         await message.answer(text, reply_markup=markup)
     await state.set_state(Build.confirm)
-    await message.answer(texts("surveys.builder.confirm", members=size),
-                         reply_markup=_keyboard(texts, ["yes", "no"], survey_id))
+    await message.answer(
+        texts("surveys.builder.confirm", members=size),
+        reply_markup=_keyboard(texts, ["yes", "no"], survey_id),
+    )
 
 
-async def confirm(query: CallbackQuery, callback_data: BuilderAction, texts: Texts, state: FSMContext,
-                  surveys: SurveyService) -> None:
+async def confirm(
+    query: CallbackQuery,
+    callback_data: BuilderAction,
+    texts: Texts,
+    state: FSMContext,
+    surveys: SurveyService,
+) -> None:
     await query.answer()
     await state.clear()
     if callback_data.action == "no":
@@ -214,7 +261,9 @@ async def confirm(query: CallbackQuery, callback_data: BuilderAction, texts: Tex
     await surveys.watch(callback_data.s, shown.chat.id, shown.message_id, texts.language)
 
 
-async def results(message: Message, survey_id: int, texts: Texts, survey_results: ResultsService) -> None:
+async def results(
+    message: Message, survey_id: int, texts: Texts, survey_results: ResultsService
+) -> None:
     try:
         found = await survey_results.results(survey_id)
     except DomainError as error:
@@ -231,7 +280,9 @@ async def results(message: Message, survey_id: int, texts: Texts, survey_results
     for q in found.questions:
         if (png := chart(q)) is not None:
             await message.answer_photo(BufferedInputFile(png, f"q{q.question.position + 1}.png"))
-    await message.answer_document(BufferedInputFile(found.csv().encode(), f"survey-{survey_id}.csv"))
+    await message.answer_document(
+        BufferedInputFile(found.csv().encode(), f"survey-{survey_id}.csv")
+    )
 
 
 def router() -> Router:
@@ -244,12 +295,16 @@ def router() -> Router:
     r.callback_query.register(got_kind, Build.kind, BuilderAction.filter(F.action.in_(KINDS)))
     r.message.register(got_text, Build.text, F.text)
     r.message.register(got_options, Build.options, F.text)
-    r.callback_query.register(more, Build.more, BuilderAction.filter(F.action.in_(("add", "finish"))))
+    r.callback_query.register(
+        more, Build.more, BuilderAction.filter(F.action.in_(("add", "finish")))
+    )
     r.message.register(got_company, Build.company, F.text)
     r.message.register(got_segment, Build.segment, F.text)
     r.callback_query.register(everyone, Build.segment, BuilderAction.filter(F.action == "everyone"))
     r.message.register(got_reward, Build.reward, F.text)
     r.callback_query.register(when_now, Build.when, BuilderAction.filter(F.action == "now"))
     r.message.register(when_at, Build.when, F.text)
-    r.callback_query.register(confirm, Build.confirm, BuilderAction.filter(F.action.in_(("yes", "no"))))
+    r.callback_query.register(
+        confirm, Build.confirm, BuilderAction.filter(F.action.in_(("yes", "no")))
+    )
     return r

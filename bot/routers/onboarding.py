@@ -27,8 +27,13 @@ from referral.members import PROFILE_FIELDS, Identity, InvalidProfileValue, Memb
 
 
 async def start_with_link(
-    message: Message, command: CommandObject, identity: Identity, texts: Texts,
-    members: MemberService, companies: CompanyService, link_key: bytes,
+    message: Message,
+    command: CommandObject,
+    identity: Identity,
+    texts: Texts,
+    members: MemberService,
+    companies: CompanyService,
+    link_key: bytes,
 ) -> None:
     try:
         target = links.parse(command.args or "", link_key)
@@ -50,7 +55,9 @@ async def start_with_link(
     )
 
 
-async def start_plain(message: Message, identity: Identity, texts: Texts, members: MemberService) -> None:
+async def start_plain(
+    message: Message, identity: Identity, texts: Texts, members: MemberService
+) -> None:
     if identity.member is not None:
         await members.set_reachable(identity.telegram_id, True)
         await message.answer(texts("onboarding.welcome_back"))
@@ -59,8 +66,11 @@ async def start_plain(message: Message, identity: Identity, texts: Texts, member
 
 
 async def accept(
-    query: CallbackQuery, callback_data: ConsentAction, texts: Texts,
-    members: MemberService, link_key: bytes,
+    query: CallbackQuery,
+    callback_data: ConsentAction,
+    texts: Texts,
+    members: MemberService,
+    link_key: bytes,
 ) -> None:
     try:
         target = links.parse(callback_data.payload, link_key)
@@ -73,7 +83,9 @@ async def accept(
         return  # a repeated press: the first one already moved the chat on
     await _edit(query, texts("onboarding.accepted"))
     first = PROFILE_FIELDS[0]
-    await query.message.answer(texts(f"profile.ask.{first}"), reply_markup=profile_keyboard(texts, first))
+    await query.message.answer(
+        texts(f"profile.ask.{first}"), reply_markup=profile_keyboard(texts, first)
+    )
 
 
 async def decline(query: CallbackQuery, texts: Texts) -> None:
@@ -82,7 +94,10 @@ async def decline(query: CallbackQuery, texts: Texts) -> None:
 
 
 async def profile_answer(
-    query: CallbackQuery, callback_data: ProfileAnswer, identity: Identity, texts: Texts,
+    query: CallbackQuery,
+    callback_data: ProfileAnswer,
+    identity: Identity,
+    texts: Texts,
     members: MemberService,
 ) -> None:
     value = None if callback_data.value == SKIP else callback_data.value

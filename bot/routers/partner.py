@@ -19,8 +19,13 @@ from referral.qr import render_qr
 
 
 async def company_qr(
-    message: Message, bot: Bot, identity: Identity, texts: Texts, companies: CompanyService,
-    link_key: bytes, bot_username: str,
+    message: Message,
+    bot: Bot,
+    identity: Identity,
+    texts: Texts,
+    companies: CompanyService,
+    link_key: bytes,
+    bot_username: str,
 ) -> None:
     for company_id in sorted(identity.roles.partner_company_ids):
         company = await companies.get_by_id(company_id)

@@ -28,9 +28,13 @@ async def privacy(message: Message, texts: Texts, members: MemberService) -> Non
             pseudonym=member.pseudonym,
             company=report.company.name if report.company else none,
             version=report.consent.version if report.consent else none,
-            accepted=report.consent.accepted_at.strftime("%Y-%m-%d %H:%M UTC") if report.consent else none,
+            accepted=report.consent.accepted_at.strftime("%Y-%m-%d %H:%M UTC")
+            if report.consent
+            else none,
             age=texts(f"profile.age_band.{member.age_band}") if member.age_band else none,
-            income=texts(f"profile.income_band.{member.income_band}") if member.income_band else none,
+            income=texts(f"profile.income_band.{member.income_band}")
+            if member.income_band
+            else none,
             region=texts(f"profile.region.{member.region}") if member.region else none,
             language=member.language or none,
         )
@@ -41,7 +45,9 @@ async def forget(message: Message, texts: Texts) -> None:
     await message.answer(texts("privacy.forget_confirm"), reply_markup=forget_keyboard(texts))
 
 
-async def forget_confirmed(query: CallbackQuery, texts: Texts, members: MemberService, state: FSMContext) -> None:
+async def forget_confirmed(
+    query: CallbackQuery, texts: Texts, members: MemberService, state: FSMContext
+) -> None:
     erased = await members.forget(query.from_user.id)
     await state.clear()  # the FSM storage (memory or Redis) is keyed by the Telegram id
     await query.answer()

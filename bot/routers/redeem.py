@@ -15,20 +15,29 @@ from referral.ledger.services import Loyalty
 from referral.members import Identity
 
 
-async def redeem(message: Message, command: CommandObject, identity: Identity, texts: Texts,
-                 loyalty: Loyalty) -> None:
+async def redeem(
+    message: Message, command: CommandObject, identity: Identity, texts: Texts, loyalty: Loyalty
+) -> None:
     code = (command.args or "").strip()
     if not code:
         await message.answer(texts("redeem.usage"))
         return
     try:
-        done = await loyalty.vouchers.redeem(code, f"tg:{identity.telegram_id}",
-                                             identity.roles.partner_company_ids)
+        done = await loyalty.vouchers.redeem(
+            code, f"tg:{identity.telegram_id}", identity.roles.partner_company_ids
+        )
     except VoucherRefused as refused:
         await message.answer(texts(f"redeem.{refused.reason}"))
         return
-    await message.answer(texts("redeem.done", code=done.code, points=done.points,
-                               service=escape(done.service), member=done.member_code))
+    await message.answer(
+        texts(
+            "redeem.done",
+            code=done.code,
+            points=done.points,
+            service=escape(done.service),
+            member=done.member_code,
+        )
+    )
 
 
 def router() -> Router:

@@ -35,33 +35,52 @@ async def review(message: Message, member: Member, texts: Texts, loyalty: Loyalt
 
 async def pick(query: CallbackQuery, callback_data: ReviewPick, texts: Texts) -> None:
     await query.answer()
-    await query.message.answer(texts("reviews.rate"), reply_markup=stars_keyboard(callback_data.purchase_id))
+    await query.message.answer(
+        texts("reviews.rate"), reply_markup=stars_keyboard(callback_data.purchase_id)
+    )
 
 
-async def rate(query: CallbackQuery, callback_data: ReviewRate, member: Member, texts: Texts,
-               loyalty: Loyalty, state: FSMContext, bot: Bot) -> None:
+async def rate(
+    query: CallbackQuery,
+    callback_data: ReviewRate,
+    member: Member,
+    texts: Texts,
+    loyalty: Loyalty,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
     try:
-        left = await loyalty.reviews.leave(member.id, callback_data.purchase_id,
-                                           callback_data.stars)
+        left = await loyalty.reviews.leave(
+            member.id, callback_data.purchase_id, callback_data.stars
+        )
     except ReviewRefused:
         await query.answer(texts("reviews.refused"), show_alert=True)
         return
     await state.set_state(ReviewText.waiting)
     await state.update_data(review_purchase=callback_data.purchase_id)
     await query.answer()
-    key = ("reviews.thanks_no_budget" if left.shortfall
-           else "reviews.thanks_points" if left.points else "reviews.thanks")
+    key = (
+        "reviews.thanks_no_budget"
+        if left.shortfall
+        else "reviews.thanks_points"
+        if left.points
+        else "reviews.thanks"
+    )
     await query.message.answer(texts(key, stars=callback_data.stars, points=left.points))
     if left.shortfall:
-        await tell_partners(bot, loyalty.shortfalls, left.shortfall, "review",
-                            loyalty.ledger.clock())
+        await tell_partners(
+            bot, loyalty.shortfalls, left.shortfall, "review", loyalty.ledger.clock()
+        )
 
 
-async def text(message: Message, member: Member, texts: Texts, loyalty: Loyalty,
-               state: FSMContext) -> None:
+async def text(
+    message: Message, member: Member, texts: Texts, loyalty: Loyalty, state: FSMContext
+) -> None:
     purchase_id = (await state.get_data()).get("review_purchase")
     await state.clear()
-    if purchase_id and await loyalty.reviews.add_text(member.id, int(purchase_id), message.text or ""):
+    if purchase_id and await loyalty.reviews.add_text(
+        member.id, int(purchase_id), message.text or ""
+    ):
         await message.answer(texts("reviews.text_saved"))
 
 
@@ -69,8 +88,14 @@ async def ratings(message: Message, identity: Identity, texts: Texts, loyalty: L
     lines = [texts("reviews.ratings")]
     for company_id in sorted(identity.roles.partner_company_ids):
         for r in await loyalty.reviews.ratings(company_id):
-            lines.append(texts("reviews.rating_line", service=escape(r.service),
-                               average=f"{r.average_tenths // 10}.{r.average_tenths % 10}", count=r.count))
+            lines.append(
+                texts(
+                    "reviews.rating_line",
+                    service=escape(r.service),
+                    average=f"{r.average_tenths // 10}.{r.average_tenths % 10}",
+                    count=r.count,
+                )
+            )
     await message.answer("\n".join(lines) if len(lines) > 1 else texts("reviews.no_ratings"))
 
 
@@ -79,7 +104,9 @@ def router() -> Router:
     r = Router(name="reviews")
     r.message.register(ratings, Command("ratings"), HasRole("partner"))
     r.message.register(review, Command("review"), IsMember())
-    r.message.register(text, StateFilter(ReviewText.waiting), F.text, ~F.text.startswith("/"), IsMember())
+    r.message.register(
+        text, StateFilter(ReviewText.waiting), F.text, ~F.text.startswith("/"), IsMember()
+    )
     r.callback_query.register(pick, ReviewPick.filter(), IsMember())
     r.callback_query.register(rate, ReviewRate.filter(), IsMember())
     return r

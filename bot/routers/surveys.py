@@ -31,7 +31,9 @@ class AwaitsSurveyText(Filter):
     """Passes plain text when the member's current survey question wants text."""
 
     async def __call__(
-        self, message: Message, identity: Identity | None = None,
+        self,
+        message: Message,
+        identity: Identity | None = None,
         survey_answers: AnswerService | None = None,
     ) -> bool | dict[str, Step]:
         if identity is None or identity.member is None or survey_answers is None:
@@ -42,7 +44,9 @@ class AwaitsSurveyText(Filter):
         return {"step": step} if step is not None else False
 
 
-async def list_open(message: Message, identity: Identity, texts: Texts, survey_answers: AnswerService) -> None:
+async def list_open(
+    message: Message, identity: Identity, texts: Texts, survey_answers: AnswerService
+) -> None:
     steps = await survey_answers.open_for(identity.member.id)
     if not steps:
         await message.answer(texts("surveys.none_open"))
@@ -51,7 +55,10 @@ async def list_open(message: Message, identity: Identity, texts: Texts, survey_a
 
 
 async def reopen(
-    query: CallbackQuery, callback_data: SurveyOpen, identity: Identity, texts: Texts,
+    query: CallbackQuery,
+    callback_data: SurveyOpen,
+    identity: Identity,
+    texts: Texts,
     survey_answers: AnswerService,
 ) -> None:
     step = await survey_answers.current(identity.member.id, callback_data.s)
@@ -64,21 +71,33 @@ async def reopen(
 
 
 async def pick(
-    query: CallbackQuery, callback_data: SurveyPick, identity: Identity, texts: Texts,
-    survey_answers: AnswerService, bot: Bot, loyalty: Loyalty,
+    query: CallbackQuery,
+    callback_data: SurveyPick,
+    identity: Identity,
+    texts: Texts,
+    survey_answers: AnswerService,
+    bot: Bot,
+    loyalty: Loyalty,
 ) -> None:
     try:
-        step = await survey_answers.answer(identity.member.id, callback_data.s, callback_data.q, callback_data.v)
+        step = await survey_answers.answer(
+            identity.member.id, callback_data.s, callback_data.q, callback_data.v
+        )
     except InvalidAnswer:  # a forged value (no such option): as good as a stale button
         step = None
     await _after_answer(query, step, texts, bot, loyalty)
 
 
 async def toggle(
-    query: CallbackQuery, callback_data: SurveyToggle, identity: Identity, texts: Texts,
+    query: CallbackQuery,
+    callback_data: SurveyToggle,
+    identity: Identity,
+    texts: Texts,
     survey_answers: AnswerService,
 ) -> None:
-    step = await survey_answers.toggle(identity.member.id, callback_data.s, callback_data.q, callback_data.v)
+    step = await survey_answers.toggle(
+        identity.member.id, callback_data.s, callback_data.q, callback_data.v
+    )
     if step is None:
         await query.answer(texts("common.stale_button"), show_alert=True)
         return
@@ -89,8 +108,13 @@ async def toggle(
 
 
 async def done(
-    query: CallbackQuery, callback_data: SurveyDone, identity: Identity, texts: Texts,
-    survey_answers: AnswerService, bot: Bot, loyalty: Loyalty,
+    query: CallbackQuery,
+    callback_data: SurveyDone,
+    identity: Identity,
+    texts: Texts,
+    survey_answers: AnswerService,
+    bot: Bot,
+    loyalty: Loyalty,
 ) -> None:
     try:
         step = await survey_answers.answer(identity.member.id, callback_data.s, callback_data.q)
@@ -100,8 +124,9 @@ async def done(
     await _after_answer(query, step, texts, bot, loyalty)
 
 
-async def _after_answer(query: CallbackQuery, step: Step | None, texts: Texts, bot: Bot,
-                        loyalty: Loyalty) -> None:
+async def _after_answer(
+    query: CallbackQuery, step: Step | None, texts: Texts, bot: Bot, loyalty: Loyalty
+) -> None:
     if step is None:  # an old button, another survey's, or a finished survey
         await query.answer(texts("common.stale_button"), show_alert=True)
         return
@@ -111,13 +136,22 @@ async def _after_answer(query: CallbackQuery, step: Step | None, texts: Texts, b
     await _next(query.message, step, texts, bot, loyalty)
 
 
-async def text_answer(message: Message, step: Step, identity: Identity, texts: Texts,
-                      survey_answers: AnswerService, bot: Bot, loyalty: Loyalty) -> None:
+async def text_answer(
+    message: Message,
+    step: Step,
+    identity: Identity,
+    texts: Texts,
+    survey_answers: AnswerService,
+    bot: Bot,
+    loyalty: Loyalty,
+) -> None:
     if len(message.text.strip()) > MAX_ANSWER_TEXT:
         await message.answer(texts("surveys.too_long"))
         return
     try:
-        following = await survey_answers.answer(identity.member.id, step.survey.id, step.position, message.text)
+        following = await survey_answers.answer(
+            identity.member.id, step.survey.id, step.position, message.text
+        )
     except InvalidAnswer:
         await message.answer(texts("surveys.empty_text"))
         return
@@ -128,12 +162,18 @@ async def text_answer(message: Message, step: Step, identity: Identity, texts: T
 async def _next(message: Message, step: Step, texts: Texts, bot: Bot, loyalty: Loyalty) -> None:
     if step.completed:
         points = step.survey.reward_points
-        key = ("surveys.thanks_reward_later" if step.shortfall
-               else "surveys.thanks_reward" if points else "surveys.thanks")
+        key = (
+            "surveys.thanks_reward_later"
+            if step.shortfall
+            else "surveys.thanks_reward"
+            if points
+            else "surveys.thanks"
+        )
         await message.answer(texts(key, points=points))
         if step.shortfall:
-            await tell_partners(bot, loyalty.shortfalls, step.shortfall, "survey",
-                                loyalty.ledger.clock())
+            await tell_partners(
+                bot, loyalty.shortfalls, step.shortfall, "survey", loyalty.ledger.clock()
+            )
         return
     text, markup = question_message(texts, step)
     await message.answer(text, reply_markup=markup)

@@ -26,33 +26,47 @@ def render(texts: Texts, member: Member, wallet: Wallet) -> str:
     if not wallet.balances:
         lines.append(texts("wallet.empty"))
     for b in wallet.balances:
-        line = texts("wallet.balance", company=escape(b.company), points=b.points,
-                     cashback=money(b.cashback_minor))
+        line = texts(
+            "wallet.balance",
+            company=escape(b.company),
+            points=b.points,
+            cashback=money(b.cashback_minor),
+        )
         if b.points_reserved:
             line += texts("wallet.reserved", points=b.points_reserved)
         if b.points_incoming or b.cashback_incoming:
-            line += texts("wallet.incoming", points=b.points_incoming,
-                          cashback=money(b.cashback_incoming))
+            line += texts(
+                "wallet.incoming", points=b.points_incoming, cashback=money(b.cashback_incoming)
+            )
         lines.append(line)
     if wallet.history:
         lines.append(texts("wallet.history"))
     for e in wallet.history:
         amount = money(e.amount) if e.currency == "cashback" else str(e.amount)
         sign = "+" if e.amount > 0 else ""
-        lines.append(texts("wallet.entry", date=e.at.strftime("%d.%m"), company=escape(e.company),
-                           what=texts(f"wallet.kind.{e.kind}"),
-                           amount=f"{sign}{amount} {texts(f'wallet.currency.{e.currency}')}"))
+        lines.append(
+            texts(
+                "wallet.entry",
+                date=e.at.strftime("%d.%m"),
+                company=escape(e.company),
+                what=texts(f"wallet.kind.{e.kind}"),
+                amount=f"{sign}{amount} {texts(f'wallet.currency.{e.currency}')}",
+            )
+        )
     return "\n".join(lines)
 
 
 async def wallet(message: Message, member: Member, texts: Texts, loyalty: Loyalty) -> None:
     found = await loyalty.wallet.wallet(member.id)
     spendable = [(b.company_id, escape(b.company)) for b in found.balances if b.points > 0]
-    await message.answer(render(texts, member, found), reply_markup=spend_keyboard(texts, spendable))
+    await message.answer(
+        render(texts, member, found), reply_markup=spend_keyboard(texts, spendable)
+    )
 
 
-async def spend_at(query: CallbackQuery, callback_data: SpendAt, member: Member, texts: Texts,
-                   loyalty: Loyalty) -> None:
+async def spend_at(
+    query: CallbackQuery, callback_data: SpendAt, member: Member, texts: Texts, loyalty: Loyalty
+) -> None:
     offers = await loyalty.vouchers.offers(member.id, callback_data.company_id)
     await query.answer()
     if not offers:
@@ -61,10 +75,13 @@ async def spend_at(query: CallbackQuery, callback_data: SpendAt, member: Member,
     await query.message.answer(texts("wallet.choose"), reply_markup=offers_keyboard(texts, offers))
 
 
-async def buy_voucher(query: CallbackQuery, callback_data: BuyVoucher, member: Member,
-                      texts: Texts, loyalty: Loyalty) -> None:
+async def buy_voucher(
+    query: CallbackQuery, callback_data: BuyVoucher, member: Member, texts: Texts, loyalty: Loyalty
+) -> None:
     # The key names the message and the service: a replayed press returns the same voucher.
-    key = f"{member.id}:{query.message.message_id if query.message else 0}:{callback_data.service_id}"
+    key = (
+        f"{member.id}:{query.message.message_id if query.message else 0}:{callback_data.service_id}"
+    )
     try:
         voucher = await loyalty.vouchers.issue(member.id, callback_data.service_id, key)
     except InsufficientPoints:
@@ -76,9 +93,15 @@ async def buy_voucher(query: CallbackQuery, callback_data: BuyVoucher, member: M
     offers = await loyalty.vouchers.offers(member.id, voucher.company_id)
     name = next((o.name for o in offers if o.service_id == voucher.service_id), "")
     await query.answer()
-    await query.message.answer(texts("wallet.voucher", code=voucher.code, points=voucher.points,
-                                     service=escape(name),
-                                     until=voucher.expires_at.strftime("%d.%m %H:%M UTC")))
+    await query.message.answer(
+        texts(
+            "wallet.voucher",
+            code=voucher.code,
+            points=voucher.points,
+            service=escape(name),
+            until=voucher.expires_at.strftime("%d.%m %H:%M UTC"),
+        )
+    )
 
 
 def router() -> Router:

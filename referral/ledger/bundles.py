@@ -27,8 +27,14 @@ class BundleService:
     def __init__(self, db: async_sessionmaker[AsyncSession]) -> None:
         self.db = db
 
-    async def define(self, company_code: str, code: str, service_codes: list[str],
-                     discount_percent: int, name: str = "") -> BundleDefined:
+    async def define(
+        self,
+        company_code: str,
+        code: str,
+        service_codes: list[str],
+        discount_percent: int,
+        name: str = "",
+    ) -> BundleDefined:
         """Create the bundle, or replace the services and percent of the one with
         ``code``: two or more active services of the company, 1-99 percent off."""
         codes = tuple(dict.fromkeys(c.strip() for c in service_codes if c.strip()))
@@ -40,16 +46,27 @@ class BundleService:
             raise InvalidBundle("the bundle discount must be 1-99 percent")
         async with self.db.begin() as session:
             company = await by_code(session, company_code)
-            services = {s.code: s.id for s in await session.scalars(select(Service).where(
-                Service.company_id == company.id, Service.code.in_(codes), Service.active))}
+            services = {
+                s.code: s.id
+                for s in await session.scalars(
+                    select(Service).where(
+                        Service.company_id == company.id, Service.code.in_(codes), Service.active
+                    )
+                )
+            }
             if missing := [c for c in codes if c not in services]:
                 raise InvalidBundle(f"no active service {', '.join(missing)} at {company_code}")
-            bundle = await session.scalar(select(Bundle).where(
-                Bundle.company_id == company.id, Bundle.code == code))
+            bundle = await session.scalar(
+                select(Bundle).where(Bundle.company_id == company.id, Bundle.code == code)
+            )
             created = bundle is None
             if bundle is None:
-                bundle = Bundle(company_id=company.id, code=code, name=name or code,
-                                discount_percent=discount_percent)
+                bundle = Bundle(
+                    company_id=company.id,
+                    code=code,
+                    name=name or code,
+                    discount_percent=discount_percent,
+                )
                 session.add(bundle)
                 await session.flush()
             else:

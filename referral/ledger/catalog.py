@@ -48,8 +48,15 @@ def _parse(line: int, row: dict[str, str], problems: list[tuple[int, str]]) -> d
                 raise ValueError("outlet coordinates out of range")
             item["outlet"] = (outlet[:200], lat, lon)
     except ValueError as error:
-        problems.append((line, str(error).replace("could not convert string to float: 'x'",
-                                                  "outlet_lat and outlet_lon are required numbers")))
+        problems.append(
+            (
+                line,
+                str(error).replace(
+                    "could not convert string to float: 'x'",
+                    "outlet_lat and outlet_lon are required numbers",
+                ),
+            )
+        )
         return None
     return item
 
@@ -67,7 +74,9 @@ class CatalogService:
             if item is None:
                 continue
             if item["code"] in seen:
-                problems.append((line, f"service {item['code']!r} repeats line {seen[item['code']]}"))
+                problems.append(
+                    (line, f"service {item['code']!r} repeats line {seen[item['code']]}")
+                )
             seen[item["code"]] = line
             items.append(item)
         if problems:
@@ -84,14 +93,21 @@ class CatalogService:
 
     async def services(self, company_id: int) -> list[Service]:
         async with self.db() as session:
-            return list((await session.scalars(
-                select(Service).where(Service.company_id == company_id, Service.active)
-                .order_by(Service.name))).all())
+            return list(
+                (
+                    await session.scalars(
+                        select(Service)
+                        .where(Service.company_id == company_id, Service.active)
+                        .order_by(Service.name)
+                    )
+                ).all()
+            )
 
 
 async def _upsert_service(session: AsyncSession, company_id: int, item: dict) -> int:
     found = await session.scalar(
-        select(Service).where(Service.company_id == company_id, Service.code == item["code"]))
+        select(Service).where(Service.company_id == company_id, Service.code == item["code"])
+    )
     if found is None:
         session.add(Service(company_id=company_id, active=True, **item))
         return 1
@@ -101,9 +117,12 @@ async def _upsert_service(session: AsyncSession, company_id: int, item: dict) ->
     return int(changed)
 
 
-async def _upsert_outlet(session: AsyncSession, company_id: int, name: str, lat: float, lon: float) -> int:
+async def _upsert_outlet(
+    session: AsyncSession, company_id: int, name: str, lat: float, lon: float
+) -> int:
     found = await session.scalar(
-        select(Outlet).where(Outlet.company_id == company_id, Outlet.name == name))
+        select(Outlet).where(Outlet.company_id == company_id, Outlet.name == name)
+    )
     if found is None:
         session.add(Outlet(company_id=company_id, name=name, lat=lat, lon=lon))
         return 1

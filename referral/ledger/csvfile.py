@@ -13,7 +13,7 @@ _MONEY = re.compile(r"^(\d{1,12})(?:[.,](\d{1,2}))?$")
 
 
 def parse_money(text: str) -> int:
-    """"1234.5" or "1234,50" roubles -> 123450 kopecks; ValueError otherwise."""
+    """ "1234.5" or "1234,50" roubles -> 123450 kopecks; ValueError otherwise."""
     match = _MONEY.match(text.strip().replace(" ", ""))
     if not match:
         raise ValueError(f"{text!r} is not an amount like 1234.50")

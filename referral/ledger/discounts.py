@@ -50,15 +50,18 @@ def unit_price(price_minor: int, discount_percent: int) -> int:
 
 def quote(services: Sequence[Service], bundles: Iterable[tuple[str, int, frozenset[int]]]) -> Quote:
     """Prices of a basket. ``bundles`` are (name, percent, service ids)."""
-    lines = {s.id: Line(s.id, s.price_minor, unit_price(s.price_minor, s.discount_percent))
-             for s in services}
+    lines = {
+        s.id: Line(s.id, s.price_minor, unit_price(s.price_minor, s.discount_percent))
+        for s in services
+    }
     taken: set[int] = set()
     for name, percent, members in sorted(bundles, key=lambda b: -b[1]):
         if members and members <= lines.keys() and not members & taken:
             for service_id in members:
                 line = lines[service_id]
-                lines[service_id] = Line(service_id, line.list_minor,
-                                         less_percent(line.price_minor, percent), name)
+                lines[service_id] = Line(
+                    service_id, line.list_minor, less_percent(line.price_minor, percent), name
+                )
             taken |= members
     return Quote([lines[s.id] for s in services])
 
@@ -68,12 +71,16 @@ def points_for(price_minor: int, point_value_minor: int) -> int:
 
 
 async def quote_services(session: AsyncSession, service_ids: Sequence[int]) -> Quote:
-    services = list((await session.scalars(select(Service).where(Service.id.in_(service_ids)))).all())
-    rows = (await session.execute(
-        select(Bundle.id, Bundle.name, Bundle.discount_percent, BundleItem.service_id)
-        .join(BundleItem, BundleItem.bundle_id == Bundle.id)
-        .where(Bundle.company_id.in_({s.company_id for s in services}))
-    )).all()
+    services = list(
+        (await session.scalars(select(Service).where(Service.id.in_(service_ids)))).all()
+    )
+    rows = (
+        await session.execute(
+            select(Bundle.id, Bundle.name, Bundle.discount_percent, BundleItem.service_id)
+            .join(BundleItem, BundleItem.bundle_id == Bundle.id)
+            .where(Bundle.company_id.in_({s.company_id for s in services}))
+        )
+    ).all()
     bundles: dict[int, tuple[str, int, set[int]]] = {}
     for bundle_id, name, percent, service_id in rows:
         bundles.setdefault(bundle_id, (name, percent, set()))[2].add(service_id)

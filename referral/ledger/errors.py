@@ -16,8 +16,14 @@ class InsufficientPoints(LedgerError):
 class InsufficientDeposit(LedgerError):
     """The partner's liability deposit does not cover what it would issue."""
 
-    def __init__(self, company_code: str, currency: str, available: int, needed: int,
-                 company_id: int | None = None) -> None:
+    def __init__(
+        self,
+        company_code: str,
+        currency: str,
+        available: int,
+        needed: int,
+        company_id: int | None = None,
+    ) -> None:
         self.company_id = company_id
         self.company_code = company_code
         self.currency = currency

@@ -47,18 +47,31 @@ def phone_hash(key: bytes, phone: str) -> str:
     return hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()
 
 
-async def qualify_invite(session: AsyncSession, ledger, purchase: Purchase, rules: RuleSet,  # type: ignore[no-untyped-def]
-                         until: datetime) -> Invite | None:
+async def qualify_invite(
+    session: AsyncSession,
+    ledger,
+    purchase: Purchase,
+    rules: RuleSet,  # type: ignore[no-untyped-def]
+    until: datetime,
+) -> Invite | None:
     invitee = await session.get_one(Member, purchase.member_id)
-    if invitee.invited_by_id is None or await session.scalar(
-        select(Invite.id).where(Invite.invitee_id == invitee.id)
-    ) is not None:
+    if (
+        invitee.invited_by_id is None
+        or await session.scalar(select(Invite.id).where(Invite.invitee_id == invitee.id))
+        is not None
+    ):
         return None
-    invite = Invite(inviter_id=invitee.invited_by_id, invitee_id=invitee.id,
-                    company_id=purchase.company_id, purchase_id=purchase.id, status="awarded",
-                    created_at=purchase.purchased_at,
-                    phone_hash=await session.scalar(
-                        select(MemberPhone.phone_hash).where(MemberPhone.member_id == invitee.id)))
+    invite = Invite(
+        inviter_id=invitee.invited_by_id,
+        invitee_id=invitee.id,
+        company_id=purchase.company_id,
+        purchase_id=purchase.id,
+        status="awarded",
+        created_at=purchase.purchased_at,
+        phone_hash=await session.scalar(
+            select(MemberPhone.phone_hash).where(MemberPhone.member_id == invitee.id)
+        ),
+    )
     invite.reason = await _refusal(session, invite, rules, purchase.purchased_at)
     if not invite.reason and rules.invite_points <= 0:
         invite.reason = "no_reward_rule"
@@ -68,8 +81,16 @@ async def qualify_invite(session: AsyncSession, ledger, purchase: Purchase, rule
     await session.flush()
     if invite.status == "awarded":
         made_id, _ = await ledger.award_in(
-            session, invite.inviter_id, purchase.company_id, rules.invite_points, "invite",
-            f"invite:{invitee.id}", kind="invite", pending_until=until, purchase_id=purchase.id)
+            session,
+            invite.inviter_id,
+            purchase.company_id,
+            rules.invite_points,
+            "invite",
+            f"invite:{invitee.id}",
+            kind="invite",
+            pending_until=until,
+            purchase_id=purchase.id,
+        )
         invite.transfer_id = made_id
     return invite
 
@@ -79,10 +100,13 @@ async def _refusal(session: AsyncSession, invite: Invite, rules: RuleSet, at: da
     current: int | None = invite.inviter_id
     while current is not None and len(chain_ids) < 100:
         chain_ids.append(current)
-        row = (await session.execute(
-            select(Member.invited_by_id, Member.erased_at, MemberPhone.phone_hash)
-            .outerjoin(MemberPhone, MemberPhone.member_id == Member.id).where(Member.id == current)
-        )).one()
+        row = (
+            await session.execute(
+                select(Member.invited_by_id, Member.erased_at, MemberPhone.phone_hash)
+                .outerjoin(MemberPhone, MemberPhone.member_id == Member.id)
+                .where(Member.id == current)
+            )
+        ).one()
         if row.phone_hash:
             chain_phones.add(row.phone_hash)
         if current == invite.inviter_id and row.erased_at is not None:
@@ -93,26 +117,39 @@ async def _refusal(session: AsyncSession, invite: Invite, rules: RuleSet, at: da
     if invite.invitee_id in chain_ids:
         return "cycle"
     if invite.phone_hash and invite.phone_hash in chain_phones:
-        return "self_invite" if invite.phone_hash == await _phone(session, invite.inviter_id) else "cycle"
+        return (
+            "self_invite"
+            if invite.phone_hash == await _phone(session, invite.inviter_id)
+            else "cycle"
+        )
     if rules.require_phone and not invite.phone_hash:
         return "no_phone"
     counted = select(func.count(Invite.id)).where(
-        Invite.inviter_id == invite.inviter_id, Invite.status.in_(_ACTIVE))
-    if invite.phone_hash and await session.scalar(select(func.count(Invite.id)).where(
-            Invite.phone_hash == invite.phone_hash, Invite.status.in_(_ACTIVE))):
+        Invite.inviter_id == invite.inviter_id, Invite.status.in_(_ACTIVE)
+    )
+    if invite.phone_hash and await session.scalar(
+        select(func.count(Invite.id)).where(
+            Invite.phone_hash == invite.phone_hash, Invite.status.in_(_ACTIVE)
+        )
+    ):
         return "phone_used"
     if (await session.scalar(counted) or 0) >= rules.invite_total_cap:
         return "total_cap"
     day = at.replace(hour=0, minute=0, second=0, microsecond=0)
-    if (await session.scalar(counted.where(Invite.created_at >= day,
-                                           Invite.created_at < day + timedelta(days=1))) or 0) \
-            >= rules.invite_daily_cap:
+    if (
+        await session.scalar(
+            counted.where(Invite.created_at >= day, Invite.created_at < day + timedelta(days=1))
+        )
+        or 0
+    ) >= rules.invite_daily_cap:
         return "daily_cap"
     return ""
 
 
 async def _phone(session: AsyncSession, member_id: int) -> str | None:
-    return await session.scalar(select(MemberPhone.phone_hash).where(MemberPhone.member_id == member_id))
+    return await session.scalar(
+        select(MemberPhone.phone_hash).where(MemberPhone.member_id == member_id)
+    )
 
 
 class InviteService:
@@ -122,14 +159,21 @@ class InviteService:
 
     async def stats(self, member_id: int) -> InviteStats:
         async with self.db() as session:
-            rows = dict((await session.execute(
-                select(Transfer.status, func.count(Invite.id))
-                .join(Transfer, Invite.transfer_id == Transfer.id)
-                .where(Invite.inviter_id == member_id).group_by(Transfer.status))).all())
+            rows = dict(
+                (
+                    await session.execute(
+                        select(Transfer.status, func.count(Invite.id))
+                        .join(Transfer, Invite.transfer_id == Transfer.id)
+                        .where(Invite.inviter_id == member_id)
+                        .group_by(Transfer.status)
+                    )
+                ).all()
+            )
         return InviteStats(rows.get("posted", 0), rows.get("pending", 0))
 
-    async def check_phone(self, member_id: int, sender_id: int, contact_user_id: int | None,
-                          phone: str, now: datetime) -> None:
+    async def check_phone(
+        self, member_id: int, sender_id: int, contact_user_id: int | None, phone: str, now: datetime
+    ) -> None:
         """Keep a keyed hash of the member's own number (never the number)."""
         if contact_user_id != sender_id:
             raise PhoneRefused("share your own contact with the button")

@@ -46,13 +46,23 @@ class Ledger:
         company's points deposit. True when posted now, False when the key was
         posted before; InsufficientDeposit when the deposit cannot cover it."""
         async with self.db.begin() as session:
-            _, done = await self.award_in(session, member_id, company_id, points, reason,
-                                          idempotency_key, kind="award")
+            _, done = await self.award_in(
+                session, member_id, company_id, points, reason, idempotency_key, kind="award"
+            )
         return done
 
     async def award_in(
-        self, session: AsyncSession, member_id: int, company_id: int, amount: int, reason: str,
-        key: str, *, kind: str, currency: str = POINTS, pending_until: datetime | None = None,
+        self,
+        session: AsyncSession,
+        member_id: int,
+        company_id: int,
+        amount: int,
+        reason: str,
+        key: str,
+        *,
+        kind: str,
+        currency: str = POINTS,
+        pending_until: datetime | None = None,
         purchase_id: int | None = None,
     ) -> tuple[int, bool]:
         """An award inside the caller's transaction, pending until ``pending_until`` if
@@ -60,10 +70,19 @@ class Ledger:
         debit = await p.account(session, p.DEPOSIT, currency, company_id)
         credit = await p.account(session, p.MEMBER, currency, company_id, member_id)
         return await p.transfer(
-            session, key=key, kind=kind, currency=currency, debit=debit, credit=credit,
-            amount=amount, now=self.clock(), pending=pending_until is not None,
-            resolve_at=pending_until, on_timeout="post" if pending_until else None,
-            purchase_id=purchase_id, reason=reason,
+            session,
+            key=key,
+            kind=kind,
+            currency=currency,
+            debit=debit,
+            credit=credit,
+            amount=amount,
+            now=self.clock(),
+            pending=pending_until is not None,
+            resolve_at=pending_until,
+            on_timeout="post" if pending_until else None,
+            purchase_id=purchase_id,
+            reason=reason,
         )
 
     async def deposit(self, company_id: int, amount: int, key: str, currency: str = POINTS) -> bool:
@@ -73,21 +92,43 @@ class Ledger:
         async with self.db.begin() as session:
             debit = await p.account(session, p.FUNDING, currency)
             credit = await p.account(session, p.DEPOSIT, currency, company_id)
-            _, done = await p.transfer(session, key=key, kind="deposit", currency=currency,
-                                       debit=debit, credit=credit, amount=amount,
-                                       now=self.clock(), reason="deposit top-up")
+            _, done = await p.transfer(
+                session,
+                key=key,
+                kind="deposit",
+                currency=currency,
+                debit=debit,
+                credit=credit,
+                amount=amount,
+                now=self.clock(),
+                reason="deposit top-up",
+            )
         return done
 
-    async def spend(self, member_id: int, company_id: int, points: int, key: str,
-                    hold_until: datetime | None = None) -> bool:
+    async def spend(
+        self,
+        member_id: int,
+        company_id: int,
+        points: int,
+        key: str,
+        hold_until: datetime | None = None,
+    ) -> bool:
         """Debit a member's points to the company's redeemed account, now or as a hold."""
         async with self.db.begin() as session:
             debit = await p.account(session, p.MEMBER, POINTS, company_id, member_id)
             credit = await p.account(session, p.REDEEMED, POINTS, company_id)
             _, done = await p.transfer(
-                session, key=key, kind="spend", currency=POINTS, debit=debit, credit=credit,
-                amount=points, now=self.clock(), pending=hold_until is not None,
-                resolve_at=hold_until, on_timeout="void" if hold_until else None,
+                session,
+                key=key,
+                kind="spend",
+                currency=POINTS,
+                debit=debit,
+                credit=credit,
+                amount=points,
+                now=self.clock(),
+                pending=hold_until is not None,
+                resolve_at=hold_until,
+                on_timeout="void" if hold_until else None,
             )
         return done
 
@@ -111,9 +152,16 @@ class Ledger:
             if original is None or original.status != "posted":
                 raise UnknownTransfer(f"no posted transfer {key!r}")
             _, done = await p.transfer(
-                session, key=reversal_key, kind="reverse", currency=original.currency,
-                debit=original.credit_id, credit=original.debit_id, amount=original.amount,
-                now=self.clock(), reverses_id=original.id, reason=f"reverses {original.kind}",
+                session,
+                key=reversal_key,
+                kind="reverse",
+                currency=original.currency,
+                debit=original.credit_id,
+                credit=original.debit_id,
+                amount=original.amount,
+                now=self.clock(),
+                reverses_id=original.id,
+                reason=f"reverses {original.kind}",
             )
         return done
 
@@ -122,10 +170,13 @@ class Ledger:
         (rewards after the return window) or voided (unredeemed vouchers)."""
         now = now or self.clock()
         async with self.db() as session:
-            keys = (await session.scalars(
-                select(Transfer.key).where(Transfer.status == "pending", Transfer.resolve_at <= now)
-                .order_by(Transfer.id)
-            )).all()
+            keys = (
+                await session.scalars(
+                    select(Transfer.key)
+                    .where(Transfer.status == "pending", Transfer.resolve_at <= now)
+                    .order_by(Transfer.id)
+                )
+            ).all()
         posted = voided = 0
         for key in keys:  # one unit of work each: one bad row never blocks the rest
             async with self.db.begin() as session:
@@ -133,21 +184,27 @@ class Ledger:
                 if made is None or made.status != "pending":
                     continue
                 await p.resolve(session, made, made.on_timeout == "post", now)
-                posted, voided = (posted + 1, voided) if made.status == "posted" else (posted, voided + 1)
+                posted, voided = (
+                    (posted + 1, voided) if made.status == "posted" else (posted, voided + 1)
+                )
         return posted, voided
 
     async def expire_due(self, now: datetime | None = None) -> int:
         """Expire every lot past its date: an explicit posting to the company's expired account."""
         now = now or self.clock()
         async with self.db() as session:
-            lot_ids = (await session.scalars(
-                select(Lot.id).where(Lot.expires_at <= now, Lot.remaining > 0).order_by(Lot.id)
-            )).all()
+            lot_ids = (
+                await session.scalars(
+                    select(Lot.id).where(Lot.expires_at <= now, Lot.remaining > 0).order_by(Lot.id)
+                )
+            ).all()
         expired = 0
         for lot_id in lot_ids:
             async with self.db.begin() as session:
                 wallet = await session.scalar(
-                    select(Account).join(Lot, Lot.account_id == Account.id).where(Lot.id == lot_id)
+                    select(Account)
+                    .join(Lot, Lot.account_id == Account.id)
+                    .where(Lot.id == lot_id)
                     .with_for_update(of=Account, key_share=True)
                 )
                 lot = await session.get_one(Lot, lot_id, populate_existing=True)
@@ -155,9 +212,18 @@ class Ledger:
                     continue
                 target = await p.account(session, p.EXPIRED, POINTS, wallet.company_id)
                 amount = lot.remaining
-                await p.transfer(session, key=f"expire:lot:{lot.id}:{now.timestamp()}", kind="expire",
-                                 currency=POINTS, debit=wallet.id, credit=target, amount=amount,
-                                 now=now, from_lot=lot.id, reason="points expired")
+                await p.transfer(
+                    session,
+                    key=f"expire:lot:{lot.id}:{now.timestamp()}",
+                    kind="expire",
+                    currency=POINTS,
+                    debit=wallet.id,
+                    credit=target,
+                    amount=amount,
+                    now=now,
+                    from_lot=lot.id,
+                    reason="points expired",
+                )
                 expired += amount
         return expired
 
@@ -166,13 +232,19 @@ class Ledger:
         marks them reminded (the bot sends at most one reminder per lot)."""
         now = now or self.clock()
         async with self.db.begin() as session:
-            rows = (await session.execute(
-                select(Lot, Account.company_id, Member)
-                .join(Account, Lot.account_id == Account.id)
-                .join(Member, Account.member_id == Member.id)
-                .where(Lot.remaining > 0, Lot.reminded_at.is_(None), Lot.expires_at > now,
-                       Lot.expires_at <= now + timedelta(days=7))
-            )).all()
+            rows = (
+                await session.execute(
+                    select(Lot, Account.company_id, Member)
+                    .join(Account, Lot.account_id == Account.id)
+                    .join(Member, Account.member_id == Member.id)
+                    .where(
+                        Lot.remaining > 0,
+                        Lot.reminded_at.is_(None),
+                        Lot.expires_at > now,
+                        Lot.expires_at <= now + timedelta(days=7),
+                    )
+                )
+            ).all()
             due: dict[tuple[int, int], Reminder] = {}
             for lot, company_id, member in rows:
                 lot.reminded_at = now
@@ -180,9 +252,14 @@ class Ledger:
                     continue
                 earlier = due.get((member.id, company_id))
                 points = lot.remaining + (earlier.points if earlier else 0)
-                first = min(p.aware(lot.expires_at), earlier.expires_at) if earlier else p.aware(lot.expires_at)
-                due[(member.id, company_id)] = Reminder(member.id, member.telegram_id,
-                                                        member.language, company_id, points, first)
+                first = (
+                    min(p.aware(lot.expires_at), earlier.expires_at)
+                    if earlier
+                    else p.aware(lot.expires_at)
+                )
+                due[(member.id, company_id)] = Reminder(
+                    member.id, member.telegram_id, member.language, company_id, points, first
+                )
         return list(due.values())
 
 

@@ -114,7 +114,10 @@ def _upsert(conn: AsyncConnection, table):  # type: ignore[no-untyped-def]
 
 
 async def account(
-    session: AsyncSession, kind: str, currency: str, company_id: int | None = None,
+    session: AsyncSession,
+    kind: str,
+    currency: str,
+    company_id: int | None = None,
     member_id: int | None = None,
 ) -> int:
     """The id of an account, created on first use (concurrent first uses agree)."""
@@ -128,8 +131,17 @@ async def account(
     found = await conn.scalar(by_code)
     if found is None:
         await conn.execute(
-            _upsert(conn, A).values(code=code, kind=kind, currency=currency, company_id=company_id,
-                                    member_id=member_id, posted=0, pending_out=0, pending_in=0)
+            _upsert(conn, A)
+            .values(
+                code=code,
+                kind=kind,
+                currency=currency,
+                company_id=company_id,
+                member_id=member_id,
+                posted=0,
+                pending_out=0,
+                pending_in=0,
+            )
             .on_conflict_do_nothing(index_elements=["code"])
         )
         found = await conn.scalar(by_code)
@@ -168,18 +180,23 @@ def _claim(conn: AsyncConnection, with_ttl: bool):  # type: ignore[no-untyped-de
     if (dialect, with_ttl) not in _CLAIMS:
         returning = [T.c.id]
         if with_ttl:
-            returning.append(select(R.c.points_ttl_days)
-                             .where(R.c.company_id == bindparam("ttl_company")).scalar_subquery())
-        _CLAIMS[dialect, with_ttl] = _upsert(conn, T).on_conflict_do_nothing(
-            index_elements=["key"]).returning(*returning)
+            returning.append(
+                select(R.c.points_ttl_days)
+                .where(R.c.company_id == bindparam("ttl_company"))
+                .scalar_subquery()
+            )
+        _CLAIMS[dialect, with_ttl] = (
+            _upsert(conn, T).on_conflict_do_nothing(index_elements=["key"]).returning(*returning)
+        )
     return _CLAIMS[dialect, with_ttl]
 
 
 _POSTINGS = insert(P)
 _LOT = insert(L)
 _HOLDS = insert(H)
-_TAKE = update(L).where(L.c.id == bindparam("lot")).values(
-    remaining=L.c.remaining - bindparam("take"))
+_TAKE = (
+    update(L).where(L.c.id == bindparam("lot")).values(remaining=L.c.remaining - bindparam("take"))
+)
 _ID, _AMOUNT = bindparam("account"), bindparam("amount")
 _AVAILABLE = A.c.posted - A.c.pending_out >= _AMOUNT
 # PostgreSQL: one account per statement, in lock order; the debit's WHERE is the overdraft check.
@@ -195,24 +212,38 @@ _CREDIT = {
 # SQLite: one writer holds the whole database, so both sides are one statement;
 # the debit row is changed only if the amount stays available.
 _IS_CREDIT = A.c.id == bindparam("credit")
-_BOTH_WHERE = (A.c.id.in_([bindparam("debit"), bindparam("credit")]),
-               or_(_IS_CREDIT, A.c.kind == FUNDING, _AVAILABLE))
+_BOTH_WHERE = (
+    A.c.id.in_([bindparam("debit"), bindparam("credit")]),
+    or_(_IS_CREDIT, A.c.kind == FUNDING, _AVAILABLE),
+)
 _BOTH = {
-    False: update(A).where(*_BOTH_WHERE).values(
-        posted=A.c.posted + case((_IS_CREDIT, _AMOUNT), else_=-_AMOUNT)),
-    True: update(A).where(*_BOTH_WHERE).values(
+    False: update(A)
+    .where(*_BOTH_WHERE)
+    .values(posted=A.c.posted + case((_IS_CREDIT, _AMOUNT), else_=-_AMOUNT)),
+    True: update(A)
+    .where(*_BOTH_WHERE)
+    .values(
         pending_out=A.c.pending_out + case((_IS_CREDIT, 0), else_=_AMOUNT),
-        pending_in=A.c.pending_in + case((_IS_CREDIT, _AMOUNT), else_=0)),
+        pending_in=A.c.pending_in + case((_IS_CREDIT, _AMOUNT), else_=0),
+    ),
 }
 
 
-async def _move(conn: AsyncConnection, infos: dict[int, Info], debit: int, credit: int,
-                amount: int, pending: bool, then: Callable[[], Awaitable[None]]) -> bool:
+async def _move(
+    conn: AsyncConnection,
+    infos: dict[int, Info],
+    debit: int,
+    credit: int,
+    amount: int,
+    pending: bool,
+    then: Callable[[], Awaitable[None]],
+) -> bool:
     """Change both balances, running ``then`` once the debit row is ours; False
     (and nothing changed on the debit) when the debit would overdraw."""
     if conn.dialect.name == "sqlite":
-        both = await conn.execute(_BOTH[pending], {"debit": debit, "credit": credit,
-                                                   "amount": amount})
+        both = await conn.execute(
+            _BOTH[pending], {"debit": debit, "credit": credit, "amount": amount}
+        )
         if both.rowcount != 2:
             return False
         await then()
@@ -223,23 +254,39 @@ async def _move(conn: AsyncConnection, infos: dict[int, Info], debit: int, credi
             continue
         if infos[debit].kind == FUNDING:
             await conn.execute(_FUND, {"account": debit, "amount": amount})
-        elif (await conn.execute(_DEBIT[pending], {"account": debit, "amount": amount})
-              ).rowcount != 1:
+        elif (
+            await conn.execute(_DEBIT[pending], {"account": debit, "amount": amount})
+        ).rowcount != 1:
             return False
         await then()  # before the shared system row is locked, if it comes later
     return True
 
 
 def _change(account_id: int, values: dict[str, Any]):  # type: ignore[no-untyped-def]
-    return update(A).where(A.c.id == account_id).values(
-        {column: A.c[column] + delta for column, delta in values.items()})
+    return (
+        update(A)
+        .where(A.c.id == account_id)
+        .values({column: A.c[column] + delta for column, delta in values.items()})
+    )
 
 
 async def transfer(
-    session: AsyncSession, *, key: str, kind: str, currency: str, debit: int, credit: int,
-    amount: int, now: datetime, pending: bool = False, resolve_at: datetime | None = None,
-    on_timeout: str | None = None, purchase_id: int | None = None, reason: str = "",
-    reverses_id: int | None = None, from_lot: int | None = None,
+    session: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    currency: str,
+    debit: int,
+    credit: int,
+    amount: int,
+    now: datetime,
+    pending: bool = False,
+    resolve_at: datetime | None = None,
+    on_timeout: str | None = None,
+    purchase_id: int | None = None,
+    reason: str = "",
+    reverses_id: int | None = None,
+    from_lot: int | None = None,
 ) -> tuple[int, bool]:
     """Move ``amount`` from ``debit`` to ``credit``: (transfer id, True) when
     done now, (the earlier transfer's id, False) when ``key`` was used before."""
@@ -251,22 +298,42 @@ async def transfer(
     if source.currency != currency or target.currency != currency:
         raise InvalidAmount("both accounts must hold the transfer's currency")
     lot_credit = not pending and target.has_lots
-    claimed = (await conn.execute(_claim(conn, lot_credit), dict(
-        key=key, kind=kind, currency=currency, debit_id=debit, credit_id=credit, amount=amount,
-        status="pending" if pending else "posted", reason=reason[:200], resolve_at=resolve_at,
-        on_timeout=on_timeout, purchase_id=purchase_id, reverses_id=reverses_id, created_at=now,
-        resolved_at=None if pending else now, ttl_company=target.company_id,
-    ))).first()
+    claimed = (
+        await conn.execute(
+            _claim(conn, lot_credit),
+            dict(
+                key=key,
+                kind=kind,
+                currency=currency,
+                debit_id=debit,
+                credit_id=credit,
+                amount=amount,
+                status="pending" if pending else "posted",
+                reason=reason[:200],
+                resolve_at=resolve_at,
+                on_timeout=on_timeout,
+                purchase_id=purchase_id,
+                reverses_id=reverses_id,
+                created_at=now,
+                resolved_at=None if pending else now,
+                ttl_company=target.company_id,
+            ),
+        )
+    ).first()
     if claimed is None:
-        earlier = (await conn.execute(select(T.c.id, T.c.debit_id, T.c.credit_id, T.c.amount)
-                                      .where(T.c.key == key))).one()
+        earlier = (
+            await conn.execute(
+                select(T.c.id, T.c.debit_id, T.c.credit_id, T.c.amount).where(T.c.key == key)
+            )
+        ).one()
         if (earlier.debit_id, earlier.credit_id, earlier.amount) != (debit, credit, amount):
             raise IdempotencyConflict(f"key {key!r} was used for a different transfer")
         return earlier.id, False
     made = claimed[0]
     if not pending:  # written before the balances are locked, to hold the locks briefly
-        await _write_postings(conn, made, debit, credit, amount, now,
-                              claimed[1] if lot_credit else None, lot_credit)
+        await _write_postings(
+            conn, made, debit, credit, amount, now, claimed[1] if lot_credit else None, lot_credit
+        )
 
     async def take_lots() -> None:  # the wallet row is locked now: its lots are ours to take
         if source.has_lots:
@@ -278,22 +345,40 @@ async def transfer(
 
 
 async def _write_postings(
-    conn: AsyncConnection, made: int, debit: int, credit: int, amount: int, now: datetime,
-    ttl: int | None, lot_credit: bool,
+    conn: AsyncConnection,
+    made: int,
+    debit: int,
+    credit: int,
+    amount: int,
+    now: datetime,
+    ttl: int | None,
+    lot_credit: bool,
 ) -> None:
-    await conn.execute(_POSTINGS, [
-        {"transfer_id": made, "account_id": debit, "amount": -amount, "created_at": now},
-        {"transfer_id": made, "account_id": credit, "amount": amount, "created_at": now},
-    ])
+    await conn.execute(
+        _POSTINGS,
+        [
+            {"transfer_id": made, "account_id": debit, "amount": -amount, "created_at": now},
+            {"transfer_id": made, "account_id": credit, "amount": amount, "created_at": now},
+        ],
+    )
     if lot_credit:
-        await conn.execute(_LOT, {"account_id": credit, "transfer_id": made, "amount": amount,
-                                  "remaining": amount, "reminded_at": None,
-                                  "expires_at": now + timedelta(days=ttl) if ttl else None})
+        await conn.execute(
+            _LOT,
+            {
+                "account_id": credit,
+                "transfer_id": made,
+                "amount": amount,
+                "remaining": amount,
+                "reminded_at": None,
+                "expires_at": now + timedelta(days=ttl) if ttl else None,
+            },
+        )
 
 
 async def _refuse(conn: AsyncConnection, account_id: int, info: Info, amount: int) -> None:
-    posted, reserved = (await conn.execute(
-        select(A.c.posted, A.c.pending_out).where(A.c.id == account_id))).one()
+    posted, reserved = (
+        await conn.execute(select(A.c.posted, A.c.pending_out).where(A.c.id == account_id))
+    ).one()
     available = posted - reserved
     if info.kind == DEPOSIT:
         code = await conn.scalar(select(Company.code).where(Company.id == info.company_id))
@@ -321,8 +406,10 @@ async def _take_lots(
         raise InsufficientPoints(f"the wallet's lots hold {amount - left} of {amount} points")
     await conn.execute(_TAKE, takes)
     if hold_id is not None:
-        await conn.execute(_HOLDS, [
-            {"transfer_id": hold_id, "lot_id": t["lot"], "amount": t["take"]} for t in takes])
+        await conn.execute(
+            _HOLDS,
+            [{"transfer_id": hold_id, "lot_id": t["lot"], "amount": t["take"]} for t in takes],
+        )
 
 
 async def resolve(session: AsyncSession, made: Transfer, post: bool, now: datetime) -> None:
@@ -341,20 +428,29 @@ async def resolve(session: AsyncSession, made: Transfer, post: bool, now: dateti
     made.status = "posted" if post else "voided"
     made.resolved_at = now
     if post:
-        ttl = await conn.scalar(select(R.c.points_ttl_days).where(
-            R.c.company_id == target.company_id)) if target.has_lots else None
-        await _write_postings(conn, made.id, made.debit_id, made.credit_id, amount, now, ttl,
-                              target.has_lots)
+        ttl = (
+            await conn.scalar(
+                select(R.c.points_ttl_days).where(R.c.company_id == target.company_id)
+            )
+            if target.has_lots
+            else None
+        )
+        await _write_postings(
+            conn, made.id, made.debit_id, made.credit_id, amount, now, ttl, target.has_lots
+        )
         return
     holds = select(H.c.lot_id).where(H.c.transfer_id == made.id)
     held = select(H.c.amount).where(H.c.transfer_id == made.id, H.c.lot_id == L.c.id)
-    await conn.execute(update(L).where(L.c.id.in_(holds))
-                       .values(remaining=L.c.remaining + held.scalar_subquery()))
+    await conn.execute(
+        update(L).where(L.c.id.in_(holds)).values(remaining=L.c.remaining + held.scalar_subquery())
+    )
 
 
 async def locked_transfer(session: AsyncSession, key: str) -> Transfer | None:
     return await session.scalar(
-        select(Transfer).where(Transfer.key == key).with_for_update(key_share=True)
+        select(Transfer)
+        .where(Transfer.key == key)
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
 

@@ -77,20 +77,32 @@ class PurchaseService:
                 unchanged += outcome == "unchanged"
         return ImportReport(added, reversed_, unchanged)
 
-    async def _apply(self, session: AsyncSession, company_id: int, rules: RuleSet, row: _Row) -> str:
+    async def _apply(
+        self, session: AsyncSession, company_id: int, rules: RuleSet, row: _Row
+    ) -> str:
         now = self.ledger.clock()
-        known = await session.scalar(select(Purchase).where(
-            Purchase.company_id == company_id, Purchase.receipt == row.receipt).with_for_update())
+        known = await session.scalar(
+            select(Purchase)
+            .where(Purchase.company_id == company_id, Purchase.receipt == row.receipt)
+            .with_for_update()
+        )
         if known is not None:
             if row.reversed and known.status == "completed":
                 await reverse_purchase(session, known, now)
                 return "reversed"
             return "unchanged"
-        purchase = Purchase(company_id=company_id, member_id=row.member_id, service_id=row.service_id,
-                            amount_minor=row.amount, purchased_at=row.at, client_ref=row.client,
-                            receipt=row.receipt, imported_at=now,
-                            status="reversed" if row.reversed else "completed",
-                            reversed_at=now if row.reversed else None)
+        purchase = Purchase(
+            company_id=company_id,
+            member_id=row.member_id,
+            service_id=row.service_id,
+            amount_minor=row.amount,
+            purchased_at=row.at,
+            client_ref=row.client,
+            receipt=row.receipt,
+            imported_at=now,
+            status="reversed" if row.reversed else "completed",
+            reversed_at=now if row.reversed else None,
+        )
         session.add(purchase)
         await session.flush()
         if row.reversed:
@@ -99,13 +111,31 @@ class PurchaseService:
         bp = rules.cashback_bp if row.cashback_bp is None else row.cashback_bp
         cashback = row.amount * bp // 10_000
         if cashback:
-            await self.ledger.award_in(session, row.member_id, company_id, cashback, "cashback",
-                                       f"cashback:{purchase.id}", kind="cashback", currency=CASHBACK,
-                                       pending_until=until, purchase_id=purchase.id)
+            await self.ledger.award_in(
+                session,
+                row.member_id,
+                company_id,
+                cashback,
+                "cashback",
+                f"cashback:{purchase.id}",
+                kind="cashback",
+                currency=CASHBACK,
+                pending_until=until,
+                purchase_id=purchase.id,
+            )
         if rules.purchase_points:
-            await self.ledger.award_in(session, row.member_id, company_id, rules.purchase_points,
-                                       "purchase", f"purchase:{purchase.id}", kind="purchase",
-                                       currency=POINTS, pending_until=until, purchase_id=purchase.id)
+            await self.ledger.award_in(
+                session,
+                row.member_id,
+                company_id,
+                rules.purchase_points,
+                "purchase",
+                f"purchase:{purchase.id}",
+                kind="purchase",
+                currency=POINTS,
+                pending_until=until,
+                purchase_id=purchase.id,
+            )
         await qualify_invite(session, self.ledger, purchase, rules, until)
         return "added"
 
@@ -113,13 +143,21 @@ class PurchaseService:
 async def reverse_purchase(session: AsyncSession, purchase: Purchase, now: datetime) -> int:
     """Mark a purchase reversed and void its rewards still pending; how many were voided."""
     purchase.status, purchase.reversed_at = "reversed", now
-    pending = (await session.scalars(
-        select(Transfer).where(Transfer.purchase_id == purchase.id, Transfer.status == "pending")
-        .with_for_update(key_share=True).execution_options(populate_existing=True))).all()
+    pending = (
+        await session.scalars(
+            select(Transfer)
+            .where(Transfer.purchase_id == purchase.id, Transfer.status == "pending")
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
     for made in pending:
         await p.resolve(session, made, False, now)
-    await session.execute(update(Invite).where(
-        Invite.purchase_id == purchase.id, Invite.status == "awarded").values(status="voided"))
+    await session.execute(
+        update(Invite)
+        .where(Invite.purchase_id == purchase.id, Invite.status == "awarded")
+        .values(status="voided")
+    )
     return len(pending)
 
 
@@ -133,11 +171,20 @@ def receipt_key(row: dict[str, str]) -> str:
 async def _validate(
     session: AsyncSession, company_id: int, rows: list[tuple[int, dict[str, str]]]
 ) -> list[_Row]:
-    services = {s.code: s for s in await session.scalars(
-        select(Service).where(Service.company_id == company_id))}
+    services = {
+        s.code: s
+        for s in await session.scalars(select(Service).where(Service.company_id == company_id))
+    }
     clients = {r["client"].lower() for _, r in rows}
-    members = dict((await session.execute(select(Member.pseudonym, Member.id).where(
-        Member.pseudonym.in_(clients), Member.erased_at.is_(None)))).all())
+    members = dict(
+        (
+            await session.execute(
+                select(Member.pseudonym, Member.id).where(
+                    Member.pseudonym.in_(clients), Member.erased_at.is_(None)
+                )
+            )
+        ).all()
+    )
     problems: list[tuple[int, str]] = []
     parsed: list[_Row] = []
     seen: dict[tuple[str, str], int] = {}
@@ -159,8 +206,19 @@ async def _validate(
             if (key, status) in seen:
                 raise ValueError(f"the same purchase as line {seen[key, status]}")
             seen[key, status] = line
-            parsed.append(_Row(line, members[client], service.id, service.cashback_bp, amount,
-                               parse_time(row["time"]), client, key, status == "reversed"))
+            parsed.append(
+                _Row(
+                    line,
+                    members[client],
+                    service.id,
+                    service.cashback_bp,
+                    amount,
+                    parse_time(row["time"]),
+                    client,
+                    key,
+                    status == "reversed",
+                )
+            )
         except ValueError as error:
             problems.append((line, str(error)))
     if problems:

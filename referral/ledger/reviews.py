@@ -51,14 +51,22 @@ class ReviewService:
     async def reviewable(self, member_id: int) -> list[Reviewable]:
         since = self.ledger.clock() - RECENT
         async with self.db() as session:
-            rows = (await session.execute(
-                select(Purchase.id, Service.name, Company.name)
-                .join(Service, Purchase.service_id == Service.id)
-                .join(Company, Purchase.company_id == Company.id)
-                .outerjoin(Review, Review.purchase_id == Purchase.id)
-                .where(Purchase.member_id == member_id, Purchase.status == "completed",
-                       Purchase.purchased_at >= since, Review.id.is_(None))
-                .order_by(Purchase.purchased_at.desc()).limit(10))).all()
+            rows = (
+                await session.execute(
+                    select(Purchase.id, Service.name, Company.name)
+                    .join(Service, Purchase.service_id == Service.id)
+                    .join(Company, Purchase.company_id == Company.id)
+                    .outerjoin(Review, Review.purchase_id == Purchase.id)
+                    .where(
+                        Purchase.member_id == member_id,
+                        Purchase.status == "completed",
+                        Purchase.purchased_at >= since,
+                        Review.id.is_(None),
+                    )
+                    .order_by(Purchase.purchased_at.desc())
+                    .limit(10)
+                )
+            ).all()
         return [Reviewable(*row) for row in rows]
 
     async def leave(self, member_id: int, purchase_id: int, rating: int, text: str = "") -> Left:
@@ -69,20 +77,38 @@ class ReviewService:
         try:
             async with self.db.begin() as session:
                 purchase = await session.get(Purchase, purchase_id)
-                if purchase is None or purchase.member_id != member_id \
-                        or purchase.status != "completed":
+                if (
+                    purchase is None
+                    or purchase.member_id != member_id
+                    or purchase.status != "completed"
+                ):
                     raise ReviewRefused("not_yours")
-                session.add(Review(purchase_id=purchase.id, member_id=member_id,
-                                   company_id=purchase.company_id, service_id=purchase.service_id,
-                                   rating=rating, text=text.strip()[:1000], created_at=now))
+                session.add(
+                    Review(
+                        purchase_id=purchase.id,
+                        member_id=member_id,
+                        company_id=purchase.company_id,
+                        service_id=purchase.service_id,
+                        rating=rating,
+                        text=text.strip()[:1000],
+                        created_at=now,
+                    )
+                )
                 await session.flush()
                 points = (await rules_of(session, purchase.company_id)).review_points
                 if points <= 0:
                     return Left()
                 try:
                     async with session.begin_nested():
-                        await self.ledger.award_in(session, member_id, purchase.company_id, points,
-                                                   "review", f"review:{purchase.id}", kind="review")
+                        await self.ledger.award_in(
+                            session,
+                            member_id,
+                            purchase.company_id,
+                            points,
+                            "review",
+                            f"review:{purchase.id}",
+                            kind="review",
+                        )
                 except InsufficientDeposit as refusal:  # the review stands, unrewarded
                     return Left(shortfall=await shortfall_of(session, refusal))
                 return Left(points)
@@ -91,18 +117,25 @@ class ReviewService:
 
     async def ratings(self, company_id: int) -> list[Rating]:
         async with self.db() as session:
-            rows = (await session.execute(
-                select(Service.name, func.sum(Review.rating), func.count(Review.id))
-                .join(Service, Review.service_id == Service.id)
-                .where(Review.company_id == company_id).group_by(Service.name)
-                .order_by(Service.name))).all()
+            rows = (
+                await session.execute(
+                    select(Service.name, func.sum(Review.rating), func.count(Review.id))
+                    .join(Service, Review.service_id == Service.id)
+                    .where(Review.company_id == company_id)
+                    .group_by(Service.name)
+                    .order_by(Service.name)
+                )
+            ).all()
         return [Rating(name, total * 10 // count, count) for name, total, count in rows]
 
     async def add_text(self, member_id: int, purchase_id: int, text: str) -> bool:
         """Attach the optional text to the member's own review, once."""
         async with self.db.begin() as session:
-            review = await session.scalar(select(Review).where(
-                Review.purchase_id == purchase_id, Review.member_id == member_id))
+            review = await session.scalar(
+                select(Review).where(
+                    Review.purchase_id == purchase_id, Review.member_id == member_id
+                )
+            )
             if review is None or review.text or not text.strip():
                 return False
             review.text = text.strip()[:1000]

@@ -22,8 +22,16 @@ from referral.ledger.models import Rules
 from referral.ledger.records import Service
 
 _PERCENT = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?%?$")
-_COUNTS = ("invite_points", "review_points", "survey_points", "purchase_points",
-           "return_window_days", "voucher_ttl_hours", "invite_daily_cap", "invite_total_cap")
+_COUNTS = (
+    "invite_points",
+    "review_points",
+    "survey_points",
+    "purchase_points",
+    "return_window_days",
+    "voucher_ttl_hours",
+    "invite_daily_cap",
+    "invite_total_cap",
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ class RuleSet:
 
 
 def percent_to_bp(text: str) -> int:
-    """"5", "5%", "2.5" -> basis points, without floats."""
+    """ "5", "5%", "2.5" -> basis points, without floats."""
     match = _PERCENT.match(text.strip())
     if not match:
         raise InvalidRule(f"{text!r} is not a percent like 5 or 2.5")
@@ -107,14 +115,17 @@ class RuleService:
             company = await by_code(session, company_code)
             row = await session.get(Rules, company.id)
             if row is None:
-                row = Rules(company_id=company.id, **{
-                    f.name: getattr(RuleSet(), f.name) for f in fields(RuleSet)})
+                row = Rules(
+                    company_id=company.id,
+                    **{f.name: getattr(RuleSet(), f.name) for f in fields(RuleSet)},
+                )
                 session.add(row)
             for key, value in columns.items():
                 setattr(row, key, value)
             for code, bp in per_service.items():
                 result = await session.execute(
-                    update(Service).where(Service.company_id == company.id, Service.code == code)
+                    update(Service)
+                    .where(Service.company_id == company.id, Service.code == code)
                     .values(cashback_bp=bp)
                 )
                 if not result.rowcount:
@@ -124,7 +135,12 @@ class RuleService:
 
     async def cashback_overrides(self, company_id: int) -> dict[str, int]:
         async with self.db() as session:
-            return dict((await session.execute(
-                select(Service.code, Service.cashback_bp)
-                .where(Service.company_id == company_id, Service.cashback_bp.is_not(None))
-            )).all())
+            return dict(
+                (
+                    await session.execute(
+                        select(Service.code, Service.cashback_bp).where(
+                            Service.company_id == company_id, Service.cashback_bp.is_not(None)
+                        )
+                    )
+                ).all()
+            )

@@ -32,7 +32,9 @@ class Loyalty:
     shortfalls: ShortfallNotices
 
 
-def build_loyalty(db: async_sessionmaker[AsyncSession], ledger: Ledger, phone_key: bytes) -> Loyalty:
+def build_loyalty(
+    db: async_sessionmaker[AsyncSession], ledger: Ledger, phone_key: bytes
+) -> Loyalty:
     return Loyalty(
         ledger=ledger,
         rules=RuleService(db),

@@ -44,8 +44,9 @@ class Recipient:
 
 async def shortfall_of(session: AsyncSession, refusal: InsufficientDeposit) -> Shortfall:
     company = await session.get_one(Company, refusal.company_id)
-    return Shortfall(company.id, company.code, company.name, refusal.currency,
-                     refusal.needed, refusal.available)
+    return Shortfall(
+        company.id, company.code, company.name, refusal.currency, refusal.needed, refusal.available
+    )
 
 
 class ShortfallNotices:
@@ -62,11 +63,15 @@ class ShortfallNotices:
             insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
             # One statement claims the slot: concurrent refusals agree on one winner.
             claimed = await conn.scalar(
-                insert(table).values(company_id=company_id, topic=TOPIC, sent_at=now)
-                .on_conflict_do_update(index_elements=["company_id", "topic"],
-                                       set_={"sent_at": now},
-                                       where=table.c.sent_at <= now - self.every)
-                .returning(table.c.company_id))
+                insert(table)
+                .values(company_id=company_id, topic=TOPIC, sent_at=now)
+                .on_conflict_do_update(
+                    index_elements=["company_id", "topic"],
+                    set_={"sent_at": now},
+                    where=table.c.sent_at <= now - self.every,
+                )
+                .returning(table.c.company_id)
+            )
             if claimed is None:
                 return []
             return [Recipient(*row) for row in await partner_admins(session, company_id)]

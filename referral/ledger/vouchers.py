@@ -59,13 +59,24 @@ class VoucherService:
         async with self.db() as session:
             rules = await rules_of(session, company_id)
             company = await session.get_one(Company, company_id)
-            services = (await session.scalars(select(Service).where(
-                Service.company_id == company_id, Service.active).order_by(Service.name))).all()
+            services = (
+                await session.scalars(
+                    select(Service)
+                    .where(Service.company_id == company_id, Service.active)
+                    .order_by(Service.name)
+                )
+            ).all()
             prices = await quote_services(session, [s.id for s in services]) if services else None
         offers = []
         for service, line in zip(services, prices.lines if prices else [], strict=True):
-            offers.append(Offer(service.id, service.name, company.name,
-                                points_for(line.price_minor, rules.point_value_minor)))
+            offers.append(
+                Offer(
+                    service.id,
+                    service.name,
+                    company.name,
+                    points_for(line.price_minor, rules.point_value_minor),
+                )
+            )
         return offers
 
     async def issue(self, member_id: int, service_id: int, key: str) -> Voucher:
@@ -82,14 +93,31 @@ class VoucherService:
             credit = await p.account(session, p.REDEEMED, POINTS, service.company_id)
             expires = now + timedelta(hours=rules.voucher_ttl_hours)
             made_id, created = await p.transfer(
-                session, key=f"voucher:{key}", kind="spend", currency=POINTS, debit=debit,
-                credit=credit, amount=points, now=now, pending=True, resolve_at=expires,
-                on_timeout="void", reason=f"voucher for {service.code}")
+                session,
+                key=f"voucher:{key}",
+                kind="spend",
+                currency=POINTS,
+                debit=debit,
+                credit=credit,
+                amount=points,
+                now=now,
+                pending=True,
+                resolve_at=expires,
+                on_timeout="void",
+                reason=f"voucher for {service.code}",
+            )
             if not created:
                 return await session.scalar(select(Voucher).where(Voucher.transfer_id == made_id))
-            voucher = Voucher(code=new_code(), member_id=member_id, company_id=service.company_id,
-                              service_id=service.id, points=points, transfer_id=made_id,
-                              created_at=now, expires_at=expires)
+            voucher = Voucher(
+                code=new_code(),
+                member_id=member_id,
+                company_id=service.company_id,
+                service_id=service.id,
+                points=points,
+                transfer_id=made_id,
+                created_at=now,
+                expires_at=expires,
+            )
             session.add(voucher)
         return voucher
 
@@ -97,19 +125,28 @@ class VoucherService:
         """Post a voucher's points; ``company_ids`` limits a partner to its own (None: operator)."""
         now = self.ledger.clock()
         async with self.db.begin() as session:
-            failures = await session.scalar(select(func.count(VoucherAttempt.id)).where(
-                VoucherAttempt.actor == actor, VoucherAttempt.at > now - timedelta(hours=1)))
+            failures = await session.scalar(
+                select(func.count(VoucherAttempt.id)).where(
+                    VoucherAttempt.actor == actor, VoucherAttempt.at > now - timedelta(hours=1)
+                )
+            )
             if (failures or 0) >= MAX_FAILURES:
                 raise VoucherRefused("too_many_attempts")
-            voucher = await session.scalar(select(Voucher).where(
-                Voucher.code == code.strip().upper()))
-            if voucher is None or (company_ids is not None and voucher.company_id not in company_ids):
+            voucher = await session.scalar(
+                select(Voucher).where(Voucher.code == code.strip().upper())
+            )
+            if voucher is None or (
+                company_ids is not None and voucher.company_id not in company_ids
+            ):
                 session.add(VoucherAttempt(actor=actor, at=now))
                 reason = "unknown"
             else:
-                made = await session.scalar(select(Transfer).where(
-                    Transfer.id == voucher.transfer_id).with_for_update(key_share=True)
-                    .execution_options(populate_existing=True))
+                made = await session.scalar(
+                    select(Transfer)
+                    .where(Transfer.id == voucher.transfer_id)
+                    .with_for_update(key_share=True)
+                    .execution_options(populate_existing=True)
+                )
                 reason = {"posted": "already_redeemed", "voided": "expired"}.get(made.status, "")
                 if not reason and p.aware(voucher.expires_at) <= now:
                     await p.resolve(session, made, False, now)

@@ -44,10 +44,14 @@ class WalletService:
 
     async def wallet(self, member_id: int, last: int = 10) -> Wallet:
         async with self.db() as session:
-            rows = (await session.execute(
-                select(Account, Company.name).join(Company, Account.company_id == Company.id)
-                .where(Account.member_id == member_id).order_by(Company.name)
-            )).all()
+            rows = (
+                await session.execute(
+                    select(Account, Company.name)
+                    .join(Company, Account.company_id == Company.id)
+                    .where(Account.member_id == member_id)
+                    .order_by(Company.name)
+                )
+            ).all()
             by_company: dict[int, dict[str, object]] = {}
             for account, name in rows:
                 entry = by_company.setdefault(account.company_id, {"company": name})
@@ -58,15 +62,23 @@ class WalletService:
                 elif account.currency == CASHBACK:
                     entry["cashback_minor"] = account.posted - account.pending_out
                     entry["cashback_incoming"] = account.pending_in
-            history = (await session.execute(
-                select(Posting.created_at, Transfer.kind, Account.currency, Posting.amount,
-                       Company.name)
-                .join(Transfer, Posting.transfer_id == Transfer.id)
-                .join(Account, Posting.account_id == Account.id)
-                .join(Company, Account.company_id == Company.id)
-                .where(Account.member_id == member_id)
-                .order_by(Posting.id.desc()).limit(last)
-            )).all()
+            history = (
+                await session.execute(
+                    select(
+                        Posting.created_at,
+                        Transfer.kind,
+                        Account.currency,
+                        Posting.amount,
+                        Company.name,
+                    )
+                    .join(Transfer, Posting.transfer_id == Transfer.id)
+                    .join(Account, Posting.account_id == Account.id)
+                    .join(Company, Account.company_id == Company.id)
+                    .where(Account.member_id == member_id)
+                    .order_by(Posting.id.desc())
+                    .limit(last)
+                )
+            ).all()
         return Wallet(
             [Balance(company_id=cid, **values) for cid, values in by_company.items()],  # type: ignore[arg-type]
             [Entry(*row) for row in history],

@@ -161,7 +161,10 @@ class AnswerService:
         if survey.reward_points > 0:
             try:
                 await self.ledger.award_points(
-                    member_id, survey.company_id, survey.reward_points, "survey",
+                    member_id,
+                    survey.company_id,
+                    survey.reward_points,
+                    "survey",
                     reward_key(survey_id, member_id),
                 )
             except DomainError as error:

@@ -116,32 +116,46 @@ class Outbox:
         claims: list[Claim] = []
         for _ in range(50):
             wanted = limit - len(claims)
-            rows = (await session.execute(
-                select(D.id, D.survey_id, D.member_id, D.position,
-                       Member.telegram_id, Member.language, Member.reachable)
-                .join(Member, Member.id == D.member_id)
-                .where(D.status == m.PENDING, D.due_at <= now)
-                .order_by(D.due_at, D.id)
-                .limit(wanted)
-                .with_for_update(of=D, skip_locked=True)
-            )).all()
+            rows = (
+                await session.execute(
+                    select(
+                        D.id,
+                        D.survey_id,
+                        D.member_id,
+                        D.position,
+                        Member.telegram_id,
+                        Member.language,
+                        Member.reachable,
+                    )
+                    .join(Member, Member.id == D.member_id)
+                    .where(D.status == m.PENDING, D.due_at <= now)
+                    .order_by(D.due_at, D.id)
+                    .limit(wanted)
+                    .with_for_update(of=D, skip_locked=True)
+                )
+            ).all()
             if not rows:
                 break
             gone = [r.id for r in rows if r.telegram_id is None or not r.reachable]
             going = [r for r in rows if r.telegram_id is not None and r.reachable]
             if gone:
                 await session.execute(
-                    update(D).where(D.id.in_(gone))
-                    .values(status=m.SKIPPED,
-                            last_error="member erased or unreachable before sending")
+                    update(D)
+                    .where(D.id.in_(gone))
+                    .values(
+                        status=m.SKIPPED, last_error="member erased or unreachable before sending"
+                    )
                 )
             if going:
                 await session.execute(
-                    update(D).where(D.id.in_([r.id for r in going]))
+                    update(D)
+                    .where(D.id.in_([r.id for r in going]))
                     .values(status=m.SENDING, claimed_by=worker, claimed_at=now)
                 )
-            claims += [Claim(r.id, r.survey_id, r.member_id, r.telegram_id, r.language, r.position)
-                       for r in going]
+            claims += [
+                Claim(r.id, r.survey_id, r.member_id, r.telegram_id, r.language, r.position)
+                for r in going
+            ]
             if len(claims) >= limit or len(rows) < wanted:
                 break
         return claims
@@ -160,13 +174,23 @@ class Outbox:
                 status = m.PENDING
                 due = now + min(self.backoff * 2 ** (attempts - 1), self.max_backoff)
             values: dict[str, object] = dict(
-                status=status, attempts=attempts, due_at=due, last_error=reason,
-                claimed_by=None, claimed_at=None)
+                status=status,
+                attempts=attempts,
+                due_at=due,
+                last_error=reason,
+                claimed_by=None,
+                claimed_at=None,
+            )
             where = (*mine, D.status == m.SENDING)
         else:
             values = {
-                SETTLE_SENT: dict(status=m.SENT, sent_at=now, updated_at=now,
-                                  attempts=D.attempts + 1, last_error=None),
+                SETTLE_SENT: dict(
+                    status=m.SENT,
+                    sent_at=now,
+                    updated_at=now,
+                    attempts=D.attempts + 1,
+                    last_error=None,
+                ),
                 SETTLE_RELEASE: dict(status=m.PENDING, claimed_by=None, claimed_at=None),
                 SETTLE_UNREACHABLE: dict(status=m.UNREACHABLE, last_error=reason),
                 SETTLE_IN_DOUBT: dict(status=m.IN_DOUBT, last_error=reason),
@@ -208,14 +232,19 @@ class Outbox:
             result = await session.execute(
                 update(D)
                 .where(D.status == m.SENDING, D.claimed_at < now - self.lease)
-                .values(status=m.IN_DOUBT,
-                        last_error="claimed but never settled: the sender died mid-send")
+                .values(
+                    status=m.IN_DOUBT,
+                    last_error="claimed but never settled: the sender died mid-send",
+                )
             )
         return result.rowcount or 0
 
     async def due(self, now: datetime | None = None) -> int:
         now = now or datetime.now(UTC)
         async with self.db() as session:
-            return await session.scalar(
-                select(func.count()).where(D.status == m.PENDING, D.due_at <= now)
-            ) or 0
+            return (
+                await session.scalar(
+                    select(func.count()).where(D.status == m.PENDING, D.due_at <= now)
+                )
+                or 0
+            )

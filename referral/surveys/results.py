@@ -63,25 +63,38 @@ class ResultsService:
         a = m.SurveyAnswer
         async with self.db() as session:
             view = await load_view(session, survey_id)
-            rows = (await session.execute(
-                select(Member.pseudonym, a.position, a.value, a.answered_at)
-                .join(Member, Member.id == a.member_id)
-                .where(a.survey_id == survey_id)
-                .order_by(a.answered_at, a.id)
-            )).all()
+            rows = (
+                await session.execute(
+                    select(Member.pseudonym, a.position, a.value, a.answered_at)
+                    .join(Member, Member.id == a.member_id)
+                    .where(a.survey_id == survey_id)
+                    .order_by(a.answered_at, a.id)
+                )
+            ).all()
         respondents = len({r[0] for r in rows})
         if respondents < self.min_audience:
             raise TooFewAnswers(
                 f"{respondents} members answered; results are shown from {self.min_audience}"
             )
         frame = pd.DataFrame(
-            [(p, pos + 1, view.questions[pos].text, render_answer(view.questions[pos], v),
-              when.isoformat()) for p, pos, v, when in rows],
+            [
+                (
+                    p,
+                    pos + 1,
+                    view.questions[pos].text,
+                    render_answer(view.questions[pos], v),
+                    when.isoformat(),
+                )
+                for p, pos, v, when in rows
+            ],
             columns=COLUMNS,
         )
-        raw = {q.position: [v for _, pos, v, _ in rows if pos == q.position] for q in view.questions}
-        return Results(view, respondents, [_summarise(q, raw[q.position]) for q in view.questions],
-                       frame)
+        raw = {
+            q.position: [v for _, pos, v, _ in rows if pos == q.position] for q in view.questions
+        }
+        return Results(
+            view, respondents, [_summarise(q, raw[q.position]) for q in view.questions], frame
+        )
 
 
 def _summarise(question: Question, values: list[str]) -> QuestionResult:

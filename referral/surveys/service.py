@@ -135,8 +135,9 @@ class SurveyService:
         if segment not in known:
             listed = ", ".join(known) if known else "none yet (run `refbot train`)"
             raise InvalidSurvey(
-                "segment", f"unknown segment {segment!r}; known segments: {listed}; "
-                "or null for the whole company"
+                "segment",
+                f"unknown segment {segment!r}; known segments: {listed}; "
+                "or null for the whole company",
             )
 
     async def _count(
@@ -202,8 +203,11 @@ class SurveyService:
             await session.execute(
                 update(m.Survey)
                 .where(m.Survey.id == survey_id)
-                .values(progress_chat_id=chat_id, progress_message_id=message_id,
-                        progress_language=language)
+                .values(
+                    progress_chat_id=chat_id,
+                    progress_message_id=message_id,
+                    progress_language=language,
+                )
             )
 
     async def watched(self, now: datetime | None = None) -> list[tuple[int, int, int, str]]:
@@ -211,10 +215,13 @@ class SurveyService:
         since = (now or datetime.now(UTC)) - timedelta(days=7)
         s = m.Survey
         async with self.db() as session:
-            rows = (await session.execute(
-                select(s.id, s.progress_chat_id, s.progress_message_id, s.progress_language)
-                .where(s.progress_message_id.is_not(None), s.queued_at >= since)
-            )).all()
+            rows = (
+                await session.execute(
+                    select(
+                        s.id, s.progress_chat_id, s.progress_message_id, s.progress_language
+                    ).where(s.progress_message_id.is_not(None), s.queued_at >= since)
+                )
+            ).all()
         return [(i, c, msg, lang or "ru") for i, c, msg, lang in rows]
 
     # -- reading --------------------------------------------------------------------

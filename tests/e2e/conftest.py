@@ -24,5 +24,7 @@ async def refbot(api: LocalBotAPI, sqlite_file: str, tmp_path: Path) -> AsyncIte
     settings = test_settings(api, sqlite_file, tmp_path, admin_ids="1")
     # Tests act faster than people; a roomier bucket keeps the flood test meaningful
     # without tripping ordinary scripted journeys.
-    async with running_bot(api, settings, throttle=ThrottlingMiddleware(rate=5, burst=20)) as running:
+    async with running_bot(
+        api, settings, throttle=ThrottlingMiddleware(rate=5, burst=20)
+    ) as running:
         yield running

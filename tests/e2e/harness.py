@@ -16,15 +16,18 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 
-from bot.app import Services, build_bot, build_dispatcher, build_services
+from bot.app import build_bot, build_dispatcher
 from bot.localapi import Call, FakeUser, LocalBotAPI
 from bot.runner import run_polling
+from bot.services import Services, build_services
 from bot.settings import Settings
 
 LINK_SECRET = "e2e-link-secret"
 
 
-def test_settings(api: LocalBotAPI, database_url: str, data_dir: Path, **overrides: Any) -> Settings:
+def test_settings(
+    api: LocalBotAPI, database_url: str, data_dir: Path, **overrides: Any
+) -> Settings:
     values: dict[str, Any] = {
         "bot_token": api.token,
         "telegram_api_url": api.url,
@@ -102,7 +105,12 @@ class BotUnderTest:
     async def join(self, user: FakeUser, payload: str) -> Call:
         """/start with a payload, Accept, skip the profile; returns the last call."""
         consent = (await self.say(user, f"/start {payload}"))[0]
-        replies = await self.press(user, consent, button(consent, "Соглас" if user.language_code == "ru" else "agree"), replies=2)
+        replies = await self.press(
+            user,
+            consent,
+            button(consent, "Соглас" if user.language_code == "ru" else "agree"),
+            replies=2,
+        )
         question = replies[-1]
         for _ in range(3):
             edited = await self.press(user, question, buttons(question)[-1][1])
@@ -134,7 +142,9 @@ async def stop_bot(running: BotUnderTest) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(api: LocalBotAPI, settings: Settings, **kwargs: Any) -> AsyncIterator[BotUnderTest]:
+async def running_bot(
+    api: LocalBotAPI, settings: Settings, **kwargs: Any
+) -> AsyncIterator[BotUnderTest]:
     running = await start_bot(api, settings, **kwargs)
     try:
         yield running

@@ -20,23 +20,39 @@ LINK_SECRET = "e2e-link-secret"
 
 def start_localapi() -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.localapi", "--port", "0"], cwd=ROOT,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [sys.executable, "-m", "bot.localapi", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     url = proc.stdout.readline().strip()
     assert url.startswith("http"), url
     return proc, url
 
 
-def start_bot(api_url: str, database_url: str, data_dir: Path, **env: str) -> subprocess.Popen[bytes]:
+def start_bot(
+    api_url: str, database_url: str, data_dir: Path, **env: str
+) -> subprocess.Popen[bytes]:
     environment = {
-        **os.environ, "BOT_TOKEN": "123456789:local-test-token", "TELEGRAM_API_URL": api_url,
-        "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "LINK_SECRET": LINK_SECRET,
-        "QUIET_HOURS": "", "LOG_LEVEL": "WARNING", **env,
+        **os.environ,
+        "BOT_TOKEN": "123456789:local-test-token",
+        "TELEGRAM_API_URL": api_url,
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(data_dir),
+        "LINK_SECRET": LINK_SECRET,
+        "QUIET_HOURS": "",
+        "LOG_LEVEL": "WARNING",
+        **env,
     }
     log = open(data_dir / f"bot-{len(list(data_dir.glob('bot-*.log')))}.log", "wb")  # noqa: SIM115
-    return subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=environment,
-                            stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def kill(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
@@ -71,13 +87,21 @@ def first_questions(calls: list[dict]) -> dict[int, list[dict]]:
     """Successful sends of a survey's first question, by chat."""
     found: dict[int, list[dict]] = {}
     for call in calls:
-        if call["method"] == "sendMessage" and not call["failed"] and "1 из 4" in call["params"]["text"]:
+        if (
+            call["method"] == "sendMessage"
+            and not call["failed"]
+            and "1 из 4" in call["params"]["text"]
+        ):
             found.setdefault(call["chat_id"], []).append(call)
     return found
 
 
 async def press_again(control, user: FakeUser, message_id: int, data: str) -> dict:  # type: ignore[no-untyped-def]
     """Press a button the message no longer shows (an old client view, a replay)."""
-    payload = {"user": {"id": user.id, "first_name": user.first_name, "language_code": user.language_code},
-               "message_id": message_id, "data": data, "strict": False}
+    payload = {
+        "user": {"id": user.id, "first_name": user.first_name, "language_code": user.language_code},
+        "message_id": message_id,
+        "data": data,
+        "strict": False,
+    }
     return await control._request("POST", "/press", json=payload)

@@ -50,7 +50,9 @@ async def test_invite_rewards_the_inviter_once_after_the_return_window(refbot):
     assert bob_member.invited_by_id == anna_member.id
 
     bought = datetime.now(UTC) - timedelta(days=1)
-    purchases = f"client,service,amount,time\n{bob_member.pseudonym},latte,250,{bought.isoformat()}\n"
+    purchases = (
+        f"client,service,amount,time\n{bob_member.pseudonym},latte,250,{bought.isoformat()}\n"
+    )
     first = await refbot.services.loyalty.purchases.import_csv("acme", purchases)
     again = await refbot.services.loyalty.purchases.import_csv("acme", purchases)
     assert (first.added, again.added, again.unchanged) == (1, 0, 1)

@@ -75,8 +75,10 @@ async def test_phone_check_keeps_a_hash_refuses_forwarded_contacts_and_rewards_a
     assert "phone check" in hint.params["text"]
     assert "request_contact" in str(hint.params["reply_markup"])
 
-    bob, carol, dave = (FakeUser(7000 + n, name, language_code="en")
-                        for n, name in ((2, "Bob"), (3, "Carol"), (4, "Dave")))
+    bob, carol, dave = (
+        FakeUser(7000 + n, name, language_code="en")
+        for n, name in ((2, "Bob"), (3, "Carol"), (4, "Dave"))
+    )
     for user in (bob, carol, dave):
         await refbot.join(user, payload)
 
@@ -116,7 +118,10 @@ async def test_the_inviters_daily_cap_stops_rewards_beyond_it(refbot):
 
     await buy(refbot, *friends)
     assert list((await invite_reasons(refbot)).values()) == [
-        ("awarded", ""), ("awarded", ""), ("refused", "daily_cap")]
+        ("awarded", ""),
+        ("awarded", ""),
+        ("refused", "daily_cap"),
+    ]
     anna_member = (await refbot.services.members.identify(anna.id)).member
     stats = await refbot.services.loyalty.invites.stats(anna_member.id)
     assert (stats.completed, stats.waiting) == (0, 2)

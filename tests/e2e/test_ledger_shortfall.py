@@ -41,10 +41,14 @@ async def test_review_on_an_empty_deposit_answers_the_member_and_tells_the_partn
     await refbot.join(anna, links.sign(links.LinkTarget("acme"), KEY))
     anna_member = (await refbot.services.members.identify(anna.id)).member
     bought = (datetime.now(UTC) - timedelta(days=1)).isoformat()
-    await loyalty.purchases.import_csv("acme", (
-        "client,service,amount,time\n"
-        f"{anna_member.pseudonym},latte,250,{bought}\n"
-        f"{anna_member.pseudonym},flat,300,{bought.replace('T', ' ')}\n"))
+    await loyalty.purchases.import_csv(
+        "acme",
+        (
+            "client,service,amount,time\n"
+            f"{anna_member.pseudonym},latte,250,{bought}\n"
+            f"{anna_member.pseudonym},flat,300,{bought.replace('T', ' ')}\n"
+        ),
+    )
 
     answer = await review_a_purchase(refbot, anna, "Latte", 5)
     assert "reward budget is exhausted" in answer and "saved" in answer
@@ -76,9 +80,16 @@ async def test_survey_reward_on_an_empty_deposit_is_promised_and_credited_after_
     await refbot.services.roles.grant("partner", partner.id, "acme")
     users = [FakeUser(5000 + i, f"U{i}", language_code="en") for i in range(5)]
     await consenting(refbot.services.members, users, "acme")
-    survey_id = await refbot.services.surveys.create(parse_spec({
-        "title": "Coffee", "company": "acme", "reward_points": 30,
-        "questions": [{"kind": "rating", "text": "How do you like our coffee?"}]}))
+    survey_id = await refbot.services.surveys.create(
+        parse_spec(
+            {
+                "title": "Coffee",
+                "company": "acme",
+                "reward_points": 30,
+                "questions": [{"kind": "rating", "text": "How do you like our coffee?"}],
+            }
+        )
+    )
     await refbot.services.surveys.queue(survey_id)
 
     anna = users[0]

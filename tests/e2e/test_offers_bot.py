@@ -51,7 +51,10 @@ async def test_forged_and_duplicate_presses_create_nothing_more(refbot):
     await refbot.join(bob, links.sign(links.LinkTarget("cafe"), LINK_SECRET.encode()))
     annas = await offers(refbot, anna)
     offer_id = OfferAction.unpack(button(annas[0], "Interested")).offer_id
-    for forged in (OfferAction(action="a", offer_id=offer_id), OfferAction(action="a", offer_id=10**9)):
+    for forged in (
+        OfferAction(action="a", offer_id=offer_id),
+        OfferAction(action="a", offer_id=10**9),
+    ):
         refbot.api.press_button(bob, annas[0], forged.pack(), strict=False)
     await refbot.settle(bob)
     assert await count(refbot, Lead) == 0
@@ -65,13 +68,21 @@ async def test_shared_location_puts_the_nearest_outlet_first(refbot):
     anna = FakeUser(2**33 + 10, "Anna", language_code="en")
     await joined(refbot, anna)
     await refbot.services.loyalty.catalog.import_csv(
-        "cafe", "code,name,category,price,outlet_name,outlet_lat,outlet_lon\nbagel,Bagel,bakery,90,Cafe Far,43.1,131.9\n"
+        "cafe",
+        "code,name,category,price,outlet_name,outlet_lat,outlet_lon\n"
+        "bagel,Bagel,bakery,90,Cafe Far,43.1,131.9\n",
     )
     before = len(refbot.sent(anna))
-    refbot.api.share_location(anna, 59.93, 30.33)  # St Petersburg: the spa is in Krasnodar, the cafe in Moscow
+    refbot.api.share_location(
+        anna, 59.93, 30.33
+    )  # St Petersburg: the spa is in Krasnodar, the cafe in Moscow
     await refbot.wait_sent(anna, before + 2)
     await refbot.settle(anna)
     texts = [c.params["text"] for c in refbot.sent(anna)[before:] if buttons(c)]
     assert texts and "km" in texts[0]
-    distances = [float(t.split("Nearest outlet: ")[1].split(" km")[0]) for t in texts if "Nearest outlet" in t]
+    distances = [
+        float(t.split("Nearest outlet: ")[1].split(" km")[0])
+        for t in texts
+        if "Nearest outlet" in t
+    ]
     assert distances == sorted(distances) and len(distances) >= 2

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.localapi import FakeUser
 from referral import links
-from referral.models import Consent, Member
+from referral.models import Member
 from tests.e2e.harness import LINK_SECRET, button, buttons
 
 KEY = LINK_SECRET.encode()

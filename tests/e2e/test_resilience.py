@@ -8,7 +8,7 @@ import io
 
 import pytest
 from PIL import Image
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 import referral.all_models  # noqa: F401
 from bot.localapi import FakeUser
@@ -75,7 +75,11 @@ async def test_accept_pressed_twice_with_new_update_ids_consents_once(refbot):
     refbot.api.press_button(user, consent, data)
     await refbot.wait_sent(user, 3)
     await refbot.settle(user)
-    questions = [c for c in refbot.sent(user) if c.method == "sendMessage" and "возрастная" in c.params["text"]]
+    questions = [
+        c
+        for c in refbot.sent(user)
+        if c.method == "sendMessage" and "возрастная" in c.params["text"]
+    ]
     assert len(questions) == 1
     assert await count(refbot, Consent) == 1
 
@@ -112,7 +116,13 @@ async def test_forged_buttons_change_nothing(refbot):
     user = FakeUser(602)
     consent = (await refbot.say(user, f"/start {payload}"))[0]
     forged_company = "cs:ok:" + links.sign(links.LinkTarget("acme"), b"attacker")
-    for data in (forged_company, "cs:ok:c_evil_AAAAAAAAAAAA", "pf:age_band:25-34", "garbage", "pf:age_band:'or 1=1"):
+    for data in (
+        forged_company,
+        "cs:ok:c_evil_AAAAAAAAAAAA",
+        "pf:age_band:25-34",
+        "garbage",
+        "pf:age_band:'or 1=1",
+    ):
         before = await count(refbot, Member)
         refbot.api.press_button(user, consent, data, strict=False)
         answer = await refbot.api.wait_for("answerCallbackQuery", count=1, timeout=5)
@@ -175,12 +185,14 @@ async def test_failing_handler_apologises_and_the_bot_goes_on(refbot):
 
 async def test_a_flood_is_throttled_with_one_warning(api, sqlite_file, tmp_path):
     from bot.middlewares.throttling import ThrottlingMiddleware
-    from tests.e2e.harness import running_bot, test_settings
+    from tests.e2e.harness import test_settings
 
     # A bucket that does not refill during the test: the outcome cannot depend
     # on how fast this machine happens to be.
     throttle = ThrottlingMiddleware(rate=1e-6, burst=5)
-    async with running_bot(api, test_settings(api, sqlite_file, tmp_path), throttle=throttle) as bot:
+    async with running_bot(
+        api, test_settings(api, sqlite_file, tmp_path), throttle=throttle
+    ) as bot:
         user = FakeUser(704)
         for _ in range(30):
             api.send_text(user, "/help")
@@ -198,7 +210,7 @@ async def test_restart_on_the_same_database_keeps_members_and_dedupe(refbot):
     update = refbot.api.send_text(user, "/privacy")
     await refbot.wait_sent(user, len(refbot.sent(user)) + 1)
     settings = refbot.settings
-    from tests.e2e.harness import stop_bot, start_bot
+    from tests.e2e.harness import start_bot, stop_bot
 
     await stop_bot(refbot)
     restarted = await start_bot(refbot.api, settings)
@@ -232,7 +244,7 @@ async def test_partner_gets_only_their_own_company_qr(refbot):
     await refbot.services.roles.grant("partner", partner.id, "acme")
     photo = (await refbot.say(partner, "/qr"))[0]
     assert photo.method == "sendPhoto"
-    (_, image), = photo.files.values()
+    ((_, image),) = photo.files.values()
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(image)))
     payload = decoded[0].text.split("?start=")[1]
     assert links.parse(payload, KEY) == links.LinkTarget("acme")
@@ -266,7 +278,9 @@ async def test_language_switch_before_consent_stores_nothing(refbot):
 
 async def _reachable(refbot, telegram_id: int) -> bool | None:
     async with refbot.services.db() as session:
-        return await session.scalar(select(Member.reachable).where(Member.telegram_id == telegram_id))
+        return await session.scalar(
+            select(Member.reachable).where(Member.telegram_id == telegram_id)
+        )
 
 
 async def _until(probe, expected, timeout: float = 5.0) -> None:
@@ -278,7 +292,7 @@ async def _until(probe, expected, timeout: float = 5.0) -> None:
 
 
 async def test_staff_get_their_commands_in_their_own_chat_menu(api, sqlite_file, tmp_path):
-    from tests.e2e.harness import running_bot, test_settings
+    from tests.e2e.harness import test_settings
 
     settings = test_settings(api, sqlite_file, tmp_path, admin_ids="1")
     async with running_bot(api, settings) as first:

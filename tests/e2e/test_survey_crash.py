@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.app import build_services
 from bot.localapi import ControlClient, FakeUser
+from bot.services import build_services
 from bot.settings import Settings
 from referral.surveys.views import reward_key
 from tests.e2e.survey_helpers import (
@@ -45,8 +45,14 @@ questions:
 
 
 def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-c", "from bot.cli import main; main()", *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", "from bot.cli import main; main()", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -72,7 +78,9 @@ async def test_survey_survives_sigkill_with_429s_and_blocks(sqlite_file: str, tm
         await services.ledger.deposit(company.id, 100_000, "e2e-deposit")
         await consenting(services.members, users, "acme")
         (tmp_path / "coffee.yaml").write_text(SURVEY)
-        survey_id = int(cli(env, "survey", "create", str(tmp_path / "coffee.yaml")).splitlines()[-1])
+        survey_id = int(
+            cli(env, "survey", "create", str(tmp_path / "coffee.yaml")).splitlines()[-1]
+        )
 
         async with ControlClient(api_url) as control:
             for chat in blocked:
@@ -132,15 +140,20 @@ async def test_survey_survives_sigkill_with_429s_and_blocks(sqlite_file: str, tm
             await control.wait_for("answerCallbackQuery", None, 5 * 5)
 
             for user in answering:
-                thanks = [c for c in await control.calls("sendMessage", user.id) if not c["failed"]][-1]
+                thanks = [
+                    c for c in await control.calls("sendMessage", user.id) if not c["failed"]
+                ][-1]
                 assert "Начислено баллов: 50" in thanks["params"]["text"]
                 sends = [c for c in await control.calls("sendMessage", user.id) if not c["failed"]]
                 assert len(sends) == 5  # four questions and the thanks, nothing twice
                 member = (await services.members.identify(user.id)).member
                 # The reward was posted once: the same key is refused now.
-                assert await services.ledger.award_points(
-                    member.id, company.id, 50, "survey", reward_key(survey_id, member.id)
-                ) is False
+                assert (
+                    await services.ledger.award_points(
+                        member.id, company.id, 50, "survey", reward_key(survey_id, member.id)
+                    )
+                    is False
+                )
             assert (await services.surveys.progress(survey_id))["answered"] == 5
 
             results = await services.survey_results.results(survey_id)

@@ -8,22 +8,27 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import build_bot, build_dispatcher, build_services
+from bot.app import build_bot, build_dispatcher
 from bot.localapi import FakeUser
 from bot.runner import SECRET_HEADER, webhook_app
+from bot.services import build_services
 from referral import links
 from tests.e2e.harness import LINK_SECRET, button, running_bot, test_settings
 from tests.services import redis_url
+
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
+
 async def test_webhook_mode_handles_updates_and_refuses_a_wrong_secret(api, sqlite_file, tmp_path):
     port = free_port()
     hook = f"http://127.0.0.1:{port}/tg/hook"
-    settings = test_settings(api, sqlite_file, tmp_path, webhook_url=hook, webhook_secret="s3cret-Token")
+    settings = test_settings(
+        api, sqlite_file, tmp_path, webhook_url=hook, webhook_secret="s3cret-Token"
+    )
     services = build_services(settings)
     bot = build_bot(settings)
     dp = build_dispatcher(services)
@@ -39,8 +44,16 @@ async def test_webhook_mode_handles_updates_and_refuses_a_wrong_secret(api, sqli
         assert [r.status for r in await api.drain_webhook()] == [200]
 
         async with aiohttp.ClientSession() as http:
-            forged = {"update_id": 10**6, "message": {"message_id": 1, "date": 0, "chat": {"id": 901, "type": "private"},
-                                                       "from": {"id": 901, "is_bot": False, "first_name": "X"}, "text": "/help"}}
+            forged = {
+                "update_id": 10**6,
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "chat": {"id": 901, "type": "private"},
+                    "from": {"id": 901, "is_bot": False, "first_name": "X"},
+                    "text": "/help",
+                },
+            }
             for headers in ({SECRET_HEADER: "wrong"}, {}):
                 async with http.post(hook, json=forged, headers=headers) as response:
                     assert response.status == 403
@@ -50,8 +63,11 @@ async def test_webhook_mode_handles_updates_and_refuses_a_wrong_secret(api, sqli
         await bot.session.close()
         await services.close()
 
+
 @pytest.mark.redis
-async def test_fsm_state_in_redis_is_shared_by_bot_processes_and_erased_by_forget(api, sqlite_file, tmp_path):
+async def test_fsm_state_in_redis_is_shared_by_bot_processes_and_erased_by_forget(
+    api, sqlite_file, tmp_path
+):
     import redis.asyncio as redis
     from aiogram.fsm.storage.redis import RedisStorage
 
@@ -78,4 +94,3 @@ async def test_fsm_state_in_redis_is_shared_by_bot_processes_and_erased_by_forge
         async for key in client.scan_iter(f"fsm:*{user.id}*"):
             await client.delete(key)
         await client.aclose()
-

@@ -18,12 +18,18 @@ def refbot(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess[str]
         "DATA_DIR": str(tmp_path / "data"),
         "LINK_SECRET": "cli-secret",
         "BOT_USERNAME": "refbot_test_bot",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),  # this checkout, not an older install
+        "PYTHONPATH": str(
+            Path(__file__).resolve().parents[2]
+        ),  # this checkout, not an older install
         **env,
     }
     return subprocess.run(
         [sys.executable, "-c", "from bot.cli import main; main()", *args],
-        capture_output=True, text=True, env=environment, cwd=tmp_path, timeout=60,
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=60,
     )
 
 

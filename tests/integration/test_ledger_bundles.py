@@ -12,8 +12,10 @@ from referral.ledger.ledger import Ledger
 from referral.ledger.records import Service
 from referral.ledger.services import build_loyalty
 
-CATALOG = ("code,name,category,price,discount_percent\nlatte,Latte,coffee,250,0\n"
-           "croissant,Croissant,bakery,150,10\ntea,Tea,coffee,100,0\n")
+CATALOG = (
+    "code,name,category,price,discount_percent\nlatte,Latte,coffee,250,0\n"
+    "croissant,Croissant,bakery,150,10\ntea,Tea,coffee,100,0\n"
+)
 
 
 @pytest.fixture
@@ -28,8 +30,10 @@ async def loyalty(db):
 async def prices(db, *codes: str) -> list[int]:
     async with db() as session:
         ids = {s.code: s.id for s in await session.scalars(select(Service))}
-        return [line.price_minor for line in (await quote_services(
-            session, [ids[c] for c in codes])).lines]
+        return [
+            line.price_minor
+            for line in (await quote_services(session, [ids[c] for c in codes])).lines
+        ]
 
 
 async def test_a_defined_bundle_makes_the_pair_cheaper_and_redefining_replaces_it(db, loyalty):
@@ -44,13 +48,16 @@ async def test_a_defined_bundle_makes_the_pair_cheaper_and_redefining_replaces_i
     assert await prices(db, "latte", "tea") == [22_500, 9_000]
 
 
-@pytest.mark.parametrize(("services", "percent", "says"), [
-    (["latte"], 10, "at least two"),
-    (["latte", "latte"], 10, "at least two"),
-    (["latte", "tea"], 0, "1-99"),
-    (["latte", "tea"], 100, "1-99"),
-    (["latte", "cake"], 10, "no active service cake"),
-])
+@pytest.mark.parametrize(
+    ("services", "percent", "says"),
+    [
+        (["latte"], 10, "at least two"),
+        (["latte", "latte"], 10, "at least two"),
+        (["latte", "tea"], 0, "1-99"),
+        (["latte", "tea"], 100, "1-99"),
+        (["latte", "cake"], 10, "no active service cake"),
+    ],
+)
 async def test_a_bad_bundle_is_refused_and_nothing_is_stored(db, loyalty, services, percent, says):
     with pytest.raises(InvalidBundle, match=says):
         await loyalty.bundles.define("acme", "b", services, percent)

@@ -26,7 +26,8 @@ async def race(url: str) -> None:
         first = create_sessionmaker(engines[0])
         company = await CompanyService(first).add("Acme", "acme")
         member, _ = await MemberService(first, RoleService(first, frozenset())).accept_consent(
-            7, LinkTarget("acme"), "ru")
+            7, LinkTarget("acme"), "ru"
+        )
         ledger = Ledger(first)
         await ledger.deposit(company.id, 1_000, "top-up")
         await ledger.award_points(member.id, company.id, 100, "gift", "gift")
@@ -38,8 +39,9 @@ async def race(url: str) -> None:
             except InsufficientPoints:
                 return False
 
-        results = await asyncio.gather(*(spend(i) for i in range(SPENDERS)),
-                                       *(spend(i) for i in range(SPENDERS)))  # each key twice
+        results = await asyncio.gather(
+            *(spend(i) for i in range(SPENDERS)), *(spend(i) for i in range(SPENDERS))
+        )  # each key twice
         wallet = await WalletService(first).wallet(member.id)
         done = len({i for i, ok in enumerate(results) if ok})
         assert done == 100 // 7  # 14 spends fit, every one of them landed once

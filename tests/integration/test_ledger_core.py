@@ -33,7 +33,8 @@ async def world(db):
     clock = Clock()
     company = await CompanyService(db).add("Acme Coffee", "acme")
     member, _ = await MemberService(db, RoleService(db, frozenset())).accept_consent(
-        42, LinkTarget("acme"), "ru")
+        42, LinkTarget("acme"), "ru"
+    )
     ledger = Ledger(db, clock)
     return ledger, company, member, clock, db
 

@@ -56,8 +56,9 @@ class LedgerMachine(RuleBasedStateMachine):
         await RuleService(self.db).set("acme", {"points_ttl_days": "5"})
         members = MemberService(self.db, RoleService(self.db, frozenset()))
         self.company = company.id
-        self.members = [(await members.accept_consent(i, LinkTarget("acme"), "ru"))[0].id
-                        for i in (1, 2)]
+        self.members = [
+            (await members.accept_consent(i, LinkTarget("acme"), "ru"))[0].id for i in (1, 2)
+        ]
 
     def run(self, coroutine):  # type: ignore[no-untyped-def]
         return self.loop.run_until_complete(coroutine)
@@ -84,17 +85,31 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(who=st.integers(0, 1), amount=AMOUNTS, key=KEYS)
     def earn(self, who: int, amount: int, key: str) -> None:
-        self.attempt(self.ledger.award_points(self.members[who], self.company, amount, "earn",
-                                              f"earn:{key}"), True)
+        self.attempt(
+            self.ledger.award_points(
+                self.members[who], self.company, amount, "earn", f"earn:{key}"
+            ),
+            True,
+        )
 
     @rule(who=st.integers(0, 1), amount=AMOUNTS, key=KEYS)
     def spend(self, who: int, amount: int, key: str) -> None:
-        self.attempt(self.ledger.spend(self.members[who], self.company, amount, f"spend:{key}"), True)
+        self.attempt(
+            self.ledger.spend(self.members[who], self.company, amount, f"spend:{key}"), True
+        )
 
     @rule(who=st.integers(0, 1), amount=AMOUNTS, key=KEYS)
     def reserve(self, who: int, amount: int, key: str) -> None:
-        self.attempt(self.ledger.spend(self.members[who], self.company, amount, f"hold:{key}",
-                                       hold_until=self.now + timedelta(days=1)), True)
+        self.attempt(
+            self.ledger.spend(
+                self.members[who],
+                self.company,
+                amount,
+                f"hold:{key}",
+                hold_until=self.now + timedelta(days=1),
+            ),
+            True,
+        )
 
     @rule(key=KEYS)
     def redeem(self, key: str) -> None:
@@ -126,6 +141,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 LedgerMachine.TestCase.settings = settings(
-    max_examples=20, stateful_step_count=15, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow])
+    max_examples=20,
+    stateful_step_count=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 test_ledger_state_machine = LedgerMachine.TestCase

@@ -26,14 +26,17 @@ async def shop(db):
     await loyalty.rules.set("acme", {"cashback": "10", "return_window_days": "14"})
     await loyalty.ledger.deposit(company.id, 100_000, "top-up", currency="cashback")
     member, _ = await MemberService(db, RoleService(db, frozenset())).accept_consent(
-        5, LinkTarget("acme"), "ru")
+        5, LinkTarget("acme"), "ru"
+    )
     return loyalty, member
 
 
 async def test_a_bad_row_refuses_the_whole_file_with_its_line(shop):
     loyalty, member = shop
-    data = (f"client,service,amount,time\n{member.pseudonym},latte,250,2026-02-01T10:00:00\n"
-            f"{member.pseudonym},latte,-5,2026-02-01T11:00:00\n")
+    data = (
+        f"client,service,amount,time\n{member.pseudonym},latte,250,2026-02-01T10:00:00\n"
+        f"{member.pseudonym},latte,-5,2026-02-01T11:00:00\n"
+    )
     with pytest.raises(InvalidFile) as refused:
         await loyalty.purchases.import_csv("acme", data)
     assert refused.value.problems[0][0] == 3

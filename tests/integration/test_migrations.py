@@ -49,4 +49,7 @@ async def test_telegram_ids_are_64_bit(tmp_path):
     for table in Base.metadata.tables.values():
         for column in table.columns:
             if "telegram_id" in column.name or column.name in ("bot_id", "update_id", "chat_id"):
-                assert column.type.__class__.__name__ in ("BigInteger", "BIGINT"), (table.name, column.name)
+                assert column.type.__class__.__name__ in ("BigInteger", "BIGINT"), (
+                    table.name,
+                    column.name,
+                )

@@ -51,7 +51,11 @@ async def test_a_member_like_others_is_offered_what_they_also_use(db, tmp_path):
     world, offers = await trained(db, tmp_path)
     shown = await offers.offers_for(world.members["solo"].id, now=NOW)
     assert (shown[0].service, shown[0].reason) == ("Cake <b>deluxe</b>", SIMILAR)
-    assert (shown[0].list_minor, shown[0].price_minor, shown[0].discount_percent) == (30000, 27000, 10)
+    assert (shown[0].list_minor, shown[0].price_minor, shown[0].discount_percent) == (
+        30000,
+        27000,
+        10,
+    )
     assert "Coffee" not in [v.service for v in shown]  # already bought
 
 
@@ -99,8 +103,12 @@ async def test_declined_service_waits_out_the_cool_down(db, tmp_path):
     solo = world.members["solo"].id
     cake = (await offers.offers_for(solo, now=NOW))[0]
     await offers.decline(cake.offer_id, solo, now=NOW)
-    assert cake.service not in [v.service for v in await offers.offers_for(solo, now=NOW + timedelta(days=29))]
-    assert cake.service in [v.service for v in await offers.offers_for(solo, now=NOW + timedelta(days=31))]
+    assert cake.service not in [
+        v.service for v in await offers.offers_for(solo, now=NOW + timedelta(days=29))
+    ]
+    assert cake.service in [
+        v.service for v in await offers.offers_for(solo, now=NOW + timedelta(days=31))
+    ]
 
 
 async def test_location_ranks_the_nearest_outlet_first(db, tmp_path):
@@ -152,7 +160,9 @@ async def seed_purchase(db, pseudonym: str) -> None:
 
     loyalty = build_loyalty(db, Ledger(db), b"k" * 32)
     when = (START + timedelta(days=20)).isoformat()
-    await loyalty.purchases.import_csv("cafe", f"client,service,amount,time\n{pseudonym},coffee,200,{when}\n")
+    await loyalty.purchases.import_csv(
+        "cafe", f"client,service,amount,time\n{pseudonym},coffee,200,{when}\n"
+    )
 
 
 async def test_regular_buyers_get_at_most_one_reminder_a_week(db, tmp_path):

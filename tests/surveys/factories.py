@@ -17,8 +17,12 @@ QUESTIONS = [
 
 
 def spec(company: str = "acme", **over: object):  # type: ignore[no-untyped-def]
-    data = {"title": "Coffee quality", "company": company, "reward_points": 50,
-            "questions": QUESTIONS}
+    data = {
+        "title": "Coffee quality",
+        "company": company,
+        "reward_points": 50,
+        "questions": QUESTIONS,
+    }
     data.update(over)
     return parse_spec(data)
 

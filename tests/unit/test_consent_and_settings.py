@@ -84,7 +84,9 @@ def test_link_key_is_kept_in_data_dir_when_not_set(tmp_path):
     assert settings(data_dir=tmp_path, link_secret="explicit").link_key == b"explicit"
 
 
-@pytest.mark.parametrize(("code", "expected"), [("ru", "ru"), ("en-GB", "en"), ("uk", "ru"), ("de", "en"), (None, "ru")])
+@pytest.mark.parametrize(
+    ("code", "expected"), [("ru", "ru"), ("en-GB", "en"), ("uk", "ru"), ("de", "en"), (None, "ru")]
+)
 def test_language_follows_telegram_language_code(code, expected):
     assert language_for(code) == expected
 

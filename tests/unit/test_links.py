@@ -25,7 +25,11 @@ def test_payload_round_trips_within_telegram_limits(code, inviter):
     assert links.parse(payload, KEY) == LinkTarget(code, inviter)
 
 
-@given(codes, st.integers(min_value=0, max_value=63), st.sampled_from(string.ascii_letters + string.digits + "_-"))
+@given(
+    codes,
+    st.integers(min_value=0, max_value=63),
+    st.sampled_from(string.ascii_letters + string.digits + "_-"),
+)
 def test_any_edited_character_is_refused(code, position, replacement):
     payload = links.sign(LinkTarget(code), KEY)
     position %= len(payload)
@@ -57,7 +61,15 @@ def test_company_link_cannot_be_turned_into_another_company():
 
 @pytest.mark.parametrize(
     "payload",
-    ["", "x" * 65, "c_acme", "'; DROP TABLE members; --", "c_acme_" + "A" * 12, "Привет", "c__AAAAAAAAAAAA"],
+    [
+        "",
+        "x" * 65,
+        "c_acme",
+        "'; DROP TABLE members; --",
+        "c_acme_" + "A" * 12,
+        "Привет",
+        "c__AAAAAAAAAAAA",
+    ],
 )
 def test_hostile_payloads_are_refused(payload):
     with pytest.raises(InvalidLink):

@@ -21,10 +21,12 @@ DAY = 86_400
 
 def test_cold_start_follows_operator_links_then_popularity(tmp_path, purchases):
     p = tmp_path / "cross.csv"
-    p.write_text("company_a,service_a,company_b,service_b,weight\n"
-                 "X,a,Y,x,0.9\nX,a,Y,y,0.2\nY,z,X,a,0.5\n")
-    cold = CrossServiceColdStart().fit(load_cross_services(p),
-                                       PopularityRecommender().fit(purchases))
+    p.write_text(
+        "company_a,service_a,company_b,service_b,weight\nX,a,Y,x,0.9\nX,a,Y,y,0.2\nY,z,X,a,0.5\n"
+    )
+    cold = CrossServiceColdStart().fit(
+        load_cross_services(p), PopularityRecommender().fit(purchases)
+    )
     recs = cold.recommend(["a"], n=4)
     assert recs.item_id.tolist()[:3] == ["x", "z", "y"]
     assert recs.source.tolist() == ["cross-service"] * 3 + ["popularity"]
@@ -39,18 +41,26 @@ def test_cross_service_file_errors_carry_line(tmp_path):
 
 
 def test_conflict_resolution_prefers_higher_expected_value():
-    leads = pd.DataFrame({
-        "user_id": [f"u{i}" for i in range(20)],
-        "item_id": ["gymA"] * 10 + ["gymB"] * 10,
-        "company_id": ["A"] * 10 + ["B"] * 10,
-        "paid": [True] * 2 + [False] * 8 + [True] * 6 + [False] * 4,
-        "amount": [1000.0] * 2 + [0] * 8 + [500.0] * 6 + [0] * 4,
-    })
+    leads = pd.DataFrame(
+        {
+            "user_id": [f"u{i}" for i in range(20)],
+            "item_id": ["gymA"] * 10 + ["gymB"] * 10,
+            "company_id": ["A"] * 10 + ["B"] * 10,
+            "paid": [True] * 2 + [False] * 8 + [True] * 6 + [False] * 4,
+            "amount": [1000.0] * 2 + [0] * 8 + [500.0] * 6 + [0] * 4,
+        }
+    )
     eco = service_economics(leads, prior_leads=0)
     assert eco.set_index("item_id").loc["gymB", "conversion"] == pytest.approx(0.6)
     assert eco.set_index("item_id").loc["gymA", "arppu"] == pytest.approx(1000.0)
-    cands = pd.DataFrame({"user_id": ["m", "m"], "item_id": ["gymA", "gymB"],
-                          "score": [0.9, 0.8], "group": ["gym", "gym"]})
+    cands = pd.DataFrame(
+        {
+            "user_id": ["m", "m"],
+            "item_id": ["gymA", "gymB"],
+            "score": [0.9, 0.8],
+            "group": ["gym", "gym"],
+        }
+    )
     # EV: A = 0.9 * 0.2 * 1000 = 180; B = 0.8 * 0.6 * 500 = 240
     best = resolve_conflicts(cands, eco)
     assert best.item_id.tolist() == ["gymB"]
@@ -60,17 +70,19 @@ def test_conflict_resolution_prefers_higher_expected_value():
 
 
 def test_relevance_threshold_is_per_company():
-    recs = pd.DataFrame({"user_id": ["m"] * 3, "item_id": ["a", "b", "x"],
-                         "score": [0.3, 0.6, 0.3]})
-    out = apply_relevance_threshold(recs, {"a": "X", "b": "X", "x": "Y"}, {"X": 0.5},
-                                    default=0.1)
+    recs = pd.DataFrame(
+        {"user_id": ["m"] * 3, "item_id": ["a", "b", "x"], "score": [0.3, 0.6, 0.3]}
+    )
+    out = apply_relevance_threshold(recs, {"a": "X", "b": "X", "x": "Y"}, {"X": 0.5}, default=0.1)
     assert sorted(out.item_id) == ["b", "x"]
 
 
 def test_bundle_lift_by_hand():
     baskets = [["bread", "butter"], ["bread", "butter"], ["bread"], ["milk"]]
-    f = pd.DataFrame([(str(b), i) for b, items in enumerate(baskets) for i in items],
-                     columns=["basket", "item_id"])
+    f = pd.DataFrame(
+        [(str(b), i) for b, items in enumerate(baskets) for i in items],
+        columns=["basket", "item_id"],
+    )
     rules = association_rules(f, min_support=0, min_lift=0, basket_col="basket")
     r = rules[(rules.antecedent == "butter") & (rules.consequent == "bread")].iloc[0]
     # support 2/4, confidence 2/2, lift 0.5 / (0.5 * 0.75)
@@ -87,10 +99,14 @@ def blobs(n=40, seed=0):
     rows = []
     for _g, (freq, amount, rec, breadth) in enumerate([(20, 5000, 2, 15), (1, 300, 200, 1)]):
         for _m in range(n):
-            rows.append({"frequency": freq * rng.uniform(0.9, 1.1),
-                         "avg_amount": amount * rng.uniform(0.9, 1.1),
-                         "recency_days": rec * rng.uniform(0.9, 1.1),
-                         "breadth": breadth * rng.uniform(0.9, 1.1)})
+            rows.append(
+                {
+                    "frequency": freq * rng.uniform(0.9, 1.1),
+                    "avg_amount": amount * rng.uniform(0.9, 1.1),
+                    "recency_days": rec * rng.uniform(0.9, 1.1),
+                    "breadth": breadth * rng.uniform(0.9, 1.1),
+                }
+            )
     return pd.DataFrame(rows, index=[f"m{i}" for i in range(2 * n)])
 
 

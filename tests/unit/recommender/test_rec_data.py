@@ -36,8 +36,11 @@ def test_groceries_impossible_date_is_an_error(tmp_path):
 
 
 def test_generic_accepts_unix_and_iso_and_amount(tmp_path):
-    p = write(tmp_path, "i.csv", "user_id,item_id,timestamp,amount\n"
-              "u,a,86400,10.5\nu,b,1970-01-03T00:00:00Z,\n")
+    p = write(
+        tmp_path,
+        "i.csv",
+        "user_id,item_id,timestamp,amount\nu,a,86400,10.5\nu,b,1970-01-03T00:00:00Z,\n",
+    )
     f = load_generic(p).frame
     assert f["timestamp"].tolist() == [86400, 172800]
     assert f["amount"].iloc[0] == 10.5 and f["amount"].isna().iloc[1]

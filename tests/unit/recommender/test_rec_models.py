@@ -12,8 +12,10 @@ from recommender.split import time_split
 DAY = 86_400
 
 
-@pytest.mark.parametrize("model", [ItemKNN(k=5), UserKNN(k=5), PopularityRecommender(),
-                                   HybridRecommender(item_k=5, user_k=5)])
+@pytest.mark.parametrize(
+    "model",
+    [ItemKNN(k=5), UserKNN(k=5), PopularityRecommender(), HybridRecommender(item_k=5, user_k=5)],
+)
 def test_recommend_excludes_seen_items(purchases, model):
     model.fit(purchases)
     recs = model.recommend(["m0", "m10", "m3"], n=5)
@@ -22,8 +24,9 @@ def test_recommend_excludes_seen_items(purchases, model):
     assert not any((u, i) in seen for u, i in zip(recs.user_id, recs.item_id, strict=False))
 
 
-@pytest.mark.parametrize("model", [ItemKNN(k=5), UserKNN(k=5),
-                                   HybridRecommender(item_k=5, user_k=5)])
+@pytest.mark.parametrize(
+    "model", [ItemKNN(k=5), UserKNN(k=5), HybridRecommender(item_k=5, user_k=5)]
+)
 def test_neighbours_recommend_the_missing_item_of_the_taste_group(purchases, model):
     recs = model.fit(purchases).recommend(["m0", "m10"], n=1)
     assert dict(zip(recs.user_id, recs.item_id, strict=False)) == {"m0": "c", "m10": "z"}
@@ -40,8 +43,9 @@ def test_unknown_member_gets_popular_items_from_the_hybrid(purchases):
 
 
 def test_declined_item_is_cooled_down_then_offered_again(purchases):
-    feedback = pd.DataFrame({"user_id": ["m0"], "item_id": ["c"], "value": [-1],
-                             "timestamp": [10 * DAY]})
+    feedback = pd.DataFrame(
+        {"user_id": ["m0"], "item_id": ["c"], "value": [-1], "timestamp": [10 * DAY]}
+    )
     model = HybridRecommender(item_k=5, user_k=5, cooldown_days=30).fit(purchases, feedback)
     during = model.recommend("m0", n=5, now=20 * DAY)
     after = model.recommend("m0", n=5, now=41 * DAY)
@@ -50,8 +54,9 @@ def test_declined_item_is_cooled_down_then_offered_again(purchases):
 
 
 def test_accepted_feedback_becomes_history(purchases):
-    feedback = pd.DataFrame({"user_id": ["m0"], "item_id": ["c"], "value": [1],
-                             "timestamp": [2_000]})
+    feedback = pd.DataFrame(
+        {"user_id": ["m0"], "item_id": ["c"], "value": [1], "timestamp": [2_000]}
+    )
     model = HybridRecommender(item_k=5, user_k=5).fit(purchases, feedback)
     assert "c" not in set(model.recommend("m0", n=5).item_id)
 
@@ -79,9 +84,16 @@ def test_popularity_within_segment_and_company(purchases):
 
 def test_tuning_uses_only_training_data_and_is_reproducible(purchases):
     train, test = time_split(purchases)
-    grid = {"item_k": [5], "row_weight_power": [0.0], "alpha": [0.5],
-            "recency_half_life": [None], "user_k": [5], "blend": [0.0, 1.0],
-            "popularity_weight": [0.0], "popularity_half_life_days": [None]}
+    grid = {
+        "item_k": [5],
+        "row_weight_power": [0.0],
+        "alpha": [0.5],
+        "recency_half_life": [None],
+        "user_k": [5],
+        "blend": [0.0, 1.0],
+        "popularity_weight": [0.0],
+        "popularity_half_life_days": [None],
+    }
     a = HybridRecommender().tune(train, grid=grid)
     b = HybridRecommender().tune(train, grid=grid)
     assert a.best_params == b.best_params
@@ -93,6 +105,12 @@ def test_evaluate_reports_every_model_on_one_split(purchases):
     report = evaluate(train, test, k=3, tune=False)
     models = report.table["model"].tolist()
     assert models[:4] == ["popularity", "item-knn", "user-knn", "hybrid"]
-    assert list(report.table.columns) == ["model", "precision@3", "recall@3", "ndcg@3",
-                                          "map@3", "coverage"]
+    assert list(report.table.columns) == [
+        "model",
+        "precision@3",
+        "recall@3",
+        "ndcg@3",
+        "map@3",
+        "coverage",
+    ]
     assert np.isfinite(report.table.drop(columns="model").to_numpy()).all()

@@ -5,12 +5,17 @@ import scipy.sparse as sp
 from recommender.similarity import column_similarity, top_k_per_row
 
 # users x items
-X = sp.csr_matrix(np.array([
-    [1, 1, 0],
-    [1, 1, 1],
-    [0, 1, 1],
-    [1, 0, 0],
-], dtype=float))
+X = sp.csr_matrix(
+    np.array(
+        [
+            [1, 1, 0],
+            [1, 1, 1],
+            [0, 1, 1],
+            [1, 0, 0],
+        ],
+        dtype=float,
+    )
+)
 
 
 def dense(m):
@@ -75,8 +80,9 @@ def test_metrics_agree_with_a_dense_reference_on_random_data():
     for alpha, shrink in ((0.5, 0.0), (1.0, 0.0), (0.3, 2.0)):
         ref = c / (n[:, None] ** alpha * n[None, :] ** (1 - alpha) + shrink)
         np.fill_diagonal(ref, 0)
-        got = column_similarity(x, "cosine", k=40, alpha=alpha, shrink=shrink,
-                                row_weight_power=0.5, block_nnz=200).toarray()
+        got = column_similarity(
+            x, "cosine", k=40, alpha=alpha, shrink=shrink, row_weight_power=0.5, block_nnz=200
+        ).toarray()
         assert np.allclose(got, ref, rtol=1e-5, atol=1e-6)
 
 
@@ -89,16 +95,17 @@ def test_implicit_kernel_matches_the_scipy_path(alpha, rwp):
     _kernel_or_skip()
     x = sp.random(300, 60, density=0.08, random_state=7, format="csr")
     # k >= columns: every neighbour kept, so the two must agree entry for entry
-    full_s = column_similarity(x, "cosine", k=60, alpha=alpha, row_weight_power=rwp,
-                               backend="scipy").toarray()
-    full_i = column_similarity(x, "cosine", k=60, alpha=alpha, row_weight_power=rwp,
-                               backend="implicit").toarray()
+    full_s = column_similarity(
+        x, "cosine", k=60, alpha=alpha, row_weight_power=rwp, backend="scipy"
+    ).toarray()
+    full_i = column_similarity(
+        x, "cosine", k=60, alpha=alpha, row_weight_power=rwp, backend="implicit"
+    ).toarray()
     assert np.allclose(full_s, full_i, rtol=1e-5, atol=1e-7)
     assert np.allclose(np.diag(full_i), 0)
     # k = 5: the same values per row; the same neighbours wherever the 5th value is not tied
     a = column_similarity(x, "cosine", k=5, alpha=alpha, row_weight_power=rwp, backend="scipy")
-    b = column_similarity(x, "cosine", k=5, alpha=alpha, row_weight_power=rwp,
-                          backend="implicit")
+    b = column_similarity(x, "cosine", k=5, alpha=alpha, row_weight_power=rwp, backend="implicit")
     untied = 0
     for i in range(x.shape[1]):
         assert np.allclose(np.sort(a[i].data), np.sort(b[i].data), rtol=1e-5)

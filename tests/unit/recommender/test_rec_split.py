@@ -16,15 +16,24 @@ def test_latest_interactions_are_held_out():
 
 def test_an_event_is_never_split():
     # two baskets: t=1 (3 items), t=2 (3 items); 20% of 6 -> 2 rows, boundary inside basket 2
-    f = frame([("u", "a", 1), ("u", "b", 1), ("u", "c", 1),
-               ("u", "d", 2), ("u", "e", 2), ("u", "f", 2)])
+    f = frame(
+        [("u", "a", 1), ("u", "b", 1), ("u", "c", 1), ("u", "d", 2), ("u", "e", 2), ("u", "f", 2)]
+    )
     train, test = time_split(f, 0.2)
     assert set(test["item_id"]) == {"d", "e", "f"}
 
 
 def test_single_event_user_stays_in_train_and_first_event_never_held_out():
-    f = frame([("solo", "a", 1), ("solo", "b", 1),
-               ("two", "a", 1), ("two", "b", 2), ("two", "c", 2), ("two", "d", 2)])
+    f = frame(
+        [
+            ("solo", "a", 1),
+            ("solo", "b", 1),
+            ("two", "a", 1),
+            ("two", "b", 2),
+            ("two", "c", 2),
+            ("two", "d", 2),
+        ]
+    )
     train, test = time_split(f, 0.9)
     assert "solo" not in set(test["user_id"])
     assert set(test[test.user_id == "two"]["item_id"]) == {"b", "c", "d"}
