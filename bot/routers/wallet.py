@@ -10,7 +10,9 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.filters import IsMember
 from bot.keyboards.ledger import BuyVoucher, SpendAt, offers_keyboard, spend_keyboard
+from bot.rules_text import rules_in_words
 from bot.texts import Texts
+from referral.companies import CompanyService
 from referral.ledger.errors import InsufficientPoints, UnknownService
 from referral.ledger.services import Loyalty
 from referral.ledger.wallet import Wallet
@@ -56,11 +58,21 @@ def render(texts: Texts, member: Member, wallet: Wallet) -> str:
     return "\n".join(lines)
 
 
-async def wallet(message: Message, member: Member, texts: Texts, loyalty: Loyalty) -> None:
+async def wallet(
+    message: Message, member: Member, texts: Texts, loyalty: Loyalty, companies: CompanyService
+) -> None:
     found = await loyalty.wallet.wallet(member.id)
     spendable = [(b.company_id, escape(b.company)) for b in found.balances if b.points > 0]
+    # The rules of the partner the member joined through, and of any they hold points at.
+    names = {b.company_id: b.company for b in found.balances}
+    if member.company_id not in names:
+        names[member.company_id] = (await companies.get_by_id(member.company_id)).name
+    rules = [
+        rules_in_words(texts, name, await loyalty.rules.get(cid)) for cid, name in names.items()
+    ]
     await message.answer(
-        render(texts, member, found), reply_markup=spend_keyboard(texts, spendable)
+        "\n".join([render(texts, member, found), *rules]),
+        reply_markup=spend_keyboard(texts, spendable),
     )
 
 

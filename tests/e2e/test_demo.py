@@ -18,6 +18,7 @@ async def test_demo_walks_the_whole_journey_offline(tmp_path):
         "Вопрос 1 из 2",  # the survey arrived through the outbox
         "Начислено баллов: 50",  # and its reward was credited once
         "60 баллов",
+        "Как копить в «Кофейня «Зерно»»",  # the rules in plain words under /wallet
         "недействительна",  # a forged link is refused
     ):
         assert expected in transcript, expected
