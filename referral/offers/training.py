@@ -126,11 +126,13 @@ def fit_all(
     try:
         # Three periods must fit in the history (features, label, and the one before).
         span_days = (purchases["timestamp"].max() - purchases["timestamp"].min()) / 86_400
-        churn = ChurnModel(window_days=max(7.0, min(90.0, span_days / 3))).fit(purchases)
+        window = max(7.0, min(90.0, span_days / 3))
+        churn = ChurnModel(window_days=window).fit(purchases)
         extras.churn = churn
         report.trained["churn"] = {
             "window_days": round(float(churn.window_days), 1),
             "cutoff": int(churn.cutoff_),
+            **_churn_quality(purchases, window),
         }
     except ValueError as error:
         report.skipped["churn"] = str(error)
@@ -149,6 +151,20 @@ def fit_all(
     extras.periods = detect_periods(purchases)
     report.trained["reminders"] = {"regular_pairs": len(extras.periods)}
     return model, extras, report
+
+
+def _churn_quality(purchases: pd.DataFrame, window_days: float) -> dict[str, object]:
+    """F1 and ROC AUC on a time split (fit a period earlier, test on the last),
+    so the operator sees how far to trust the risk scores."""
+    try:
+        quality = ChurnModel(window_days=window_days).evaluate(purchases)
+    except (ValueError, KeyError) as error:
+        return {"evaluation": f"skipped: {error}"}
+    return {
+        "f1": round(quality.f1, 3),
+        "roc_auc": round(quality.roc_auc, 3),
+        "test_members": quality.n_test,
+    }
 
 
 async def train(
