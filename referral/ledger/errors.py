@@ -6,7 +6,7 @@ from referral.errors import DomainError
 
 
 class LedgerError(DomainError):
-    pass
+    """Base of every refusal of the ledger."""
 
 
 class InsufficientPoints(LedgerError):
@@ -41,7 +41,7 @@ class IdempotencyConflict(LedgerError):
 
 
 class UnknownTransfer(LedgerError):
-    pass
+    """No transfer with that idempotency key."""
 
 
 class AlreadyResolved(LedgerError):
@@ -49,15 +49,15 @@ class AlreadyResolved(LedgerError):
 
 
 class InvalidAmount(LedgerError):
-    pass
+    """An amount that is zero, negative or not a whole number of minor units."""
 
 
 class InvalidRule(LedgerError):
-    pass
+    """An earning rule that does not parse (unknown key, bad number or percent)."""
 
 
 class UnknownService(LedgerError):
-    pass
+    """No active service with that code or id at the company."""
 
 
 class InvalidBundle(LedgerError):

@@ -23,7 +23,7 @@ COLUMNS = ["member", "question", "question_text", "answer", "answered_at"]
 
 
 class TooFewAnswers(DomainError):
-    pass
+    """Fewer answers than MIN_AUDIENCE: results would expose individuals."""
 
 
 @dataclass

@@ -24,19 +24,19 @@ class Ledger(Protocol):
 
 
 class UnknownSurvey(DomainError):
-    pass
+    """No survey with that id."""
 
 
 class AudienceTooSmall(DomainError):
-    pass
+    """The target is smaller than MIN_AUDIENCE, so it could single a person out."""
 
 
 class AlreadyQueued(DomainError):
-    pass
+    """The survey was queued before; queuing twice would message people twice."""
 
 
 class InvalidAnswer(DomainError):
-    pass
+    """An answer that does not fit its question (a stale or forged button, bad text)."""
 
 
 @dataclass(frozen=True)
