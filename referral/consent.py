@@ -29,9 +29,16 @@ def active_consent(
 def consenting_member(telegram_id: int, version: str = CONSENT_VERSION) -> Select[tuple[Member]]:
     """The member with this Telegram id, if their consent is current and not
     withdrawn: the rule of ``active_consent`` as one query."""
+    return consenting_members([telegram_id], version)
+
+
+def consenting_members(
+    telegram_ids: list[int], version: str = CONSENT_VERSION
+) -> Select[tuple[Member]]:
+    """The consenting members among these Telegram ids (see ``consenting_member``)."""
     current = exists().where(
         Consent.member_id == Member.id,
         Consent.version == version,
         Consent.withdrawn_at.is_(None),
     )
-    return select(Member).where(Member.telegram_id == telegram_id, current)
+    return select(Member).where(Member.telegram_id.in_(telegram_ids), current)

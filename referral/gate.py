@@ -1,25 +1,41 @@
-"""Admitting an update: the dedupe claim and who sent it, in one transaction.
+"""Admitting updates: the dedupe claim and who sent each, in group commits.
 
-Every update pays for this before any handler runs, so it is one round of
-statements in one unit of work instead of two.
+Every update pays for this before any handler runs. Updates that arrive
+while a commit is under way wait for the next one and share it: one
+transaction claims all their update ids and loads all their senders, so a
+burst costs a few transactions instead of one per update, and a lone update
+still goes at once.
 """
 
 from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from referral.consent import consenting_member
+from referral.consent import consenting_members
 from referral.members import Identity
 from referral.models import ProcessedUpdate
 from referral.roles import Roles, RoleService
+
+
+@dataclass(frozen=True)
+class _Request:
+    bot_id: int
+    update_id: int
+    telegram_id: int | None
+    answer: asyncio.Future[Identity | None]
 
 
 class UpdateGate:
     def __init__(self, db: async_sessionmaker[AsyncSession], roles: RoleService) -> None:
         self.db = db
         self.roles = roles
+        self._waiting: list[_Request] = []
+        self._committer: asyncio.Task[None] | None = None
 
     async def admit(self, bot_id: int, update_id: int, telegram_id: int | None) -> Identity | None:
         """The sender's identity for a first delivery; None for a repeated update_id.
@@ -28,17 +44,54 @@ class UpdateGate:
         processed_updates); release it if handling fails so a redelivery is
         handled.
         """
+        answer: asyncio.Future[Identity | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Request(bot_id, update_id, telegram_id, answer))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_waiting())
+        return await answer
+
+    async def _commit_waiting(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                identities = await self._admit_all(batch)
+            except Exception as error:  # noqa: BLE001 - every waiting update gets the error
+                for request in batch:
+                    if not request.answer.done():
+                        request.answer.set_exception(error)
+                continue
+            for request, identity in zip(batch, identities, strict=True):
+                if not request.answer.done():
+                    request.answer.set_result(identity)
+
+    async def _admit_all(self, batch: list[_Request]) -> list[Identity | None]:
+        # The same update twice in one batch: only its first request may claim it.
+        first: dict[tuple[int, int], _Request] = {}
+        for request in batch:
+            first.setdefault((request.bot_id, request.update_id), request)
+        senders = sorted({r.telegram_id for r in first.values() if r.telegram_id is not None})
         async with self.db.begin() as session:
             insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-            claimed = await session.execute(
+            claimed_rows = await session.execute(
                 insert(ProcessedUpdate)
-                .values(bot_id=bot_id, update_id=update_id)
+                .values([{"bot_id": b, "update_id": u} for b, u in first])
                 .on_conflict_do_nothing()
+                .returning(ProcessedUpdate.bot_id, ProcessedUpdate.update_id)
             )
-            if claimed.rowcount == 0:
-                return None
-            if telegram_id is None:
-                return Identity(0, None, Roles())
-            member = await session.scalar(consenting_member(telegram_id))
-            roles = await self.roles.of(session, telegram_id)
-        return Identity(telegram_id, member, roles)
+            claimed = {(b, u) for b, u in claimed_rows.all()}
+            members, roles = {}, {}
+            if senders:
+                found = await session.scalars(consenting_members(senders))
+                members = {m.telegram_id: m for m in found}
+                roles = await self.roles.of_many(session, senders)
+        identities: list[Identity | None] = []
+        for request in batch:
+            key = (request.bot_id, request.update_id)
+            if first[key] is not request or key not in claimed:
+                identities.append(None)
+            elif request.telegram_id is None:
+                identities.append(Identity(0, None, Roles()))
+            else:
+                tid = request.telegram_id
+                identities.append(Identity(tid, members.get(tid), roles[tid]))
+        return identities

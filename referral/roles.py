@@ -74,18 +74,30 @@ class RoleService:
             return {tid: await self.of(session, tid) for tid in ids | set(self.admin_ids)}
 
     async def of(self, session: AsyncSession, telegram_id: int) -> Roles:
+        return (await self.of_many(session, [telegram_id]))[telegram_id]
+
+    async def of_many(self, session: AsyncSession, telegram_ids: list[int]) -> dict[int, Roles]:
+        """The roles of several users in one query."""
         rows = (
             await session.execute(
-                select(RoleGrant.role, RoleGrant.company_id).where(
-                    RoleGrant.telegram_id == telegram_id
+                select(RoleGrant.telegram_id, RoleGrant.role, RoleGrant.company_id).where(
+                    RoleGrant.telegram_id.in_(telegram_ids)
                 )
             )
         ).all()
-        return Roles(
-            admin=telegram_id in self.admin_ids or any(r == "admin" for r, _ in rows),
-            marketer=any(r == "marketer" for r, _ in rows),
-            partner_company_ids=frozenset(c for r, c in rows if r == "partner" and c is not None),
-        )
+        grants: dict[int, list[tuple[str, int | None]]] = {tid: [] for tid in telegram_ids}
+        for tid, role, company_id in rows:
+            grants[tid].append((role, company_id))
+        return {
+            tid: Roles(
+                admin=tid in self.admin_ids or any(r == "admin" for r, _ in held),
+                marketer=any(r == "marketer" for r, _ in held),
+                partner_company_ids=frozenset(
+                    c for r, c in held if r == "partner" and c is not None
+                ),
+            )
+            for tid, held in grants.items()
+        }
 
 
 async def partner_admins(session: AsyncSession, company_id: int) -> list[tuple[int, str | None]]:
