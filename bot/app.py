@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.commands import publish_menus, publish_staff_menus
 from bot.errors import RetryAfterMiddleware, error_handler
-from bot.jobs import schedule_jobs
+from bot.jobs import schedule_jobs, stop_jobs
 from bot.middlewares.admission import AdmissionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.routers import get_routers
@@ -90,6 +90,8 @@ def build_dispatcher(
         log.info("bot @%s started", dp["bot_username"])
 
     async def on_shutdown() -> None:
+        # Jobs first: APScheduler's shutdown cancels the coroutines still running.
+        await stop_jobs(services)
         if scheduler.running:
             scheduler.shutdown(wait=False)
 

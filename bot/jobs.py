@@ -28,3 +28,10 @@ def schedule_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> 
     from bot.offer_jobs import schedule_offer_jobs
 
     schedule_offer_jobs(scheduler, services, bot)
+
+
+async def stop_jobs(services: Services) -> None:
+    """Let jobs that send finish cleanly when the bot stops."""
+    drainer = getattr(services, "survey_drainer", None)
+    if drainer is not None:
+        await drainer.stop()

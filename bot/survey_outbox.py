@@ -97,6 +97,19 @@ class SurveyDrainer:
         }
         self._views: dict[int, SurveyView] = {}
         self._progress_shown: dict[int, str] = {}
+        self._stopping = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def stop(self, timeout: float = 15.0) -> None:
+        """Let the running drain finish its sends and settle them, then start no more.
+
+        Called when the bot shuts down, so a drain is not cancelled halfway
+        (which would leave rows in the crash window for no reason).
+        """
+        self._stopping = True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
 
     async def drain(self, budget: float = 50.0) -> int:
         """Send what is due until nothing is or ``budget`` seconds pass; returns sends.
@@ -108,6 +121,15 @@ class SurveyDrainer:
         so a busy outbox needs far fewer commits than two per message, and an
         idle one still settles each row as soon as its answer arrives.
         """
+        if self._stopping:
+            return 0
+        self._idle.clear()
+        try:
+            return await self._drain(budget)
+        finally:
+            self._idle.set()
+
+    async def _drain(self, budget: float) -> int:
         await self.outbox.expire()
         before = self.stats["sent"]
         deadline = time.monotonic() + budget
@@ -151,7 +173,7 @@ class SurveyDrainer:
 
     async def _slot(self, deadline: float) -> None:
         loop = asyncio.get_running_loop()
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not self._stopping:
             while (wait := self.paused_until - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
             await self.limiter.acquire()
