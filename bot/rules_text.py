@@ -24,7 +24,10 @@ def rules_in_words(texts: Texts, company: str, rules: RuleSet) -> str:
                 percent=percent(rules.cashback_bp),
             )
         )
-        lines.append(texts("wallet.rules.return_window", days=rules.return_window_days))
+        if rules.return_window_days:
+            lines.append(texts("wallet.rules.return_window", days=rules.return_window_days))
+        else:
+            lines.append(texts("wallet.rules.immediate"))
     for kind in ("invite", "review", "survey"):
         points = getattr(rules, f"{kind}_points")
         if points:

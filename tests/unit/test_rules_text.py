@@ -14,3 +14,6 @@ def test_rules_read_as_plain_words_in_both_languages():
     assert "10 баллов и кешбэк 2.5%" in ru and "Зерно &amp; Co" in ru
     assert "100 points" in en and "90 days" in en and "review" not in en
     assert "do not expire" in rules_in_words(texts_for("en"), "Z", RuleSet())
+    assert "14-day return window" in en
+    instant = rules_in_words(texts_for("en"), "Z", RuleSet(purchase_points=1, return_window_days=0))
+    assert "arrive at once" in instant and "return window" not in instant
