@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import json
 import re
 import shutil
 import time
@@ -43,17 +42,6 @@ DEMO_SURVEY = {
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def _buttons(call: Call) -> list[tuple[str, str]]:
-    markup = call.params.get("reply_markup") or {}
-    if isinstance(markup, str):
-        markup = json.loads(markup)
-    return [
-        (b["text"], b.get("callback_data", ""))
-        for row in markup.get("inline_keyboard", [])
-        for b in row
-    ]
-
-
 def _render(call: Call) -> str:
     if call.method == "editMessageReplyMarkup":
         return "bot:  (the buttons of the previous message are closed)"
@@ -61,7 +49,7 @@ def _render(call: Call) -> str:
         return "bot:  [a picture] " + html.unescape(_TAGS.sub("", call.params.get("caption") or ""))
     text = call.params.get("text") or call.params.get("caption") or f"[{call.method}]"
     text = html.unescape(_TAGS.sub("", text))
-    labels = "  ".join(f"[{t}]" for t, _ in _buttons(call))
+    labels = "  ".join(f"[{t}]" for t, _ in call.buttons())
     prefix = "(edited) " if call.method.startswith("edit") else ""
     return f"bot:  {prefix}{text}" + (f"\n      {labels}" if labels else "")
 
@@ -96,7 +84,7 @@ class Chat:
         return await self._replies(timeout)
 
     async def press(self, call: Call, label_part: str) -> list[Call]:
-        for text, data in _buttons(call):
+        for text, data in call.buttons():
             if label_part.lower() in text.lower():
                 self.echo(f"\nyou:  *presses [{text}]*")
                 self.api.press_button(self.user, call, data)
@@ -153,7 +141,7 @@ async def run_demo(
             await services.ledger.settle_due()
             await chat.say("/wallet")
             offers = await chat.say("/offers")
-            if offers and _buttons(offers[-1]):
+            if offers and offers[-1].buttons():
                 await chat.press(offers[-1], "Интересно")
             await chat.say("/invite")
 

@@ -5,28 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.models import ProcessedUpdate
 
 
 class UpdateLog:
+    """Releasing and pruning claims; referral.gate makes them (in group commits)."""
+
     def __init__(self, db: async_sessionmaker[AsyncSession]) -> None:
         self.db = db
-
-    async def claim(self, bot_id: int, update_id: int) -> bool:
-        """True for the first delivery of an update, False for any later one.
-
-        The primary key decides, so the answer holds across restarts and
-        across bot processes sharing one database.
-        """
-        try:
-            async with self.db.begin() as session:
-                session.add(ProcessedUpdate(bot_id=bot_id, update_id=update_id))
-        except IntegrityError:
-            return False
-        return True
 
     async def release(self, bot_id: int, update_id: int) -> None:
         """Forget a claim whose handling failed, so a redelivery is handled."""

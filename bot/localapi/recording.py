@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,17 @@ class Call:
     error_code: int | None = None
     description: str | None = None
     result: Any = None
+
+    def buttons(self) -> list[tuple[str, str]]:
+        """(text, callback_data) of every inline button the call sent."""
+        markup = self.params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        return [
+            (b["text"], b.get("callback_data", ""))
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+        ]
 
     def summary(self) -> str:
         shown = {k: v for k, v in self.params.items() if k not in ("reply_markup",)}

@@ -1,1 +1,1 @@
-"""Outer middlewares, in the order they run: dedupe, identity, throttling."""
+"""Outer middlewares, in the order they run: admission (dedupe + identity), throttling."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -44,14 +43,7 @@ test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a 
 
 def buttons(call: Call) -> list[tuple[str, str]]:
     """(text, callback_data) of every inline button of a sent message."""
-    markup = call.params.get("reply_markup") or {}
-    if isinstance(markup, str):
-        markup = json.loads(markup)
-    return [
-        (b["text"], b.get("callback_data", ""))
-        for row in markup.get("inline_keyboard", [])
-        for b in row
-    ]
+    return call.buttons()
 
 
 def button(call: Call, text_part: str) -> str:
