@@ -1,15 +1,13 @@
 """Admitting updates: the dedupe claim and who sent each, in group commits.
 
-Every update pays for this before any handler runs. Updates that arrive
-while a commit is under way wait for the next one and share it: one
-transaction claims all their update ids and loads all their senders, so a
-burst costs a few transactions instead of one per update, and a lone update
-still goes at once.
+Every update pays for this before any handler runs, so it is group-committed
+(``referral.group_commit``): one transaction claims all the update ids of a
+burst and loads all their senders.
 """
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -17,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.consent import consenting_members
+from referral.group_commit import GroupCommitter
 from referral.members import Identity
 from referral.models import ProcessedUpdate
 from referral.roles import Roles, RoleService
@@ -27,15 +26,13 @@ class _Request:
     bot_id: int
     update_id: int
     telegram_id: int | None
-    answer: asyncio.Future[Identity | None]
 
 
 class UpdateGate:
     def __init__(self, db: async_sessionmaker[AsyncSession], roles: RoleService) -> None:
         self.db = db
         self.roles = roles
-        self._waiting: list[_Request] = []
-        self._committer: asyncio.Task[None] | None = None
+        self._committer = GroupCommitter(self._admit_all)
 
     async def admit(self, bot_id: int, update_id: int, telegram_id: int | None) -> Identity | None:
         """The sender's identity for a first delivery; None for a repeated update_id.
@@ -44,27 +41,9 @@ class UpdateGate:
         processed_updates); release it if handling fails so a redelivery is
         handled.
         """
-        answer: asyncio.Future[Identity | None] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Request(bot_id, update_id, telegram_id, answer))
-        if self._committer is None or self._committer.done():
-            self._committer = asyncio.create_task(self._commit_waiting())
-        return await answer
+        return await self._committer.submit(_Request(bot_id, update_id, telegram_id))
 
-    async def _commit_waiting(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            try:
-                identities = await self._admit_all(batch)
-            except Exception as error:  # noqa: BLE001 - every waiting update gets the error
-                for request in batch:
-                    if not request.answer.done():
-                        request.answer.set_exception(error)
-                continue
-            for request, identity in zip(batch, identities, strict=True):
-                if not request.answer.done():
-                    request.answer.set_result(identity)
-
-    async def _admit_all(self, batch: list[_Request]) -> list[Identity | None]:
+    async def _admit_all(self, batch: Sequence[_Request]) -> list[Identity | None]:
         # The same update twice in one batch: only its first request may claim it.
         first: dict[tuple[int, int], _Request] = {}
         for request in batch:
