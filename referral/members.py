@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,9 +13,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from referral.companies import by_code
 from referral.consent import CONSENT_VERSION, active_consent, consenting_member
-from referral.errors import DomainError, NotAMember
+from referral.errors import DomainError, NotAMember, UnknownCompany
+from referral.group_commit import GroupCommitter
 from referral.links import LinkTarget
 from referral.models import Company, Consent, Member, RoleGrant
 from referral.roles import Roles, RoleService
@@ -50,6 +52,14 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class _Acceptance:
+    telegram_id: int
+    target: LinkTarget
+    language: str
+    version: str
+
+
+@dataclass(frozen=True)
 class PrivacyReport:
     member: Member | None
     company: Company | None
@@ -64,6 +74,7 @@ class MemberService:
     def __init__(self, db: async_sessionmaker[AsyncSession], roles: RoleService) -> None:
         self.db = db
         self.roles = roles
+        self._acceptances = GroupCommitter(self._accept_all)
 
     async def identify(self, telegram_id: int) -> Identity:
         async with self.db() as session:
@@ -77,12 +88,15 @@ class MemberService:
         """Record consent and create the member; (member, created).
 
         Pressing Accept twice is harmless: a member whose consent is current
-        gets no second consent row.
+        gets no second consent row. Acceptances that arrive together share
+        one transaction (group commit).
         """
         try:
-            return await self._accept(telegram_id, target, language, version)
+            return await self._acceptances.submit(
+                _Acceptance(telegram_id, target, language, version)
+            )
         except IntegrityError:
-            # A concurrent press of the same button created the member first.
+            # Another process created the member first.
             async with self.db() as session:
                 member = await session.scalar(
                     select(Member).where(Member.telegram_id == telegram_id)
@@ -91,41 +105,52 @@ class MemberService:
                 raise
             return member, False
 
-    async def _accept(
-        self, telegram_id: int, target: LinkTarget, language: str, version: str
-    ) -> tuple[Member, bool]:
+    async def _accept_all(
+        self, batch: Sequence[_Acceptance]
+    ) -> list[tuple[Member, bool] | Exception]:
         now = datetime.now(UTC)
         async with self.db.begin() as session:
-            company = await by_code(session, target.company_code)
-            member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
-            if member is not None:
-                consents = await _consents(session, member.id)
-                if active_consent(consents, version) is not None:
-                    return member, False
-            else:
-                inviter_id = None
-                if target.inviter:
-                    inviter_id = await session.scalar(
-                        select(Member.id).where(
-                            Member.pseudonym == target.inviter, Member.erased_at.is_(None)
-                        )
-                    )
-                member = Member(
-                    pseudonym=new_pseudonym(),
-                    telegram_id=telegram_id,
-                    company_id=company.id,
-                    invited_by_id=inviter_id,
-                    language=language,
-                )
-                session.add(member)
-                await session.flush()
-            member.reachable = True
-            session.add(
-                Consent(
-                    member_id=member.id, company_id=company.id, version=version, accepted_at=now
-                )
+            companies = await _by_codes(session, {a.target.company_code for a in batch})
+            members = await _by_telegram_ids(session, {a.telegram_id for a in batch})
+            consents = await _consents_by_telegram_id(session, members)
+            inviters = await _live_ids_by_pseudonym(
+                session, {a.target.inviter for a in batch if a.target.inviter}
             )
-        return member, True
+            results: list[tuple[Member, bool] | Exception] = []
+            planned: list[tuple[Member, Consent]] = []
+            for acceptance in batch:
+                company = companies.get(acceptance.target.company_code)
+                if company is None:
+                    results.append(
+                        UnknownCompany(f"no company with code {acceptance.target.company_code!r}")
+                    )
+                    continue
+                member = members.get(acceptance.telegram_id)
+                if member is None:
+                    member = Member(
+                        pseudonym=new_pseudonym(),
+                        telegram_id=acceptance.telegram_id,
+                        company_id=company.id,
+                        invited_by_id=inviters.get(acceptance.target.inviter or ""),
+                        language=acceptance.language,
+                    )
+                    session.add(member)
+                    members[acceptance.telegram_id] = member
+                elif active_consent(consents[acceptance.telegram_id], acceptance.version):
+                    results.append((member, False))  # the same press, delivered again
+                    continue
+                member.reachable = True
+                consent = Consent(
+                    company_id=company.id, version=acceptance.version, accepted_at=now
+                )
+                consents[acceptance.telegram_id].append(consent)
+                planned.append((member, consent))
+                results.append((member, True))
+            await session.flush()  # the new members' ids, in one INSERT
+            for member, consent in planned:
+                consent.member_id = member.id
+                session.add(consent)
+        return results
 
     async def set_profile(self, member_id: int, field: str, value: str | None) -> None:
         """Set one optional profile field; None means the member skipped it."""
@@ -196,6 +221,39 @@ class MemberService:
         if member is None:
             raise NotAMember()
         return member
+
+
+async def _by_codes(session: AsyncSession, codes: set[str]) -> dict[str, Company]:
+    found = await session.scalars(select(Company).where(Company.code.in_(codes)))
+    return {company.code: company for company in found}
+
+
+async def _by_telegram_ids(session: AsyncSession, telegram_ids: set[int]) -> dict[int, Member]:
+    found = await session.scalars(select(Member).where(Member.telegram_id.in_(telegram_ids)))
+    return {member.telegram_id: member for member in found if member.telegram_id is not None}
+
+
+async def _consents_by_telegram_id(
+    session: AsyncSession, members: dict[int, Member]
+) -> defaultdict[int, list[Consent]]:
+    by_telegram_id: defaultdict[int, list[Consent]] = defaultdict(list)
+    if members:
+        telegram_id_of = {member.id: tid for tid, member in members.items()}
+        found = await session.scalars(select(Consent).where(Consent.member_id.in_(telegram_id_of)))
+        for consent in found:
+            by_telegram_id[telegram_id_of[consent.member_id]].append(consent)
+    return by_telegram_id
+
+
+async def _live_ids_by_pseudonym(session: AsyncSession, pseudonyms: set[str]) -> dict[str, int]:
+    if not pseudonyms:
+        return {}
+    rows = await session.execute(
+        select(Member.pseudonym, Member.id).where(
+            Member.pseudonym.in_(pseudonyms), Member.erased_at.is_(None)
+        )
+    )
+    return {pseudonym: member_id for pseudonym, member_id in rows.all()}
 
 
 async def _consents(session: AsyncSession, member_id: int) -> list[Consent]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
@@ -93,3 +95,35 @@ async def test_roles(services):
     identity = await members.identify(5)
     assert identity.roles.has("partner") and not identity.roles.has("marketer")
     assert (await members.identify(999)).roles.has("admin")
+
+
+async def test_a_burst_of_acceptances_shares_transactions_and_keeps_each_answer(services, db):
+    companies, _, members = services
+    await companies.add("Acme Coffee", "acme")
+    inviter, _ = await members.accept_consent(1, LinkTarget("acme"), "ru")
+    burst = [
+        (2, LinkTarget("acme")),
+        (3, LinkTarget("acme", inviter.pseudonym)),
+        (2, LinkTarget("acme")),  # the same press delivered twice in one burst
+        (4, LinkTarget("nowhere")),
+        (1, LinkTarget("acme")),  # already a member with a current consent
+    ]
+    results = await asyncio.gather(
+        *(members.accept_consent(tid, target, "en") for tid, target in burst),
+        return_exceptions=True,
+    )
+    assert [r[1] if isinstance(r, tuple) else type(r) for r in results] == [
+        True,
+        True,
+        False,
+        UnknownCompany,
+        False,
+    ]
+    assert results[0][0].id == results[2][0].id
+    assert results[1][0].invited_by_id == inviter.id
+    async with db() as session:
+        consents = (await session.scalars(select(Consent))).all()
+        assert sorted(c.member_id for c in consents) == sorted(
+            [inviter.id, results[0][0].id, results[1][0].id]
+        )
+        assert await session.scalar(select(Member).where(Member.telegram_id == 4)) is None
