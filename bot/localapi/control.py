@@ -95,8 +95,12 @@ def add_control_routes(app: web.Application, api: LocalBotAPI) -> None:
         )
 
     async def delivered(request: web.Request) -> web.Response:
-        """How many send* calls succeeded (optionally of one method): cheap to poll."""
-        return web.json_response(len(api.delivered(method=request.query.get("method"))))
+        """How many send* calls succeeded, or calls of one method (an edit, say):
+        cheap to poll."""
+        method = request.query.get("method")
+        if method is None:
+            return web.json_response(len(api.delivered()))
+        return web.json_response(len(api.calls(method=method, include_failed=False)))
 
     async def info(request: web.Request) -> web.Response:
         return web.json_response(

@@ -81,10 +81,14 @@ async def accept(
     await query.answer()
     if not created:
         return  # a repeated press: the first one already moved the chat on
-    await _edit(query, texts("onboarding.accepted"))
+    # The consent message turns into the first profile question: one edit,
+    # not an edit and a new message, and the questions then replace each
+    # other in that same message.
     first = PROFILE_FIELDS[0]
-    await query.message.answer(
-        texts(f"profile.ask.{first}"), reply_markup=profile_keyboard(texts, first)
+    await _edit(
+        query,
+        f"{texts('onboarding.accepted')}\n\n{texts(f'profile.ask.{first}')}",
+        profile_keyboard(texts, first),
     )
 
 

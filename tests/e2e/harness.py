@@ -98,10 +98,7 @@ class BotUnderTest:
         """/start with a payload, Accept, skip the profile; returns the last call."""
         consent = (await self.say(user, f"/start {payload}"))[0]
         replies = await self.press(
-            user,
-            consent,
-            button(consent, "Соглас" if user.language_code == "ru" else "agree"),
-            replies=2,
+            user, consent, button(consent, "Соглас" if user.language_code == "ru" else "agree")
         )
         question = replies[-1]
         for _ in range(3):

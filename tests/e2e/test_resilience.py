@@ -57,7 +57,7 @@ async def test_same_update_delivered_twice_is_handled_once(refbot):
     consent = (await refbot.wait_sent(user, 1))[0]
     refbot.api.push_update(update)
     press = refbot.api.press_button(user, consent, button(consent, "Соглас"))
-    await refbot.wait_sent(user, 3)
+    await refbot.wait_sent(user, 2)
     refbot.api.push_update(press)
     await refbot.settle(user)
     texts = [c.params.get("text", "") for c in refbot.sent(user)]
@@ -73,12 +73,12 @@ async def test_accept_pressed_twice_with_new_update_ids_consents_once(refbot):
     data = button(consent, "Соглас")
     refbot.api.press_button(user, consent, data)
     refbot.api.press_button(user, consent, data)
-    await refbot.wait_sent(user, 3)
+    await refbot.wait_sent(user, 2)
     await refbot.settle(user)
     questions = [
         c
         for c in refbot.sent(user)
-        if c.method == "sendMessage" and "возрастная" in c.params["text"]
+        if c.method == "editMessageText" and "возрастная" in c.params["text"]
     ]
     assert len(questions) == 1
     assert await count(refbot, Consent) == 1
