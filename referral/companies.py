@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 
@@ -25,6 +26,14 @@ def code_from_name(name: str) -> str:
 class CompanyService:
     def __init__(self, db: async_sessionmaker[AsyncSession]) -> None:
         self.db = db
+        # Companies are never renamed or removed, so a company once found stays
+        # true: every /start with a QR link asks for one, and a positive cache
+        # spares that transaction. A company added by another process (the CLI)
+        # is simply not cached yet and is read from the database.
+        self._known: dict[str, Company] = {}
+        # A campaign brings a burst of people through one QR code at once: one
+        # of them reads the companies, the rest wait for that read.
+        self._reading = asyncio.Lock()
 
     async def add(self, name: str, code: str | None = None) -> Company:
         name = name.strip()
@@ -47,8 +56,13 @@ class CompanyService:
         return company
 
     async def get(self, code: str) -> Company:
-        async with self.db() as session:
-            company = await by_code(session, code)
+        if code not in self._known:
+            async with self._reading:
+                if code not in self._known:
+                    self._known.update((c.code, c) for c in await self.all())
+        company = self._known.get(code)
+        if company is None:
+            raise UnknownCompany(f"no company with code {code!r}")
         return company
 
     async def get_by_id(self, company_id: int) -> Company:

@@ -32,7 +32,10 @@ class ForgetAction(CallbackData, prefix="fg"):
     action: str  # "yes" or "no"
 
 
+@lru_cache(maxsize=256)
 def consent_keyboard(texts: Texts, payload: str) -> InlineKeyboardMarkup:
+    """Cached like profile_keyboard: one company's QR code brings many people
+    with the same payload."""
     builder = InlineKeyboardBuilder()
     builder.button(
         text=texts("onboarding.accept"), callback_data=ConsentAction(action="ok", payload=payload)

@@ -127,3 +127,12 @@ async def test_a_burst_of_acceptances_shares_transactions_and_keeps_each_answer(
             [inviter.id, results[0][0].id, results[1][0].id]
         )
         assert await session.scalar(select(Member).where(Member.telegram_id == 4)) is None
+
+
+async def test_a_company_added_by_another_process_is_found(services, db):
+    companies, _, _ = services
+    with pytest.raises(UnknownCompany):
+        await companies.get("beans")
+    await CompanyService(db).add("Beans", "beans")  # as the CLI would, beside the bot
+    assert (await companies.get("beans")).name == "Beans"
+    assert (await companies.get("beans")).name == "Beans"  # now from the cache
