@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hmac
 import logging
 from urllib.parse import urlparse
@@ -15,6 +16,20 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def freeze_startup_heap() -> None:
+    """Take everything built so far (modules, pydantic schemas, the ORM mapper,
+    the recommender's libraries: some 400,000 objects) out of the cyclic
+    garbage collector's sight.
+
+    They live as long as the process, yet every full collection walks them
+    all: about half a second each on this machine, several times a minute
+    under load, landing in whichever update happens to allocate. Frozen, a
+    full collection walks only what handlers created.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def run_polling(bot: Bot, dp: Dispatcher, handle_signals: bool = True) -> None:
