@@ -2,14 +2,18 @@
 a bare aiogram echo bot, both against the same local Bot API server in the
 same run.
 
-    python bench/bench_updates.py [--users 300] [--database-url URL]
+    python bench/bench_updates.py [--users 300] [--rounds 3] [--database-url URL]
 
 The Bot API server runs in its own process (`python -m bot.localapi`), as
-Telegram would be, so the bot process spends its time on the bot only. Each
-refbot user sends /start <signed payload> (one reply) and presses Accept (an
-answerCallbackQuery and an edit that turns the consent into the first profile
-question): 2 updates per user. The echo bot gets the same number of text
-updates and answers each.
+Telegram would be, and every bot runs in a fresh interpreter of its own, so
+each is measured with its own imports and heap (an echo bot does not carry
+refbot's libraries), frozen before polling starts as `refbot run` freezes its
+own (bot.runner.freeze_startup_heap). Each refbot user sends /start <signed
+payload> (one reply) and presses Accept (an answerCallbackQuery and an edit
+that turns the consent into the first profile question): 2 updates per user.
+The echo bot gets the same number of text updates and answers each. A third
+bot makes refbot's Bot API calls for the flow and nothing else: the floor those
+calls set. The bots take turns for --rounds rounds; the table gives medians.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import aiohttp
@@ -34,12 +40,7 @@ from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
 from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
 from aiogram.types import Message  # noqa: E402
 
-from bot.app import build_bot, build_dispatcher  # noqa: E402
-from bot.runner import run_polling  # noqa: E402
-from bot.services import build_services  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from migrations.runner import upgrade_async  # noqa: E402
-from referral import links  # noqa: E402
+from bot.runner import freeze_startup_heap, run_polling  # noqa: E402
 
 TOKEN = "123456789:bench-token-bench"
 
@@ -98,6 +99,10 @@ def user(uid: int) -> dict:
 
 @contextlib.asynccontextmanager
 async def polling(bot: Bot, dp: Dispatcher) -> AsyncIterator[None]:
+    # Every bot freezes its startup heap first, as `refbot run` does: otherwise
+    # one full collection over a bot's import-time objects (0.2-0.7 s) lands
+    # in some short runs and not in others, whichever bot it is.
+    freeze_startup_heap()
     task = asyncio.create_task(run_polling(bot, dp, handle_signals=False))
     await asyncio.sleep(0.5)  # getMe, menus, first getUpdates
     try:
@@ -149,8 +154,73 @@ async def echo_rate(control: Control, api_url: str, updates: int) -> Rate:
     return result[0]
 
 
-async def refbot_rate(control: Control, api_url: str, users: int, database_url: str | None) -> Rate:
+async def consent_flow(control: Control, users: int, payload: str) -> Rate:
+    """Each user sends /start with the payload, then presses Accept on the reply."""
     result: list[Rate] = []
+    ids = [2**35 + time.time_ns() % 10**9 + i for i in range(users)]
+    with measured(2 * users, result):
+        await control.texts([{"user": user(i), "text": f"/start {payload}"} for i in ids])
+        await control.until_delivered(users)
+        consents = {c["chat_id"]: c["result"]["message_id"] for c in await control.sent()}
+        await control.presses(
+            [{"user": user(i), "message_id": consents[i], "data": f"cs:ok:{payload}"} for i in ids]
+        )
+        await control.until_delivered(users, method="editMessageText")
+    return result[0]
+
+
+async def same_calls_rate(control: Control, api_url: str, users: int) -> Rate:
+    """A bare aiogram bot making refbot's Bot API calls for the flow (the same
+    texts and keyboards) with no database, links, middlewares or routers: the
+    floor that the Bot API calls alone set."""
+    from aiogram.client.default import DefaultBotProperties
+    from aiogram.enums import ParseMode
+    from aiogram.filters import CommandObject, CommandStart
+    from aiogram.types import CallbackQuery
+
+    from bot.keyboards.onboarding import ConsentAction, consent_keyboard, profile_keyboard
+    from bot.texts import texts_for
+    from referral import links
+    from referral.consent import CONSENT_VERSION
+    from referral.members import PROFILE_FIELDS
+
+    texts = texts_for("ru")
+    dp = Dispatcher()
+
+    @dp.message(CommandStart(deep_link=True))
+    async def start(message: Message, command: CommandObject) -> None:
+        await message.answer(
+            texts("onboarding.consent", version=CONSENT_VERSION),
+            reply_markup=consent_keyboard(texts, command.args or ""),
+        )
+
+    @dp.callback_query(ConsentAction.filter())
+    async def accept(query: CallbackQuery) -> None:
+        await query.answer()
+        first = PROFILE_FIELDS[0]
+        await query.message.edit_text(  # type: ignore[union-attr]
+            f"{texts('onboarding.accepted')}\n\n{texts(f'profile.ask.{first}')}",
+            reply_markup=profile_keyboard(texts, first),
+        )
+
+    bot = Bot(
+        TOKEN,
+        session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+    await control.clear()
+    async with polling(bot, dp):
+        return await consent_flow(control, users, links.sign(links.LinkTarget("floor"), b"k"))
+
+
+async def refbot_rate(control: Control, api_url: str, users: int, database_url: str | None) -> Rate:
+    """refbot as `refbot run` starts it: services, bot, dispatcher, polling."""
+    from bot.app import build_bot, build_dispatcher
+    from bot.services import build_services
+    from bot.settings import Settings
+    from migrations.runner import upgrade_async
+    from referral import links
+
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
         await upgrade_async(url)
@@ -167,49 +237,73 @@ async def refbot_rate(control: Control, api_url: str, users: int, database_url: 
         await services.companies.add("Bench Coffee", code)
         payload = links.sign(links.LinkTarget(code), b"bench")
         await control.clear()
-        ids = [2**35 + time.time_ns() % 10**9 + i for i in range(users)]
+        bot, dp = build_bot(settings), build_dispatcher(services)
         try:
-            async with polling(build_bot(settings), build_dispatcher(services)):
-                with measured(2 * users, result):
-                    await control.texts(
-                        [{"user": user(i), "text": f"/start {payload}"} for i in ids]
-                    )
-                    await control.until_delivered(users)
-                    sent = await control.sent()
-                    consents = {c["chat_id"]: c["result"]["message_id"] for c in sent}
-                    await control.presses(
-                        [
-                            {"user": user(i), "message_id": consents[i], "data": f"cs:ok:{payload}"}
-                            for i in ids
-                        ]
-                    )
-                    await control.until_delivered(users, method="editMessageText")
+            async with polling(bot, dp):
+                return await consent_flow(control, users, payload)
         finally:
             await services.close()
-    return result[0]
 
 
-async def main() -> None:
+ROLES = ("echo", "same-calls", "refbot")
+
+
+async def run_role(role: str, api_url: str, users: int, database_url: str | None) -> Rate:
+    async with aiohttp.ClientSession() as http:
+        control = Control(http, api_url)
+        if role == "echo":
+            return await echo_rate(control, api_url, 2 * users)
+        if role == "same-calls":
+            return await same_calls_rate(control, api_url, users)
+        return await refbot_rate(control, api_url, users, database_url)
+
+
+def measure_in_own_process(role: str, api_url: str, args: argparse.Namespace) -> Rate:
+    command = [sys.executable, __file__, "--role", role, "--api-url", api_url]
+    command += ["--users", str(args.users)]
+    if args.database_url:
+        command += ["--database-url", args.database_url]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return Rate(**json.loads(out.strip().splitlines()[-1]))
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--role", choices=ROLES, help=argparse.SUPPRESS)
+    parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.role:  # one bot, in this fresh process
+        rate = asyncio.run(run_role(args.role, args.api_url, args.users, args.database_url))
+        print(json.dumps(asdict(rate)))
+        return
+
+    rates: dict[str, list[Rate]] = {role: [] for role in ROLES}
     with bot_api_process() as api_url:
-        async with aiohttp.ClientSession() as http:
-            control = Control(http, api_url)
-            echo = await echo_rate(control, api_url, 2 * args.users)
-            ours = await refbot_rate(control, api_url, args.users, args.database_url)
+        for _ in range(args.rounds):
+            for role in ROLES:
+                rates[role].append(measure_in_own_process(role, api_url, args))
+    per_second = {role: statistics.median(r.per_second for r in rates[role]) for role in ROLES}
+    cpu = {role: statistics.median(r.cpu_ms_per_update for r in rates[role]) for role in ROLES}
+
     backend = "PostgreSQL" if args.database_url and "postgres" in args.database_url else "SQLite"
-    print(f"updates: {2 * args.users} ({args.users} users x /start + Accept), database: {backend}")
-    print("                 updates/s   bot CPU ms/update")
-    print(f"echo bot        {echo.per_second:9.1f}   {echo.cpu_ms_per_update:9.2f}")
-    print(f"refbot consent  {ours.per_second:9.1f}   {ours.cpu_ms_per_update:9.2f}")
-    print(f"ratio           {ours.per_second / echo.per_second:9.2f}   (aim: >= 0.50)")
-    cpu_ratio = echo.cpu_ms_per_update / ours.cpu_ms_per_update
-    print(f"CPU ratio       {cpu_ratio:9.2f}   (echo's CPU per update / ours)")
+    print(f"updates: {2 * args.users} per bot per round ({args.users} users x /start + Accept)")
+    print(f"database: {backend}; rounds: {args.rounds}; medians, each round's rate in brackets")
+    print("                updates/s   bot CPU ms/update")
+    for role, label in zip(ROLES, ("echo bot", "same calls only", "refbot consent"), strict=True):
+        each = ", ".join(f"{r.per_second:.0f}" for r in rates[role])
+        print(f"{label:15} {per_second[role]:9.1f}   {cpu[role]:9.2f}   [{each}]")
+    print(f"ratio           {per_second['refbot'] / per_second['echo']:9.2f}   (aim: >= 0.50)")
+    print(f"CPU ratio       {cpu['echo'] / cpu['refbot']:9.2f}   (echo's CPU per update / ours)")
+    print(
+        f"floor ratio     {per_second['same-calls'] / per_second['echo']:9.2f}   "
+        "(refbot's Bot API calls with no refbot work at all)"
+    )
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
