@@ -248,17 +248,6 @@ class SurveyDrainer:
                 self._progress_shown[survey_id] = text
 
 
-class _ExpectedOverlap(logging.Filter):
-    """A drain runs until the outbox is empty, so the next second's run is
-    skipped by design while one delivers; that is not worth a warning a second."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return not (
-            "SurveyDrainer.drain" in message and "maximum number of running instances" in message
-        )
-
-
 def schedule_survey_jobs(scheduler, services) -> SurveyDrainer:  # type: ignore[no-untyped-def]
     """The outbox drain (every second, one run at a time), progress edits, missed rewards."""
     from bot.keyboards.surveys import progress_text
@@ -272,7 +261,6 @@ def schedule_survey_jobs(scheduler, services) -> SurveyDrainer:  # type: ignore[
         rate=settings.broadcast_rate,
     )
     services.survey_drainer = drainer  # closed with the services
-    logging.getLogger("apscheduler.scheduler").addFilter(_ExpectedOverlap())
     scheduler.add_job(
         drainer.drain,
         "interval",
