@@ -66,7 +66,7 @@ def build_dispatcher(
     dp["survey_answers"] = services.survey_answers
     dp["survey_results"] = services.survey_results
     dp["offers"] = services.offers
-    dp["stats"] = PartnerStats(services.db, settings.min_audience)
+    dp["stats"] = PartnerStats(services.db, settings.min_audience, settings.zone)
 
     dp.update.outer_middleware(
         AdmissionMiddleware(UpdateGate(services.db, services.roles), services.updates)

@@ -134,7 +134,9 @@ def stats_command(
     async def run():  # type: ignore[no-untyped-def]
         settings = load_settings()
         async with services_for(settings) as services:
-            return await PartnerStats(services.db, settings.min_audience).of_code(code)
+            return await PartnerStats(services.db, settings.min_audience, settings.zone).of_code(
+                code
+            )
 
     report = run_async(run())
     texts = texts_for("en")

@@ -8,9 +8,11 @@ Definitions (all over the company's whole history, reversed purchases left out):
   that member bought that service at or after the lead's time;
 * ARPPU: revenue / members who paid at least once; average check: revenue /
   purchases;
-* retention: of the members who bought in one calendar month (UTC), the share
-  who bought again in the next; only pairs whose second month has ended count,
-  and the overall figure pools every such pair.
+* retention: of the members who bought in one calendar month (in the bank's
+  TIMEZONE: a purchase at 00:30 on the 1st in Moscow belongs to that month,
+  not to the previous one as in UTC), the share who bought again in the next;
+  only pairs whose second month has ended count, and the overall figure pools
+  every such pair.
 
 A count under ``floor`` (MIN_AUDIENCE) is never given exactly, so a partner
 cannot single a person out: it is reported hidden ("fewer than N"), a share of
@@ -21,7 +23,7 @@ not at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import pandas as pd
 from sqlalchemy import Select, func, select
@@ -95,14 +97,16 @@ def compute(
     purchases: pd.DataFrame,
     now: datetime,
     floor: int,
+    zone: tzinfo = UTC,
 ) -> CompanyStats:
-    """The numbers from plain frames (``LEAD_COLUMNS``, ``PURCHASE_COLUMNS``; times aware)."""
+    """The numbers from plain frames (``LEAD_COLUMNS``, ``PURCHASE_COLUMNS``; times aware);
+    calendar months are those of ``zone``."""
     both = leads.merge(purchases, on=["member_id", "service_id"], how="inner")
     converted = int(both.loc[both["at"] >= both["created"], "lead"].nunique())
     payers = int(purchases["member_id"].nunique())
     revenue = int(purchases["amount_minor"].sum())
     n_purchases = len(purchases)
-    months = _month_pairs(purchases, now, floor)
+    months = _month_pairs(purchases, now, floor, zone)
     pooled_buyers = sum(p.buyers.value for p in months)
     pooled_returned = sum(p.returned.value for p in months)
     return CompanyStats(
@@ -123,12 +127,14 @@ def compute(
     )
 
 
-def _month_pairs(purchases: pd.DataFrame, now: datetime, floor: int) -> list[MonthPair]:
+def _month_pairs(
+    purchases: pd.DataFrame, now: datetime, floor: int, zone: tzinfo
+) -> list[MonthPair]:
     if purchases.empty:
         return []
-    month = pd.to_datetime(purchases["at"], utc=True).dt.tz_localize(None).dt.to_period("M")
-    buyers = purchases.groupby(month)["member_id"].agg(set)
-    current = pd.Period(now.astimezone(UTC).replace(tzinfo=None), "M")
+    local = pd.to_datetime(purchases["at"], utc=True).dt.tz_convert(zone).dt.tz_localize(None)
+    buyers = purchases.groupby(local.dt.to_period("M"))["member_id"].agg(set)
+    current = pd.Period(now.astimezone(zone).replace(tzinfo=None), "M")
     out = []
     for m in pd.period_range(buyers.index.min(), current - 2, freq="M"):
         these = buyers.get(m, set())
@@ -148,9 +154,12 @@ def _month_pairs(purchases: pd.DataFrame, now: datetime, floor: int) -> list[Mon
 
 
 class PartnerStats:
-    def __init__(self, db: async_sessionmaker[AsyncSession], floor: int) -> None:
+    def __init__(
+        self, db: async_sessionmaker[AsyncSession], floor: int, zone: tzinfo = UTC
+    ) -> None:
         self.db = db
         self.floor = floor
+        self.zone = zone
 
     async def of_company(self, company_id: int, now: datetime | None = None) -> CompanyStats:
         async with self.db() as session:
@@ -187,7 +196,9 @@ class PartnerStats:
             PURCHASE_COLUMNS,
             "at",
         )
-        return compute(company.name, int(members or 0), leads, purchases, now, self.floor)
+        return compute(
+            company.name, int(members or 0), leads, purchases, now, self.floor, self.zone
+        )
 
 
 async def _frame(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -85,3 +86,21 @@ def test_no_history_at_all():
     )
     assert empty.members.hidden and empty.conversion == Share() and empty.months == []
     assert "fewer than 5" in stats_text(texts_for("en"), empty)
+
+
+def test_months_are_the_banks_calendar_months_not_utcs():
+    moscow = ZoneInfo("Europe/Moscow")  # UTC+3
+    # 22:30 UTC on 30 June is 01:30 on 1 July in Moscow.
+    late_june_utc = datetime(2026, 6, 30, 22, 30, tzinfo=UTC)
+    purchases = pd.DataFrame(
+        [("m1", "s1", at(6, 10), 100), ("m1", "s1", late_june_utc, 100)],
+        columns=PURCHASE_COLUMNS,
+    )
+    no_leads = pd.DataFrame([], columns=LEAD_COLUMNS)
+    in_utc = compute("Cafe", 1, no_leads, purchases, now=at(9, 15), floor=1)
+    in_moscow = compute("Cafe", 1, no_leads, purchases, now=at(9, 15), floor=1, zone=moscow)
+    assert [(p.month, p.returned.value) for p in in_utc.months] == [("2026-06", 0)]
+    assert [(p.month, p.returned.value) for p in in_moscow.months] == [
+        ("2026-06", 1),
+        ("2026-07", 0),
+    ]
