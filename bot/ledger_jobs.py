@@ -1,4 +1,5 @@
-"""The ledger's scheduled jobs: pending-transfer timeouts, expiry, reminders.
+"""The ledger's scheduled jobs: pending-transfer timeouts, expiry, reminders,
+review points a short deposit refused.
 
 Each is a plain coroutine taking ``now``, so tests call them directly; the
 scheduler only passes ids and the long-lived services (nothing is pickled).
@@ -69,5 +70,14 @@ def schedule_ledger_jobs(scheduler: AsyncIOScheduler, services: Services, bot: B
         hours=6,
         args=[services, bot],
         id="ledger-reminders",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        services.loyalty.reviews.credit_owed,
+        "interval",
+        minutes=10,
+        id="ledger-review-rewards",
+        max_instances=1,
+        coalesce=True,
         replace_existing=True,
     )

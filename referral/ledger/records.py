@@ -161,6 +161,8 @@ class Review(Base):
     rating: Mapped[int] = mapped_column(SmallInteger)
     text: Mapped[str] = mapped_column(String(1000), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Review points a short deposit refused; credited once the deposit allows.
+    reward_owed: Mapped[int | None] = mapped_column(Integer)
 
 
 class PartnerNotice(Base):

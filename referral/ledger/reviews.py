@@ -37,7 +37,8 @@ class Rating:
 @dataclass(frozen=True)
 class Left:
     """A stored review: the points it earned now, or the deposit shortfall that
-    refused them (the review stands; nothing retries its reward later)."""
+    refused them (the review stands, and the points are credited once the
+    deposit allows: ``ReviewService.credit_owed``)."""
 
     points: int = 0
     shortfall: Shortfall | None = None
@@ -83,37 +84,67 @@ class ReviewService:
                     or purchase.status != "completed"
                 ):
                     raise ReviewRefused("not_yours")
-                session.add(
-                    Review(
-                        purchase_id=purchase.id,
-                        member_id=member_id,
-                        company_id=purchase.company_id,
-                        service_id=purchase.service_id,
-                        rating=rating,
-                        text=text.strip()[:1000],
-                        created_at=now,
-                    )
+                review = Review(
+                    purchase_id=purchase.id,
+                    member_id=member_id,
+                    company_id=purchase.company_id,
+                    service_id=purchase.service_id,
+                    rating=rating,
+                    text=text.strip()[:1000],
+                    created_at=now,
                 )
+                session.add(review)
                 await session.flush()
                 points = (await rules_of(session, purchase.company_id)).review_points
                 if points <= 0:
                     return Left()
                 try:
-                    async with session.begin_nested():
-                        await self.ledger.award_in(
-                            session,
-                            member_id,
-                            purchase.company_id,
-                            points,
-                            "review",
-                            f"review:{purchase.id}",
-                            kind="review",
-                        )
-                except InsufficientDeposit as refusal:  # the review stands, unrewarded
+                    await self._award(session, review, points)
+                except InsufficientDeposit as refusal:  # the review stands, its points owed
+                    review.reward_owed = points
                     return Left(shortfall=await shortfall_of(session, refusal))
                 return Left(points)
         except IntegrityError:
             raise ReviewRefused("already_reviewed") from None
+
+    async def credit_owed(self, limit: int = 100) -> int:
+        """Credit review points a short deposit refused, where the deposit now
+        allows; how many reviews were credited. The award's key is the one the
+        review would have used, so nothing is ever credited twice."""
+        async with self.db() as session:
+            owed = (
+                await session.scalars(
+                    select(Review.id)
+                    .where(Review.reward_owed.is_not(None))
+                    .order_by(Review.id)
+                    .limit(limit)
+                )
+            ).all()
+        credited = 0
+        for review_id in owed:
+            try:
+                async with self.db.begin() as session:
+                    review = await session.get(Review, review_id)
+                    if review is None or review.reward_owed is None:
+                        continue  # credited meanwhile by another process
+                    await self._award(session, review, review.reward_owed)
+                    review.reward_owed = None
+                credited += 1
+            except InsufficientDeposit:
+                continue  # still short: the next run tries again
+        return credited
+
+    async def _award(self, session: AsyncSession, review: Review, points: int) -> None:
+        async with session.begin_nested():
+            await self.ledger.award_in(
+                session,
+                review.member_id,
+                review.company_id,
+                points,
+                "review",
+                f"review:{review.purchase_id}",
+                kind="review",
+            )
 
     async def ratings(self, company_id: int) -> list[Rating]:
         async with self.db() as session:

@@ -72,6 +72,12 @@ async def test_review_on_an_empty_deposit_answers_the_member_and_tells_the_partn
     later = await shortfalls.recipients_due(company.id, now + timedelta(minutes=61))
     assert [r.telegram_id for r in later] == [partner.id]
 
+    # The points the two reviews were promised arrive once the deposit is topped up.
+    assert "will be credited once the budget is topped up" in answer
+    await refbot.services.ledger.deposit(company.id, 1_000, "top-up")
+    assert await loyalty.reviews.credit_owed() == 2
+    assert "Acme Coffee</b>: 40 points" in (await refbot.say(anna, "/wallet"))[0].params["text"]
+
 
 async def test_survey_reward_on_an_empty_deposit_is_promised_and_credited_after_a_top_up(refbot):
     company = await refbot.services.companies.add("Acme Coffee", "acme")
