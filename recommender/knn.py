@@ -9,7 +9,10 @@ import scipy.sparse as sp
 from recommender.base import BaseRecommender
 from recommender.similarity import (
     column_similarity,
+    column_terms,
     finish_similarity,
+    finish_similarity_row,
+    row_positions,
     row_weights,
     similarity_backend,
 )
@@ -62,7 +65,25 @@ class ItemKNN(BaseRecommender):
         )
 
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
+        if len(user_idx) == 1:  # serving path: one member, no sparse objects
+            return self._scores_one(int(user_idx[0]))[None, :]
         return (self.history_[user_idx] @ self.similarity_).toarray()
+
+    def _scores_one(self, u: int) -> np.ndarray:
+        """``history_[u] @ similarity_`` on the CSR arrays: gather, multiply, add per item.
+
+        Same dtype and the same order of additions as scipy's product (for each of
+        the member's items, its similarity row in stored order), so the row is equal
+        to the batch path's, not just close.
+        """
+        h, s = self.history_, self.similarity_
+        a, b = h.indptr[u], h.indptr[u + 1]
+        pos, ln = row_positions(s.indptr, h.indices[a:b])
+        dtype = np.result_type(h.dtype, s.dtype)
+        out = np.zeros(s.shape[1], dtype=dtype)
+        vals = np.repeat(h.data[a:b].astype(dtype), ln) * s.data[pos].astype(dtype)
+        np.add.at(out, s.indices[pos], vals)
+        return out
 
     def score_history(self, history: sp.csr_matrix) -> np.ndarray:
         """Scores for arbitrary history rows (users x items), e.g. with feedback folded in."""
@@ -105,6 +126,7 @@ class UserKNN(BaseRecommender):
         self._x = x
         self.user_norms_ = np.asarray(x @ w).ravel().astype(np.float64)  # c_uu
         self._total = float(w.sum())
+        self._terms = None  # the metric's per-user factors, made on first one-member query
 
     def neighbours(self, user_idx: np.ndarray) -> sp.csr_matrix:
         """Rows of the pruned user-user similarity for the given users (users x all users)."""
@@ -122,5 +144,59 @@ class UserKNN(BaseRecommender):
             self.exponent,
         )
 
+    def neighbours_one(self, u: int) -> tuple[np.ndarray, np.ndarray]:
+        """Row ``u`` of :meth:`neighbours` as (users ascending, float32 similarities).
+
+        The serving path: the member's recency-weighted row, the users of those
+        items gathered from ``_xw_t`` in one range gather, co-occurrence added per
+        user in float32 in the order scipy's product adds it (so the values are
+        equal, not just close), then :func:`finish_similarity_row`. Where the k-th
+        similarity is tied beyond the cut, the batch path keeps the users its
+        product stored first, and scipy stores a row's columns in reverse order of
+        their first appearance; ``tie_order`` reproduces that.
+        """
+        h, xt = self.history_, self._xw_t
+        a, b = h.indptr[u], h.indptr[u + 1]
+        pos, ln = row_positions(xt.indptr, h.indices[a:b])
+        users = xt.indices[pos]
+        co = np.zeros(xt.shape[1], dtype=np.float32)
+        np.add.at(co, users, np.repeat(h.data[a:b].astype(np.float32), ln) * xt.data[pos])
+        cols = np.flatnonzero(co != 0)  # as scipy stores: nonzero sums (bool nonzero is fast)
+
+        def tie_order(tied: np.ndarray) -> np.ndarray:
+            flag = np.zeros(xt.shape[1], dtype=bool)
+            flag[cols[tied]] = True
+            hit = np.flatnonzero(flag[users])
+            _, first = np.unique(users[hit], return_index=True)  # by user, as ``tied``
+            return tied[np.argsort(-hit[first], kind="stable")]
+
+        key = (self.metric, self.alpha)
+        terms = getattr(self, "_terms", None)  # absent in models pickled before this path
+        if terms is None or terms[0] != key:  # parameters may be set after fit
+            self._terms = key, column_terms(self.user_norms_, self._total, *key)
+        return finish_similarity_row(
+            co[cols],
+            cols,
+            u,
+            self._terms[1],
+            self._total,
+            self.metric,
+            self.k,
+            self.shrink,
+            self.exponent,
+            tie_order,
+        )
+
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
+        if len(user_idx) == 1:  # serving path: one member, no sparse objects
+            return self._scores_one(int(user_idx[0]))[None, :]
         return (self.neighbours(user_idx) @ self._x).toarray()
+
+    def _scores_one(self, u: int) -> np.ndarray:
+        """Row ``u`` of ``neighbours(u) @ _x`` (float32, same order of additions as scipy)."""
+        nb, sim = self.neighbours_one(u)
+        x = self._x
+        pos, ln = row_positions(x.indptr, nb)
+        out = np.zeros(x.shape[1], dtype=np.float32)
+        np.add.at(out, x.indices[pos], np.repeat(sim, ln) * x.data[pos])
+        return out

@@ -73,6 +73,18 @@ def similarity_backend(metric: str = "cosine", shrink: float = 0.0, backend: str
     return "implicit"
 
 
+def row_positions(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (into data/indices) of all entries of ``rows`` in stored order, and row lengths.
+
+    A vectorised range gather (``np.repeat`` of each row's start plus one ``arange``),
+    without the full ``np.diff(indptr)`` of :func:`_short_positions`.
+    """
+    start = indptr[rows].astype(np.int64)
+    ln = indptr[np.asarray(rows) + 1] - start
+    before = np.cumsum(ln) - ln  # entries of earlier rows
+    return np.repeat(start - before, ln) + np.arange(int(ln.sum()), dtype=np.int64), ln
+
+
 def _short_positions(indptr: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Positions (into data/indices) of every entry of ``rows``."""
     ln = lengths[rows]
@@ -143,20 +155,34 @@ def top_k_per_row(m: sp.csr_matrix, k: int, budget: int = 4_000_000) -> sp.csr_m
 def _top_k_one_row(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
     """:func:`top_k_per_row` for a single row (identical choice, ties to earlier entries)."""
     d = m.data
+    pos = top_k_positions(d, k)
+    cols = m.indices[pos]
+    order = np.argsort(cols, kind="stable")
+    return sp.csr_matrix((d[pos][order], cols[order], np.array([0, len(pos)])), shape=m.shape)
+
+
+def top_k_positions(d: np.ndarray, k: int, tie_order=None) -> np.ndarray:
+    """Positions of the k largest positive values of one row's values ``d``.
+
+    Where the k-th value is tied beyond the cut, the tied positions are taken in
+    ``tie_order(tied_positions)`` order (default: as stored, earliest first).
+    """
     if len(d) <= k:
         pos = np.arange(len(d))
     else:
         part = np.argpartition(d, len(d) - k)[len(d) - k :]
         t = d[part].min()
-        if np.count_nonzero(d >= t) > k:  # the k-th value is tied beyond the cut
-            gt, eq = d > t, d == t
-            pos = np.flatnonzero(gt | (eq & (np.cumsum(eq) <= k - np.count_nonzero(gt))))
+        if t > 0 and np.count_nonzero(d >= t) > k:  # the k-th value is tied beyond the cut
+            gt = d > t
+            need = k - np.count_nonzero(gt)
+            tied = np.flatnonzero(d == t)
+            if tie_order is not None:
+                tied = tie_order(tied)
+            gt[tied[:need]] = True
+            pos = np.flatnonzero(gt)
         else:
             pos = part
-    pos = pos[d[pos] > 0]
-    cols = m.indices[pos]
-    order = np.argsort(cols, kind="stable")
-    return sp.csr_matrix((d[pos][order], cols[order], np.array([0, len(pos)])), shape=m.shape)
+    return pos[d[pos] > 0]
 
 
 def row_weights(x: sp.csr_matrix, power: float) -> np.ndarray:
@@ -276,6 +302,49 @@ def _kernel_cosine(
     return sp.csr_matrix(out, dtype=np.float32)
 
 
+def column_terms(n: np.ndarray, total: float, metric: str, alpha: float) -> tuple:
+    """The per-column factors a metric's formula needs, over all columns (see module doc).
+
+    cosine: (n ** alpha, n ** (1 - alpha)); jaccard: (n, n); pearson: (p, s).
+    Computed once over the whole ``n`` and then gathered per pair, so a caller that
+    keeps them (the one-row serving path) gets the very values the batch path uses.
+    """
+    if metric == "cosine":
+        return n**alpha, n ** (1.0 - alpha)
+    if metric == "jaccard":
+        return n, n
+    p = n / total
+    return p, np.sqrt(np.maximum(p * (1 - p), 0))
+
+
+def pair_similarity(
+    c: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    terms: tuple,
+    total: float,
+    metric: str,
+    shrink: float,
+) -> np.ndarray:
+    """Co-occurrence values ``c`` (float64) of pairs (rows, cols) -> similarities, negatives 0.
+
+    ``terms`` from :func:`column_terms`; ``rows`` may be one index that broadcasts.
+    """
+    if metric == "cosine":
+        left, right = terms
+        vals = c / (left[rows] * right[cols] + shrink)
+    elif metric == "jaccard":
+        n = terms[0]
+        vals = c / (n[rows] + n[cols] - c + shrink)
+    else:
+        p, sd = terms
+        denom = sd[rows] * sd[cols]
+        safe = np.where(denom > 0, denom, 1.0)
+        vals = np.where(denom > 0, (c / total - p[rows] * p[cols]) / safe, 0.0)
+    np.maximum(vals, 0.0, out=vals)
+    return vals
+
+
 def _finish_values(
     co: sp.csr_matrix,
     row_ids: np.ndarray,
@@ -288,18 +357,8 @@ def _finish_values(
     """Co-occurrence rows -> similarity values (same pattern; negatives clipped to 0)."""
     gi = np.repeat(np.asarray(row_ids), np.diff(co.indptr))
     cols = co.indices
-    c = co.data.astype(np.float64)
-    if metric == "cosine":
-        vals = c / ((n**alpha)[gi] * (n ** (1.0 - alpha))[cols] + shrink)
-    elif metric == "jaccard":
-        vals = c / (n[gi] + n[cols] - c + shrink)
-    else:
-        p = n / total
-        sd = np.sqrt(np.maximum(p * (1 - p), 0))
-        denom = sd[gi] * sd[cols]
-        safe = np.where(denom > 0, denom, 1.0)
-        vals = np.where(denom > 0, (c / total - p[gi] * p[cols]) / safe, 0.0)
-    np.maximum(vals, 0.0, out=vals)
+    terms = column_terms(n, total, metric, alpha)
+    vals = pair_similarity(co.data.astype(np.float64), gi, cols, terms, total, metric, shrink)
     return sp.csr_matrix((vals.astype(np.float32), cols, co.indptr), shape=co.shape)
 
 
@@ -321,6 +380,37 @@ def finish_similarity(
     if exponent != 1.0:
         blk.data **= exponent
     return top_k_per_row(blk, k)
+
+
+def finish_similarity_row(
+    co: np.ndarray,
+    cols: np.ndarray,
+    row_id: int,
+    terms: tuple,
+    total: float,
+    metric: str,
+    k: int,
+    shrink: float = 0.0,
+    exponent: float = 1.0,
+    tie_order=None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`finish_similarity` for one row given as 1-D arrays (the serving path).
+
+    ``co`` holds the row's nonzero co-occurrence values (float32) at columns
+    ``cols`` (ascending); ``terms`` from :func:`column_terms`. Same formulas and
+    dtypes step by step: values in float64, stored as float32, the diagonal
+    zeroed, ``exponent`` in float32, then the top-k (ties beyond the cut in
+    ``tie_order`` order, see :func:`top_k_positions`).
+    Returns the kept (columns ascending, float32 values).
+    """
+    vals = pair_similarity(co.astype(np.float64), row_id, cols, terms, total, metric, shrink)
+    vals = vals.astype(np.float32)
+    vals[cols == row_id] = 0.0  # zero diagonal
+    if exponent != 1.0:
+        vals **= exponent
+    pos = top_k_positions(vals, k, tie_order) if k > 0 else np.empty(0, dtype=np.int64)
+    pos.sort()  # cols ascend, so positions in order give columns in order
+    return cols[pos], vals[pos]
 
 
 def cosine(x, k=100, **kw):
