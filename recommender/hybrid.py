@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recommender.base import BaseRecommender, _check_frame, _mask, recommendations_frame
+from recommender.base import (
+    BaseRecommender,
+    _check_frame,
+    _mask,
+    recommendations_frame,
+    top_n,
+)
 from recommender.knn import ItemKNN, UserKNN
 from recommender.matrix import build_matrix
 
@@ -313,21 +319,23 @@ class HybridRecommender(BaseRecommender):
                 if self.popularity_[i] > 0
             ]
         idx = np.array([u])
-        items, scores = self._top(idx, n, exclude_seen, self.cooling(idx, now))
+        cool = self.cooling(idx, now) if self.declined_.nnz else None
+        items, scores = self._top(idx, n, exclude_seen, cool)
         ids = self.item_map_.ids
         return [(ids[i], float(s)) for i, s in zip(items[0], scores[0], strict=True) if i >= 0]
 
     def _top(self, idx, n, exclude_seen, cool):
+        """Top-n for user indices ``idx``; ``cool``: cool-down mask (None: nothing declined)."""
         if len(idx) == 1:  # serving path: one member, no batching overhead
             s = self._scores(idx)
             s[s <= 0] = -np.inf
-            if exclude_seen:
-                _mask(s, self.seen_[idx])
-            _mask(s, cool)
-            from recommender.base import top_n
-
+            if exclude_seen:  # the member's seen items straight from the CSR arrays
+                seen, u = self.seen_, idx[0]
+                s[0, seen.indices[seen.indptr[u] : seen.indptr[u + 1]]] = -np.inf
+            if cool is not None and cool.nnz:
+                _mask(s, cool)
             return top_n(s, n)
-        mask = cool if cool.nnz else None
+        mask = cool if cool is not None and cool.nnz else None
         return self.recommend_indices(idx, n, exclude_seen, exclude=_expand(mask, idx))
 
     def tune(
