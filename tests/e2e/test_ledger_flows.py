@@ -42,7 +42,7 @@ async def test_invite_rewards_the_inviter_once_after_the_return_window(refbot):
     bob = FakeUser(1002, "Bob", language_code="en")
     consent = (await refbot.say(bob, f"/start {payload}"))[0]
     accept = refbot.api.press_button(bob, consent, button(consent, "agree"))
-    await refbot.wait_sent(bob, 3)
+    await refbot.wait_sent(bob, 2)  # the consent, then its edit into the first question
     refbot.api.push_update(accept)  # Telegram delivers the qualifying press twice
     await refbot.settle(bob)
     bob_member = await member_of(refbot, bob.id)
