@@ -77,12 +77,13 @@ def row_positions(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.
     """Positions (into data/indices) of all entries of ``rows`` in stored order, and row lengths.
 
     A vectorised range gather (``np.repeat`` of each row's start plus one ``arange``),
-    without the full ``np.diff(indptr)`` of :func:`_short_positions`.
+    without the full ``np.diff(indptr)`` of :func:`_short_positions`. Kept in
+    ``indptr``'s dtype: every value is at most ``nnz``, which that dtype holds.
     """
-    start = indptr[rows].astype(np.int64)
+    start = indptr[rows]
     ln = indptr[np.asarray(rows) + 1] - start
-    before = np.cumsum(ln) - ln  # entries of earlier rows
-    return np.repeat(start - before, ln) + np.arange(int(ln.sum()), dtype=np.int64), ln
+    before = np.cumsum(ln, dtype=indptr.dtype) - ln  # entries of earlier rows
+    return np.repeat(start - before, ln) + np.arange(int(ln.sum()), dtype=indptr.dtype), ln
 
 
 def _short_positions(indptr: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> np.ndarray:
