@@ -7,7 +7,8 @@ Entry points for the bot and domain side (all take pandas frames with string ids
 * :class:`PopularityRecommender`, :class:`ItemKNN`, :class:`UserKNN`
 * :class:`CrossServiceColdStart` with :func:`load_cross_services`
 * :func:`service_economics`, :func:`resolve_conflicts`, :func:`apply_relevance_threshold`
-* :func:`association_rules`, :func:`bundles`
+* :func:`association_rules`, and :func:`recommender.bundles.bundles` (the
+  package attribute ``bundles`` is that submodule, whose name it shares)
 * :func:`member_features`, :class:`Segmenter`
 * :class:`ChurnModel`
 * :func:`detect_periods`, :func:`due_reminders`
@@ -15,50 +16,51 @@ Entry points for the bot and domain side (all take pandas frames with string ids
 * :func:`load_dataset`, :func:`time_split`, :func:`evaluate` (offline evaluation)
 """
 
-from recommender.artefacts import LoadedModel, PopularityFallback, load_model, save_model
-from recommender.bundles import association_rules, bundles
-from recommender.churn import ChurnModel
-from recommender.coldstart import CrossServiceColdStart, load_cross_services
-from recommender.data import LoadedDataset, load_dataset
-from recommender.errors import ArtefactError, DataFormatError, NotFittedError, RecommenderError
-from recommender.evaluation import evaluate
-from recommender.features import member_features
-from recommender.hybrid import HybridRecommender
-from recommender.knn import ItemKNN, UserKNN
-from recommender.offers import apply_relevance_threshold, resolve_conflicts, service_economics
-from recommender.popularity import PopularityRecommender
-from recommender.reminders import detect_periods, due_reminders
-from recommender.segments import Segmenter
-from recommender.split import relevance_sets, time_split
+# Names resolve on first use (PEP 562): importing one submodule, as the CLI and
+# the domain do (``recommender.data``, ``recommender.artefacts``), must not pull
+# in scikit-learn and scipy.stats through the churn model: that took 2.5 s of
+# every `refbot` command, `--help` included. (``bundles`` is not among them:
+# importing the submodule of that name rebinds the package attribute to it.)
+import importlib
 
-__all__ = [
-    "ArtefactError",
-    "ChurnModel",
-    "CrossServiceColdStart",
-    "DataFormatError",
-    "HybridRecommender",
-    "ItemKNN",
-    "LoadedDataset",
-    "LoadedModel",
-    "NotFittedError",
-    "PopularityFallback",
-    "PopularityRecommender",
-    "RecommenderError",
-    "Segmenter",
-    "UserKNN",
-    "apply_relevance_threshold",
-    "association_rules",
-    "bundles",
-    "detect_periods",
-    "due_reminders",
-    "evaluate",
-    "load_cross_services",
-    "load_dataset",
-    "load_model",
-    "member_features",
-    "relevance_sets",
-    "resolve_conflicts",
-    "save_model",
-    "service_economics",
-    "time_split",
-]
+_EXPORTS = {
+    "apply_relevance_threshold": "recommender.offers",
+    "ArtefactError": "recommender.errors",
+    "association_rules": "recommender.bundles",
+    "ChurnModel": "recommender.churn",
+    "CrossServiceColdStart": "recommender.coldstart",
+    "DataFormatError": "recommender.errors",
+    "detect_periods": "recommender.reminders",
+    "due_reminders": "recommender.reminders",
+    "evaluate": "recommender.evaluation",
+    "HybridRecommender": "recommender.hybrid",
+    "ItemKNN": "recommender.knn",
+    "load_cross_services": "recommender.coldstart",
+    "load_dataset": "recommender.data",
+    "load_model": "recommender.artefacts",
+    "LoadedDataset": "recommender.data",
+    "LoadedModel": "recommender.artefacts",
+    "member_features": "recommender.features",
+    "NotFittedError": "recommender.errors",
+    "PopularityFallback": "recommender.artefacts",
+    "PopularityRecommender": "recommender.popularity",
+    "RecommenderError": "recommender.errors",
+    "relevance_sets": "recommender.split",
+    "resolve_conflicts": "recommender.offers",
+    "save_model": "recommender.artefacts",
+    "Segmenter": "recommender.segments",
+    "service_economics": "recommender.offers",
+    "time_split": "recommender.split",
+    "UserKNN": "recommender.knn",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'recommender' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

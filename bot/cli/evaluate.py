@@ -12,11 +12,6 @@ from typing import Annotated
 
 import typer
 
-from recommender.data import FORMATS, load_dataset
-from recommender.errors import DataFormatError
-from recommender.evaluation import evaluate
-from recommender.split import time_split
-
 
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
@@ -47,6 +42,12 @@ def evaluate_command(
     """Hold out each user's latest interactions; compare popularity, item-kNN, user-kNN,
     the hybrid and implicit's ItemItem cosine and BM25 on precision, recall, NDCG, MAP
     at k and catalogue coverage."""
+    # Here, not at the top: pandas and the models load only for this command.
+    from recommender.data import FORMATS, load_dataset
+    from recommender.errors import DataFormatError
+    from recommender.evaluation import evaluate
+    from recommender.split import time_split
+
     if dataset_format not in FORMATS:
         _fail(f"--dataset-format must be one of {', '.join(FORMATS)}")
     if output_format not in ("table", "csv"):

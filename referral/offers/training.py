@@ -21,27 +21,29 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from recommender import (
-    ChurnModel,
     HybridRecommender,
-    Segmenter,
     association_rules,
-    bundles,
     detect_periods,
     member_features,
     save_model,
     service_economics,
 )
+from recommender.bundles import bundles
 from referral.errors import DomainError
 from referral.ledger.discounts import unit_price
 from referral.models import Member
 from referral.offers.frames import catalogue_frame, feedback_frame, leads_frame, purchases_frame
 from referral.offers.models import MemberSegment
+
+if TYPE_CHECKING:
+    from recommender.churn import ChurnModel
 
 log = logging.getLogger(__name__)
 HYBRID, EXTRAS = "hybrid", "extras"
@@ -90,6 +92,11 @@ def fit_all(
     tune: bool = True,
 ) -> tuple[HybridRecommender, Extras, TrainReport]:
     """CPU-bound part (run in a thread): every model fitted on plain frames."""
+    # scikit-learn loads here, for training only: every `refbot` command and
+    # the bot's start would otherwise pay its import (about 1.5 s).
+    from recommender.churn import ChurnModel
+    from recommender.segments import Segmenter
+
     report = TrainReport(0, Path())
     model = HybridRecommender(n_threads=1)
     hybrid_meta: dict = {
@@ -156,6 +163,8 @@ def fit_all(
 def _churn_quality(purchases: pd.DataFrame, window_days: float) -> dict[str, object]:
     """F1 and ROC AUC on a time split (fit a period earlier, test on the last),
     so the operator sees how far to trust the risk scores."""
+    from recommender.churn import ChurnModel
+
     try:
         quality = ChurnModel(window_days=window_days).evaluate(purchases)
     except (ValueError, KeyError) as error:
