@@ -31,22 +31,30 @@ def unavailable(what: str, error: BaseException) -> None:
     pytest.skip(message)
 
 
+async def _admin_connection():  # type: ignore[no-untyped-def]
+    """A connection to the server's admin database (PG_ADMIN_URL)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(PG_ADMIN_URL)
+    return await asyncpg.connect(
+        host=admin.host,
+        port=admin.port,
+        user=admin.username,
+        password=admin.password,
+        database=admin.database,
+        timeout=5,
+    )
+
+
 async def create_pg_database() -> str:
     """A fresh, empty database on the local server; returns its async URL."""
     import asyncpg
     from sqlalchemy.engine import make_url
 
-    admin = make_url(PG_ADMIN_URL)
     name = f"refbot_test_{os.getpid()}_{secrets.token_hex(4)}"
     try:
-        conn = await asyncpg.connect(
-            host=admin.host,
-            port=admin.port,
-            user=admin.username,
-            password=admin.password,
-            database=admin.database,
-            timeout=5,
-        )
+        conn = await _admin_connection()
     except (OSError, asyncpg.PostgresError) as error:
         unavailable("PostgreSQL", error)
         raise
@@ -54,24 +62,15 @@ async def create_pg_database() -> str:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    return admin.set(database=name).render_as_string(hide_password=False)
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
 async def drop_pg_database(url: str) -> None:
-    import asyncpg
     from sqlalchemy.engine import make_url
 
-    admin = make_url(PG_ADMIN_URL)
-    name = make_url(url).database
-    conn = await asyncpg.connect(
-        host=admin.host,
-        port=admin.port,
-        user=admin.username,
-        password=admin.password,
-        database=admin.database,
-    )
+    conn = await _admin_connection()
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
     finally:
         await conn.close()
 

@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp decodes the QR images")
 from PIL import Image  # noqa: E402
 
-
-def refbot(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        "PATH": "/usr/bin:/bin",
-        "DATA_DIR": str(tmp_path / "data"),
-        "LINK_SECRET": "cli-secret",
-        "BOT_USERNAME": "refbot_test_bot",
-        "PYTHONPATH": str(
-            Path(__file__).resolve().parents[2]
-        ),  # this checkout, not an older install
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=tmp_path,
-        timeout=60,
-    )
+from tests.operator_cli import refbot  # noqa: E402
 
 
 def test_company_add_refuses_duplicates_and_empty_names(tmp_path):

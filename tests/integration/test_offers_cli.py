@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
+
+from tests import operator_cli
 
 
 def refbot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        "PATH": "/usr/bin:/bin",
-        "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'refbot.sqlite3'}",
-        "LINK_SECRET": "cli-secret",
-        "BOT_USERNAME": "refbot_test_bot",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),  # this checkout
-    }
-    return subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=tmp_path,
-        timeout=60,
-    )
+    database = f"sqlite+aiosqlite:///{tmp_path / 'refbot.sqlite3'}"
+    return operator_cli.refbot(tmp_path, *args, DATABASE_URL=database)
 
 
 def floors(tmp_path: Path) -> list[tuple[str, float]]:
