@@ -107,21 +107,24 @@ class ReviewService:
         except IntegrityError:
             raise ReviewRefused("already_reviewed") from None
 
-    async def credit_owed(self, limit: int = 100) -> int:
+    async def credit_owed(self) -> int:
         """Credit review points a short deposit refused, where the deposit now
         allows; how many reviews were credited. The award's key is the one the
-        review would have used, so nothing is ever credited twice."""
+        review would have used, so nothing is ever credited twice. A company
+        whose deposit is still short is passed over for the rest of the run, so
+        its reviews never hold up another company's."""
         async with self.db() as session:
             owed = (
-                await session.scalars(
-                    select(Review.id)
+                await session.execute(
+                    select(Review.id, Review.company_id)
                     .where(Review.reward_owed.is_not(None))
                     .order_by(Review.id)
-                    .limit(limit)
                 )
             ).all()
-        credited = 0
-        for review_id in owed:
+        credited, still_short = 0, set()
+        for review_id, company_id in owed:
+            if company_id in still_short:
+                continue
             try:
                 async with self.db.begin() as session:
                     review = await session.get(Review, review_id)
@@ -131,7 +134,7 @@ class ReviewService:
                     review.reward_owed = None
                 credited += 1
             except InsufficientDeposit:
-                continue  # still short: the next run tries again
+                still_short.add(company_id)
         return credited
 
     async def _award(self, session: AsyncSession, review: Review, points: int) -> None:
