@@ -101,15 +101,7 @@ class OfferService:
         now = now or datetime.now(UTC)
         async with self.db.begin() as session:
             offer = await _resolve(session, offer_id, member_id, ACCEPTED, now)
-            session.add(
-                OfferFeedback(
-                    offer_id=offer.id,
-                    member_id=member_id,
-                    service_id=offer.service_id,
-                    value=1,
-                    created_at=now,
-                )
-            )
+            session.add(_feedback(offer, 1, now))
             lead = Lead(
                 offer_id=offer.id,
                 company_id=offer.company_id,
@@ -125,15 +117,7 @@ class OfferService:
         now = now or datetime.now(UTC)
         async with self.db.begin() as session:
             offer = await _resolve(session, offer_id, member_id, DECLINED, now)
-            session.add(
-                OfferFeedback(
-                    offer_id=offer.id,
-                    member_id=member_id,
-                    service_id=offer.service_id,
-                    value=-1,
-                    created_at=now,
-                )
-            )
+            session.add(_feedback(offer, -1, now))
 
     async def leads_of(self, company_id: int, limit: int = 20) -> list[LeadView]:
         """The company's latest leads: pseudonym, service, profile bands only."""
@@ -254,3 +238,14 @@ async def _resolve(
     offer = await session.get(ShownOffer, offer_id)
     assert offer is not None
     return offer
+
+
+def _feedback(offer: ShownOffer, value: int, now: datetime) -> OfferFeedback:
+    """What the recommender learns from a press: +1 accepted, -1 declined."""
+    return OfferFeedback(
+        offer_id=offer.id,
+        member_id=offer.member_id,
+        service_id=offer.service_id,
+        value=value,
+        created_at=now,
+    )
