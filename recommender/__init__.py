@@ -7,8 +7,7 @@ Entry points for the bot and domain side (all take pandas frames with string ids
 * :class:`PopularityRecommender`, :class:`ItemKNN`, :class:`UserKNN`
 * :class:`CrossServiceColdStart` with :func:`load_cross_services`
 * :func:`service_economics`, :func:`resolve_conflicts`, :func:`apply_relevance_threshold`
-* :func:`association_rules`, and :func:`recommender.bundles.bundles` (the
-  package attribute ``bundles`` is that submodule, whose name it shares)
+* :func:`association_rules`, :func:`bundles`
 * :func:`member_features`, :class:`Segmenter`
 * :class:`ChurnModel`
 * :func:`detect_periods`, :func:`due_reminders`
@@ -19,14 +18,15 @@ Entry points for the bot and domain side (all take pandas frames with string ids
 # Names resolve on first use (PEP 562): importing one submodule, as the CLI and
 # the domain do (``recommender.data``, ``recommender.artefacts``), must not pull
 # in scikit-learn and scipy.stats through the churn model: that took 2.5 s of
-# every `refbot` command, `--help` included. (``bundles`` is not among them:
-# importing the submodule of that name rebinds the package attribute to it.)
+# every `refbot` command, `--help` included. No name here may equal a
+# submodule's: importing that submodule would rebind the package attribute.
 import importlib
 
 _EXPORTS = {
     "apply_relevance_threshold": "recommender.offers",
     "ArtefactError": "recommender.errors",
-    "association_rules": "recommender.bundles",
+    "association_rules": "recommender.baskets",
+    "bundles": "recommender.baskets",
     "ChurnModel": "recommender.churn",
     "CrossServiceColdStart": "recommender.coldstart",
     "DataFormatError": "recommender.errors",

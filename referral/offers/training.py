@@ -30,12 +30,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from recommender import (
     HybridRecommender,
     association_rules,
+    bundles,
     detect_periods,
     member_features,
     save_model,
     service_economics,
 )
-from recommender.bundles import bundles
 from referral.errors import DomainError
 from referral.ledger.discounts import unit_price
 from referral.models import Member

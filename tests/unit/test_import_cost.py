@@ -21,3 +21,12 @@ def test_the_services_and_the_cli_do_not_import_scikit_learn():
 
 def test_naming_a_model_still_finds_it():
     assert "sklearn" in loaded_after("from recommender import ChurnModel")
+
+
+def test_no_package_name_is_shadowed_by_a_submodule():
+    import pkgutil
+
+    import recommender
+
+    submodules = {module.name for module in pkgutil.iter_modules(recommender.__path__)}
+    assert not set(recommender.__all__) & submodules

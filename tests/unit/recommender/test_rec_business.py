@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from recommender.artefacts import load_model, save_model
-from recommender.bundles import association_rules, bundles
+from recommender.baskets import association_rules, bundles
 from recommender.churn import ChurnModel
 from recommender.coldstart import CrossServiceColdStart, load_cross_services
 from recommender.errors import DataFormatError
