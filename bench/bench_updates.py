@@ -171,14 +171,15 @@ async def consent_flow(control: Control, users: int, payload: str) -> Rate:
 
 async def same_calls_rate(control: Control, api_url: str, users: int) -> Rate:
     """A bare aiogram bot making refbot's Bot API calls for the flow (the same
-    texts and keyboards) with no database, links, middlewares or routers: the
-    floor that the Bot API calls alone set."""
+    texts and keyboards, through refbot's session) with no database, links,
+    middlewares or routers: the floor that the Bot API calls alone set."""
     from aiogram.client.default import DefaultBotProperties
     from aiogram.enums import ParseMode
     from aiogram.filters import CommandObject, CommandStart
     from aiogram.types import CallbackQuery
 
     from bot.keyboards.onboarding import ConsentAction, consent_keyboard, profile_keyboard
+    from bot.session import build_session
     from bot.texts import texts_for
     from referral import links
     from referral.consent import CONSENT_VERSION
@@ -205,7 +206,7 @@ async def same_calls_rate(control: Control, api_url: str, users: int) -> Rate:
 
     bot = Bot(
         TOKEN,
-        session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)),
+        session=build_session(api_url),
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
     await control.clear()

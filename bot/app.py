@@ -10,20 +10,19 @@ import logging
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.commands import publish_menus, publish_staff_menus
-from bot.errors import RetryAfterMiddleware, error_handler
+from bot.errors import error_handler
 from bot.jobs import schedule_jobs, stop_jobs
 from bot.middlewares.admission import AdmissionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.routers import get_routers
 from bot.services import Services
+from bot.session import build_session
 from bot.settings import Settings
 from referral.gate import UpdateGate
 from referral.offers.stats import PartnerStats
@@ -32,11 +31,9 @@ log = logging.getLogger(__name__)
 
 
 def build_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(RetryAfterMiddleware())
     return Bot(
         settings.require_token(),
-        session=session,
+        session=build_session(settings.telegram_api_url),
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
 
