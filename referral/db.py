@@ -1,4 +1,4 @@
-"""Engine and session factory for SQLite (aiosqlite, WAL) and PostgreSQL (asyncpg).
+"""Engine and session factory: SQLite (aiosqlite run inline, WAL), PostgreSQL (asyncpg).
 
 Who commits: services own their transactions. Every public service method is
 one unit of work (``async with self.db.begin() as session``); handlers and CLI
@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+
+from referral.sqlite_inline import inline_connector
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,7 +57,8 @@ def create_engine(url: str, **kwargs: object) -> AsyncEngine:
         # collision). Other processes (the CLI) still meet the busy timeout.
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        kwargs.setdefault("async_creator", inline_connector(url, timeout=30))
+        engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
@@ -65,13 +68,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     # SQLite has one writer. A deferred transaction that reads and then writes
     # can fail with "database is locked" when another connection wrote in
     # between, so every transaction takes the write lock up front (BEGIN
-    # IMMEDIATE) and waits for it (busy_timeout) instead of failing.
+    # IMMEDIATE) and waits for it (the connection's busy timeout, see
+    # create_engine) instead of failing.
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
