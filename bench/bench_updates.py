@@ -240,7 +240,10 @@ async def refbot_rate(control: Control, api_url: str, users: int, database_url: 
         await upgrade_async(url)
         settings = Settings(
             _env_file=None,
-            bot_token=TOKEN,
+            # A bot id of its own per run: refbot's dedupe claims (bot id,
+            # update_id) in the database, which outlives the run on PostgreSQL,
+            # while each bench's Bot API server numbers updates from 1 again.
+            bot_token=f"{10**9 + time.time_ns() % 10**9}:bench-token",
             telegram_api_url=api_url,
             database_url=url,
             data_dir=Path(tmp),
@@ -277,8 +280,10 @@ def measure_in_own_process(role: str, api_url: str, args: argparse.Namespace) ->
     command += ["--users", str(args.users)]
     if args.database_url:
         command += ["--database-url", args.database_url]
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return Rate(**json.loads(out.strip().splitlines()[-1]))
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"the {role} bot failed:\n{done.stderr}")
+    return Rate(**json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 def main() -> None:
