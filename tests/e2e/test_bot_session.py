@@ -27,6 +27,7 @@ from aiohttp import web
 
 from bot.localapi import FakeUser, LocalBotAPI
 from bot.session import build_session, keep_response_models
+from tests.e2e.http_stub import serving
 
 ALICE = FakeUser(1001, first_name="Alice", language_code="ru")
 KEYBOARD = InlineKeyboardMarkup(
@@ -53,20 +54,12 @@ async def test_a_call_without_files_is_one_json_body_with_objects_as_objects():
 
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", record)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        async with bot_on(build_session(f"http://127.0.0.1:{port}")) as bot:
-            await bot.set_my_commands(
-                [BotCommand(command="help", description="Помощь")],
-                scope=BotCommandScopeChat(chat_id=7),
-            )
-            await bot.answer_callback_query("q1", show_alert=False)
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url, bot_on(build_session(url)) as bot:
+        await bot.set_my_commands(
+            [BotCommand(command="help", description="Помощь")],
+            scope=BotCommandScopeChat(chat_id=7),
+        )
+        await bot.answer_callback_query("q1", show_alert=False)
     assert seen == [
         (
             "setMyCommands",

@@ -38,6 +38,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.localapi import CallTimeout, ControlClient, FakeUser, LocalBotAPI
+from tests.e2e.http_stub import serving
 
 ALICE = FakeUser(1001, first_name="Alice", language_code="ru", username="alice")
 BOB = FakeUser(1002, first_name="Bob", language_code="en")
@@ -269,12 +270,8 @@ async def test_webhook_mode_posts_updates_with_the_secret(api: LocalBotAPI, bot:
 
     app = web.Application()
     app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    async with serving(app) as base:
+        url = f"{base}/hook"
         await bot.set_webhook(url, secret_token="s3cret")
         with pytest.raises(TelegramConflictError):
             await bot.get_updates()
@@ -283,8 +280,6 @@ async def test_webhook_mode_posts_updates_with_the_secret(api: LocalBotAPI, bot:
         info = await bot.get_webhook_info()
         await bot.delete_webhook()
         api.send_text(ALICE, "queued again")
-    finally:
-        await runner.cleanup()
 
     assert info.url == url
     assert received == [("s3cret", update)]
