@@ -52,9 +52,11 @@ def create_engine(url: str, **kwargs: object) -> AsyncEngine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         # One connection per process: SQLite has a single writer anyway, and
-        # waiting for the pool is an asyncio wait, while waiting on a locked
-        # file is SQLite's sleep-and-retry busy handler (milliseconds lost per
-        # collision). Other processes (the CLI) still meet the busy timeout.
+        # waiting for the pool is an asyncio wait that wakes the moment the
+        # connection is free, while waiting on a locked file is sleep-and-retry
+        # (milliseconds lost per collision). Other processes (the CLI) meet
+        # that wait, up to 30 s; the connection runs on the loop's thread
+        # (referral/sqlite_inline.py says why).
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("async_creator", inline_connector(url, timeout=30))
