@@ -13,7 +13,7 @@ payload> (one reply) and presses Accept (an answerCallbackQuery and an edit
 that turns the consent into the first profile question): 2 updates per user.
 The echo bot gets the same number of text updates and answers each; it runs
 twice, on aiogram's stock session (the ratio of the aim) and on refbot's
-(bot.session: response models kept alive), so the share of refbot's lead that
+(bot.session: JSON bodies, response models kept), so the share of refbot's lead that
 comes from its session alone shows. A further bot makes refbot's Bot API calls
 for the flow and nothing else: the floor those calls set. The bots take turns
 for --rounds rounds; the table gives medians.
