@@ -4,8 +4,6 @@ killed with SIGKILL mid-delivery and restarted; 429s and blocks injected."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.localapi import ControlClient, FakeUser
@@ -13,7 +11,6 @@ from bot.services import build_services
 from bot.settings import Settings
 from referral.surveys.views import reward_key
 from tests.e2e.survey_helpers import (
-    ROOT,
     consenting,
     first_questions,
     kill,
@@ -23,6 +20,7 @@ from tests.e2e.survey_helpers import (
     stop,
     until,
 )
+from tests.operator_cli import refbot
 
 SURVEY = """
 title: Coffee quality
@@ -44,19 +42,6 @@ questions:
 """
 
 
-def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; main()", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def markup(call: dict) -> list[str]:
     raw = call["params"].get("reply_markup") or {}
     raw = json.loads(raw) if isinstance(raw, str) else raw
@@ -64,9 +49,11 @@ def markup(call: dict) -> list[str]:
 
 
 async def test_survey_survives_sigkill_with_429s_and_blocks(sqlite_file: str, tmp_path: Path):
-    import os
+    def operator(*args: str) -> str:
+        done = refbot(tmp_path, *args, DATABASE_URL=sqlite_file, QUIET_HOURS="")
+        assert done.returncode == 0, done.stderr
+        return done.stdout
 
-    env = {**os.environ, "DATABASE_URL": sqlite_file, "DATA_DIR": str(tmp_path), "QUIET_HOURS": ""}
     settings = Settings(_env_file=None, database_url=sqlite_file, data_dir=tmp_path, quiet_hours="")
     services = build_services(settings)
     users = [FakeUser(5_000_000 + i, f"U{i}", language_code="ru") for i in range(50)]
@@ -79,14 +66,14 @@ async def test_survey_survives_sigkill_with_429s_and_blocks(sqlite_file: str, tm
         await consenting(services.members, users, "acme")
         (tmp_path / "coffee.yaml").write_text(SURVEY)
         survey_id = int(
-            cli(env, "survey", "create", str(tmp_path / "coffee.yaml")).splitlines()[-1]
+            operator("survey", "create", str(tmp_path / "coffee.yaml")).splitlines()[-1]
         )
 
         async with ControlClient(api_url) as control:
             for chat in blocked:
                 await control.block(chat)
             await control.inject_429(count=3, retry_after=1, method="sendMessage")
-            cli(env, "survey", "send", str(survey_id))
+            operator("survey", "send", str(survey_id))
             bots.append(start_bot(api_url, sqlite_file, tmp_path, BROADCAST_RATE="8"))
 
             async def some_sent() -> bool:
@@ -160,7 +147,7 @@ async def test_survey_survives_sigkill_with_429s_and_blocks(sqlite_file: str, tm
             assert results.respondents == 5 and results.questions[0].mean == 3.0
             assert [n for _, n, _ in results.questions[1].counts] == [0, 5, 0]
             assert [n for _, n, _ in results.questions[2].counts] == [5, 0, 5]
-            csv_text = cli(env, "survey", "results", str(survey_id), "--format", "csv")
+            csv_text = operator("survey", "results", str(survey_id), "--format", "csv")
             assert csv_text.splitlines()[0] == "member,question,question_text,answer,answered_at"
             assert len(csv_text.strip().splitlines()) == 1 + 5 * 4
             assert "Morning; Evening" in csv_text and "More oat milk <4>" in csv_text
