@@ -76,24 +76,14 @@ def similarity_backend(metric: str = "cosine", shrink: float = 0.0, backend: str
 def row_positions(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions (into data/indices) of all entries of ``rows`` in stored order, and row lengths.
 
-    A vectorised range gather (``np.repeat`` of each row's start plus one ``arange``),
-    without the full ``np.diff(indptr)`` of :func:`_short_positions`. Kept in
-    ``indptr``'s dtype: every value is at most ``nnz``, which that dtype holds.
+    A vectorised range gather (``np.repeat`` of each row's start plus one ``arange``)
+    that needs no ``np.diff`` of the whole ``indptr``. Kept in ``indptr``'s dtype:
+    every value is at most ``nnz``, which that dtype holds.
     """
     start = indptr[rows]
     ln = indptr[np.asarray(rows) + 1] - start
     before = np.cumsum(ln, dtype=indptr.dtype) - ln  # entries of earlier rows
     return np.repeat(start - before, ln) + np.arange(int(ln.sum()), dtype=indptr.dtype), ln
-
-
-def _short_positions(indptr: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Positions (into data/indices) of every entry of ``rows``."""
-    ln = lengths[rows]
-    total = int(ln.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.int64)
-    offsets = np.repeat(indptr[rows] - np.r_[0, np.cumsum(ln)[:-1]], ln)
-    return offsets + np.arange(total, dtype=np.int64)
 
 
 def top_k_per_row(m: sp.csr_matrix, k: int, budget: int = 4_000_000) -> sp.csr_matrix:
@@ -117,7 +107,7 @@ def top_k_per_row(m: sp.csr_matrix, k: int, budget: int = 4_000_000) -> sp.csr_m
     short = np.flatnonzero((lengths > 0) & (lengths <= k))
     if len(short):
         out_rows.append(np.repeat(short, lengths[short]))
-        out_pos.append(_short_positions(indptr, short, lengths))
+        out_pos.append(row_positions(indptr, short)[0])
     long_rows = np.flatnonzero(lengths > k)
     long_rows = long_rows[np.argsort(lengths[long_rows], kind="stable")]
     sorted_len = lengths[long_rows]
