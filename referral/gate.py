@@ -20,6 +20,8 @@ from referral.members import Identity
 from referral.models import ProcessedUpdate
 from referral.roles import Roles, RoleService
 
+_processed = ProcessedUpdate.__table__  # see _admit_all for why Core
+
 
 @dataclass(frozen=True)
 class _Request:
@@ -51,11 +53,16 @@ class UpdateGate:
         senders = sorted({r.telegram_id for r in first.values() if r.telegram_id is not None})
         async with self.db.begin() as session:
             insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+            # The table, not the ORM entity, and a list of parameter sets, not
+            # .values([...]): one statement for any batch size, compiled once
+            # (a multi-row VALUES is a new statement, compiled anew, for every
+            # batch size seen), sent as multi-row INSERTs by SQLAlchemy's
+            # insertmanyvalues.
             claimed_rows = await session.execute(
-                insert(ProcessedUpdate)
-                .values([{"bot_id": b, "update_id": u} for b, u in first])
+                insert(_processed)
                 .on_conflict_do_nothing()
-                .returning(ProcessedUpdate.bot_id, ProcessedUpdate.update_id)
+                .returning(_processed.c.bot_id, _processed.c.update_id),
+                [{"bot_id": b, "update_id": u} for b, u in first],
             )
             claimed = {(b, u) for b, u in claimed_rows.all()}
             members, roles = {}, {}
