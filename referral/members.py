@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -35,6 +35,8 @@ PROFILE_CHOICES: dict[str, tuple[str, ...]] = {
     ),
 }
 PROFILE_FIELDS = tuple(PROFILE_CHOICES)
+_member_table = Member.__table__
+_consent_table = Consent.__table__
 
 
 def new_pseudonym() -> str:
@@ -117,6 +119,7 @@ class MemberService:
                 session, {a.target.inviter for a in batch if a.target.inviter}
             )
             results: list[tuple[Member, bool] | Exception] = []
+            created: dict[str, Member] = {}
             planned: list[tuple[Member, Consent]] = []
             for acceptance in batch:
                 company = companies.get(acceptance.target.company_code)
@@ -134,7 +137,7 @@ class MemberService:
                         invited_by_id=inviters.get(acceptance.target.inviter or ""),
                         language=acceptance.language,
                     )
-                    session.add(member)
+                    created[member.pseudonym] = member
                     members[acceptance.telegram_id] = member
                 elif active_consent(consents[acceptance.telegram_id], acceptance.version):
                     results.append((member, False))  # the same press, delivered again
@@ -146,10 +149,24 @@ class MemberService:
                 consents[acceptance.telegram_id].append(consent)
                 planned.append((member, consent))
                 results.append((member, True))
-            await session.flush()  # the new members' ids, in one INSERT
-            for member, consent in planned:
-                consent.member_id = member.id
-                session.add(consent)
+            # Core inserts, one statement each for the whole batch: the ORM's
+            # unit of work needs each new row's id back in order, and on SQLite
+            # it gets that by inserting one row per statement.
+            if created:
+                await _insert_members(session, created)
+            if planned:
+                await session.execute(
+                    insert(_consent_table),
+                    [
+                        {
+                            "member_id": member.id,
+                            "company_id": consent.company_id,
+                            "version": consent.version,
+                            "accepted_at": consent.accepted_at,
+                        }
+                        for member, consent in planned
+                    ],
+                )
         return results
 
     async def set_profile(self, member_id: int, field: str, value: str | None) -> None:
@@ -221,6 +238,29 @@ class MemberService:
         if member is None:
             raise NotAMember()
         return member
+
+
+async def _insert_members(session: AsyncSession, new: dict[str, Member]) -> None:
+    """Insert the new members in one statement; each learns its id, matched by pseudonym."""
+    rows = await session.execute(
+        insert(_member_table).returning(
+            _member_table.c.id, _member_table.c.pseudonym, _member_table.c.created_at
+        ),
+        [
+            {
+                "pseudonym": member.pseudonym,
+                "telegram_id": member.telegram_id,
+                "company_id": member.company_id,
+                "invited_by_id": member.invited_by_id,
+                "language": member.language,
+                "reachable": True,
+            }
+            for member in new.values()
+        ],
+    )
+    for member_id, pseudonym, created_at in rows:
+        new[pseudonym].id = member_id
+        new[pseudonym].created_at = created_at
 
 
 async def _by_codes(session: AsyncSession, codes: set[str]) -> dict[str, Company]:

@@ -13,6 +13,7 @@ from referral.links import LinkTarget
 from referral.members import InvalidProfileValue, MemberService
 from referral.models import Consent, Member
 from referral.roles import RoleService
+from tests.statements import count_statements
 
 TELEGRAM_ID = 2**40 + 7  # beyond 32 bits on purpose
 
@@ -127,6 +128,28 @@ async def test_a_burst_of_acceptances_shares_transactions_and_keeps_each_answer(
             [inviter.id, results[0][0].id, results[1][0].id]
         )
         assert await session.scalar(select(Member).where(Member.telegram_id == 4)) is None
+
+
+async def test_a_burst_of_new_members_takes_a_few_statements_not_two_per_member(services, db):
+    companies, _, members = services
+    await companies.add("Acme Coffee", "acme")
+    statements = count_statements(db)
+    ids = [TELEGRAM_ID + i for i in range(40)]
+    results = await asyncio.gather(
+        *(members.accept_consent(tid, LinkTarget("acme"), "ru") for tid in ids)
+    )
+    assert all(created for _, created in results)
+    # 40 acceptances arriving together share a transaction or two.
+    assert len(statements) < 20
+    async with db() as session:
+        rows = (
+            await session.execute(
+                select(Member.telegram_id, Member.id).join(Consent, Consent.member_id == Member.id)
+            )
+        ).all()
+    # Every member was handed its own row's id, and its consent points at that row.
+    assert sorted(rows) == sorted((m.telegram_id, m.id) for m, _ in results)
+    assert sorted(tid for tid, _ in rows) == ids
 
 
 async def test_a_company_added_by_another_process_is_found(services, db):
