@@ -1,4 +1,9 @@
-"""One router per feature, built fresh for each Dispatcher; the fallback is last."""
+"""One router per feature, built fresh for each Dispatcher; the fallback is last.
+
+Onboarding comes first: /start and the consent buttons are most of the
+traffic a QR campaign brings, and aiogram walks every router before the one
+that handles an update through its own middleware chain, handlers or not.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +28,8 @@ from bot.routers import (
 
 def get_routers() -> list[Router]:
     return [
-        reachability.router(),
         onboarding.router(),
+        reachability.router(),
         privacy.router(),
         common.router(),
         partner.router(),
