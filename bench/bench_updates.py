@@ -1,22 +1,23 @@
 """Updates handled per second: the /start -> consent flow of many users, beside
-a bare aiogram echo bot, both against the same local Bot API server in the
-same run.
+a bare aiogram echo bot, both against the same local Bot API server program in
+the same run.
 
     python bench/bench_updates.py [--users 2000] [--rounds 3] [--database-url URL]
 
 The Bot API server runs in its own process (`python -m bot.localapi`), as
-Telegram would be, and every bot runs in a fresh interpreter of its own, so
-each is measured with its own imports and heap (an echo bot does not carry
-refbot's libraries), frozen before polling starts as `refbot run` freezes its
-own (bot.runner.freeze_startup_heap). Each refbot user sends /start <signed
-payload> (one reply) and presses Accept (an answerCallbackQuery and an edit
-that turns the consent into the first profile question): 2 updates per user.
-The echo bot gets the same number of text updates and answers each; it runs
-twice, on aiogram's stock session (the ratio of the aim) and on refbot's
-(bot.session: JSON bodies, response models kept), so the share of refbot's lead that
-comes from its session alone shows. A further bot makes refbot's Bot API calls
-for the flow and nothing else: the floor those calls set. The bots take turns
-for --rounds rounds; the table gives medians.
+Telegram would be, started afresh for every bot measured, and every bot runs in
+a fresh interpreter of its own, so each is measured with its own imports and
+heap (an echo bot does not carry refbot's libraries), frozen before polling
+starts as `refbot run` freezes its own (bot.runner.freeze_startup_heap). Each
+refbot user sends /start <signed payload> (one reply) and presses Accept (an
+answerCallbackQuery and an edit that turns the consent into the first profile
+question): 2 updates per user. The echo bot gets the same number of text
+updates and answers each; it runs twice, on aiogram's stock session (the ratio
+of the aim) and on refbot's (bot.session: JSON bodies, response models kept),
+so the share of refbot's lead that comes from its session alone shows. A
+further bot makes refbot's Bot API calls for the flow and nothing else: the
+floor those calls set. The bots take turns for --rounds rounds; the table gives
+medians.
 """
 
 from __future__ import annotations
@@ -302,9 +303,12 @@ def main() -> None:
         return
 
     rates: dict[str, list[Rate]] = {role: [] for role in ROLES}
-    with bot_api_process() as api_url:
-        for _ in range(args.rounds):
-            for role in ROLES:
+    for _ in range(args.rounds):
+        for role in ROLES:
+            # A fresh server for every bot: the server keeps every chat and
+            # message it has seen, so a shared one would grow through the run
+            # and slow the bots that come later in each round.
+            with bot_api_process() as api_url:
                 rates[role].append(measure_in_own_process(role, api_url, args))
     per_second = {role: statistics.median(r.per_second for r in rates[role]) for role in ROLES}
     cpu = {role: statistics.median(r.cpu_ms_per_update for r in rates[role]) for role in ROLES}
