@@ -42,13 +42,13 @@ def run() -> None:
 
 async def serve(settings: Settings) -> None:
     from bot.app import build_bot, build_dispatcher
-    from bot.runner import freeze_startup_heap, run_polling, run_webhook
+    from bot.runner import prepare_heap_for_serving, run_polling, run_webhook
     from bot.services import build_services
 
     services = build_services(settings)
     bot = build_bot(settings)
     dp = build_dispatcher(services)
-    freeze_startup_heap()
+    prepare_heap_for_serving()
     try:
         if settings.webhook_url:
             await run_webhook(bot, dp, settings)
