@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import make_transient_to_detached
 
 from referral.consent import CONSENT_VERSION, active_consent, consenting_member
 from referral.errors import DomainError, NotAMember, UnknownCompany
@@ -241,7 +242,8 @@ class MemberService:
 
 
 async def _insert_members(session: AsyncSession, new: dict[str, Member]) -> None:
-    """Insert the new members in one statement; each learns its id, matched by pseudonym."""
+    """Insert the new members in one statement; each learns its id, matched by
+    pseudonym, and comes back whole, as a detached member loaded from the table."""
     rows = await session.execute(
         insert(_member_table).returning(
             _member_table.c.id, _member_table.c.pseudonym, _member_table.c.created_at
@@ -259,8 +261,11 @@ async def _insert_members(session: AsyncSession, new: dict[str, Member]) -> None
         ],
     )
     for member_id, pseudonym, created_at in rows:
-        new[pseudonym].id = member_id
-        new[pseudonym].created_at = created_at
+        member = new[pseudonym]
+        member.id, member.created_at = member_id, created_at
+        member.age_band = member.income_band = member.region = member.erased_at = None
+        # As if loaded by a query: a later session.add() updates it, not inserts it again.
+        make_transient_to_detached(member)
 
 
 async def _by_codes(session: AsyncSession, codes: set[str]) -> dict[str, Company]:
