@@ -11,14 +11,15 @@ heap (an echo bot does not carry refbot's libraries). Each refbot user sends
 /start <signed payload> (one reply) and presses Accept (an answerCallbackQuery
 and an edit that turns the consent into the first profile question): 2 updates
 per user. The echo bot gets the same number of text updates and answers each.
-It runs twice: bare, as stock aiogram runs it (the ratio of the aim), and with
-refbot's runtime: refbot's Bot API session (bot.session: JSON bodies, response
-models kept) and its garbage collector setup (bot.runner: startup heap frozen,
-young generation collected every 50,000 allocations). Any aiogram bot could
-adopt both, so the second ratio shows how much of refbot's standing comes from
-them. A further bot makes refbot's Bot API calls for the flow and nothing else,
-on refbot's runtime: the floor those calls set. The bots take turns for
---rounds rounds; the table gives medians.
+It runs three times: bare, as stock aiogram runs it (the ratio of the aim);
+with its startup heap frozen, the baseline this bench used until 2026-11-25;
+and with refbot's runtime: refbot's Bot API session (bot.session: JSON bodies,
+response models kept) and its garbage collector setup (bot.runner: startup
+heap frozen, young generation collected every 50,000 allocations). Any aiogram
+bot could adopt that runtime, so the last ratio shows how much of refbot's
+standing comes from it. A further bot makes refbot's Bot API calls for the
+flow and nothing else, on refbot's runtime: the floor those calls set. The
+bots take turns for --rounds rounds; the table gives medians.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import statistics
 import subprocess
@@ -103,11 +105,16 @@ def user(uid: int) -> dict:
 
 
 @contextlib.asynccontextmanager
-async def polling(bot: Bot, dp: Dispatcher, refbot_runtime: bool = True) -> AsyncIterator[None]:
-    """Poll for the duration of the block; ``refbot_runtime`` sets the garbage
-    collector up as `refbot run` does (bot.runner.prepare_heap_for_serving)."""
-    if refbot_runtime:
+async def polling(bot: Bot, dp: Dispatcher, collector: str = "refbot") -> AsyncIterator[None]:
+    """Poll for the duration of the block, the garbage collector set up first:
+    "refbot" as `refbot run` sets it up (bot.runner.prepare_heap_for_serving),
+    "frozen" with only the startup heap frozen (what this bench gave the echo
+    bot until 2026-11-25), "stock" left as CPython starts it."""
+    if collector == "refbot":
         prepare_heap_for_serving()
+    elif collector == "frozen":
+        gc.collect()
+        gc.freeze()
     task = asyncio.create_task(run_polling(bot, dp, handle_signals=False))
     await asyncio.sleep(0.5)  # getMe, menus, first getUpdates
     try:
@@ -140,19 +147,17 @@ def measured(updates: int, result: list[Rate]):  # type: ignore[no-untyped-def]
     result.append(Rate(updates, time.perf_counter() - wall, time.process_time() - cpu))
 
 
-async def echo_rate(
-    control: Control, api_url: str, updates: int, refbot_runtime: bool = False
-) -> Rate:
-    """The bare aiogram echo bot, stock in every part; with ``refbot_runtime``,
-    talking through refbot's Bot API session instead of aiogram's stock one,
-    with the garbage collector set up as `refbot run` sets up its own."""
+async def echo_rate(control: Control, api_url: str, updates: int, collector: str) -> Rate:
+    """The bare aiogram echo bot, its collector set up as ``collector`` says
+    (see ``polling``); with refbot's collector setup it also talks through
+    refbot's Bot API session instead of aiogram's stock one."""
     dp = Dispatcher()
 
     @dp.message()
     async def echo(message: Message) -> None:
         await message.answer(message.text or "")
 
-    if refbot_runtime:
+    if collector == "refbot":
         from bot.session import build_session
 
         session = build_session(api_url)
@@ -161,7 +166,7 @@ async def echo_rate(
     bot = Bot(TOKEN, session=session)
     await control.clear()
     result: list[Rate] = []
-    async with polling(bot, dp, refbot_runtime):
+    async with polling(bot, dp, collector):
         with measured(updates, result):
             await control.texts(
                 [{"user": user(10_000 + i), "text": f"hello {i}"} for i in range(updates)]
@@ -265,14 +270,15 @@ async def refbot_rate(control: Control, api_url: str, users: int, database_url: 
             await services.close()
 
 
-ROLES = ("echo", "echo-runtime", "same-calls", "refbot")
+ECHO_COLLECTORS = {"echo": "stock", "echo-frozen": "frozen", "echo-runtime": "refbot"}
+ROLES = (*ECHO_COLLECTORS, "same-calls", "refbot")
 
 
 async def run_role(role: str, api_url: str, users: int, database_url: str | None) -> Rate:
     async with aiohttp.ClientSession() as http:
         control = Control(http, api_url)
-        if role in ("echo", "echo-runtime"):
-            return await echo_rate(control, api_url, 2 * users, role == "echo-runtime")
+        if role in ECHO_COLLECTORS:
+            return await echo_rate(control, api_url, 2 * users, ECHO_COLLECTORS[role])
         if role == "same-calls":
             return await same_calls_rate(control, api_url, users)
         return await refbot_rate(control, api_url, users, database_url)
@@ -319,11 +325,21 @@ def main() -> None:
     print(f"updates: {2 * args.users} per bot per round ({args.users} users x /start + Accept)")
     print(f"database: {backend}; rounds: {args.rounds}; medians, each round's rate in brackets")
     print(f"{'':17}  updates/s   bot CPU ms/update")
-    labels = ("echo bot", "echo, our runtime", "same calls only", "refbot consent")
+    labels = (
+        "echo bot",
+        "echo, heap frozen",
+        "echo, our runtime",
+        "same calls only",
+        "refbot consent",
+    )
     for role, label in zip(ROLES, labels, strict=True):
         each = ", ".join(f"{r.per_second:.0f}" for r in rates[role])
         print(f"{label:17} {per_second[role]:9.1f}   {cpu[role]:9.2f}   [{each}]")
     print(f"{'ratio':17} {per_second['refbot'] / per_second['echo']:9.2f}   (aim: >= 0.50)")
+    print(
+        f"{'ratio, frozen':17} {per_second['refbot'] / per_second['echo-frozen']:9.2f}   "
+        "(against the echo bot with its startup heap frozen, as this bench had it before)"
+    )
     print(
         f"{'ratio, runtime':17} {per_second['refbot'] / per_second['echo-runtime']:9.2f}   "
         "(against the echo bot given refbot's session and collector setup too)"
