@@ -34,12 +34,12 @@ def prepare_heap_for_serving() -> None:
     Then the young generation is collected every 50,000 allocations, not
     every 700. A burst of updates keeps thousands of requests in flight, and
     at 700 each young collection found them alive, promoted them, and so
-    drove the older generations' collections (over a tenth of the bot's CPU,
-    measured with gc.callbacks in bench/bench_updates.py's refbot run: 15 full
-    collections of 70 ms each for 6,000 updates). Most of those objects are
-    freed by reference counting long before 50,000 allocations; what the
-    young collection then walks is the few still alive. The cost is that
-    cyclic garbage waits longer: at most 50,000 objects, a few megabytes.
+    drove the older generations' collections: 1.2-2.0 s of the bot's ~8 s of
+    CPU for 6,000 updates in bench/bench_updates.py's refbot run, counted
+    with gc.callbacks, 15 full collections of 70 ms among them. Most of those
+    objects are freed by reference counting long before 50,000 allocations;
+    what the young collection then walks is the few still alive. The cost is
+    that cyclic garbage waits longer: at most 50,000 objects, a few megabytes.
     """
     gc.collect()
     gc.freeze()

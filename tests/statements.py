@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
-def count_statements(db: async_sessionmaker[AsyncSession]) -> list[tuple[str, Any]]:
+def record_statements(db: async_sessionmaker[AsyncSession]) -> list[tuple[str, Any]]:
     """A list that fills with (SQL, compiled statement) for every statement
     the connection of ``db`` (the ``db`` fixture's) runs from now on."""
     seen: list[tuple[str, Any]] = []

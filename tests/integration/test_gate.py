@@ -9,7 +9,7 @@ from referral.gate import UpdateGate
 from referral.links import LinkTarget
 from referral.members import MemberService
 from referral.roles import RoleService
-from tests.statements import count_statements
+from tests.statements import record_statements
 
 
 async def test_a_burst_is_admitted_together_and_a_repeated_update_id_loses(db):
@@ -31,7 +31,7 @@ async def test_a_burst_is_admitted_together_and_a_repeated_update_id_loses(db):
 
 async def test_claims_of_any_batch_size_share_one_compiled_statement(db):
     gate = UpdateGate(db, RoleService(db, frozenset()))
-    statements = count_statements(db)
+    statements = record_statements(db)
     for first, size in ((1, 2), (10, 5)):  # two bursts, two batch sizes
         await asyncio.gather(*(gate.admit(100, first + i, None) for i in range(size)))
     claims = [c for sql, c in statements if sql.startswith("INSERT INTO processed_updates")]

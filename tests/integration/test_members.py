@@ -13,7 +13,7 @@ from referral.links import LinkTarget
 from referral.members import InvalidProfileValue, MemberService
 from referral.models import Consent, Member
 from referral.roles import RoleService
-from tests.statements import count_statements
+from tests.statements import record_statements
 
 TELEGRAM_ID = 2**40 + 7  # beyond 32 bits on purpose
 
@@ -133,7 +133,7 @@ async def test_a_burst_of_acceptances_shares_transactions_and_keeps_each_answer(
 async def test_a_burst_of_new_members_takes_a_few_statements_not_two_per_member(services, db):
     companies, _, members = services
     await companies.add("Acme Coffee", "acme")
-    statements = count_statements(db)
+    statements = record_statements(db)
     ids = [TELEGRAM_ID + i for i in range(40)]
     results = await asyncio.gather(
         *(members.accept_consent(tid, LinkTarget("acme"), "ru") for tid in ids)
