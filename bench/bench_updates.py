@@ -14,9 +14,9 @@ per user. The echo bot gets the same number of text updates and answers each.
 It runs three times: bare, as stock aiogram runs it (the ratio of the aim);
 with its startup heap frozen, the baseline this bench used until 2026-11-25;
 and with refbot's runtime: refbot's Bot API session (bot.session: JSON bodies,
-response models kept) and its garbage collector setup (bot.runner: startup
-heap frozen, young generation collected every 50,000 allocations). Any aiogram
-bot could adopt that runtime, so the last ratio shows how much of refbot's
+response models kept), its garbage collector setup (bot.runner: startup heap
+frozen, young generation collected every 50,000 allocations) and its bound of
+500 updates in flight. Any aiogram bot could adopt that runtime, so the last ratio shows how much of refbot's
 standing comes from it. A further bot makes refbot's Bot API calls for the
 flow and nothing else, on refbot's runtime: the floor those calls set. The
 bots take turns for --rounds rounds; the table gives medians.
@@ -47,7 +47,11 @@ from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
 from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
 from aiogram.types import Message  # noqa: E402
 
-from bot.runner import prepare_heap_for_serving, run_polling  # noqa: E402
+from bot.runner import (  # noqa: E402
+    MAX_UPDATES_IN_FLIGHT,
+    prepare_heap_for_serving,
+    run_polling,
+)
 
 TOKEN = "123456789:bench-token-bench"
 
@@ -107,15 +111,19 @@ def user(uid: int) -> dict:
 @contextlib.asynccontextmanager
 async def polling(bot: Bot, dp: Dispatcher, collector: str = "refbot") -> AsyncIterator[None]:
     """Poll for the duration of the block, the garbage collector set up first:
-    "refbot" as `refbot run` sets it up (bot.runner.prepare_heap_for_serving),
-    "frozen" with only the startup heap frozen (what this bench gave the echo
-    bot until 2026-11-25), "stock" left as CPython starts it."""
+    "refbot" as `refbot run` sets it up (bot.runner.prepare_heap_for_serving)
+    and with its bound on updates in flight, "frozen" with only the startup
+    heap frozen (what this bench gave the echo bot until 2026-11-25), "stock"
+    left as CPython starts it."""
     if collector == "refbot":
         prepare_heap_for_serving()
     elif collector == "frozen":
         gc.collect()
         gc.freeze()
-    task = asyncio.create_task(run_polling(bot, dp, handle_signals=False))
+    # refbot's bound on updates in flight belongs to its runtime too; the
+    # stock echo bots poll unbounded, as aiogram does by default.
+    in_flight = MAX_UPDATES_IN_FLIGHT if collector == "refbot" else None
+    task = asyncio.create_task(run_polling(bot, dp, handle_signals=False, max_in_flight=in_flight))
     await asyncio.sleep(0.5)  # getMe, menus, first getUpdates
     try:
         yield

@@ -56,9 +56,9 @@ async def run_polling(
     bot: Bot,
     dp: Dispatcher,
     handle_signals: bool = True,
-    max_in_flight: int = MAX_UPDATES_IN_FLIGHT,
+    max_in_flight: int | None = MAX_UPDATES_IN_FLIGHT,
 ) -> None:
-    """Long polling with at most ``max_in_flight`` updates handled at once.
+    """Long polling with at most ``max_in_flight`` updates handled at once (None: no bound).
 
     Unbounded, aiogram starts a task for every update it fetches and fetches
     again at once, so a backlog (after downtime, or a campaign's first
