@@ -16,10 +16,10 @@ with its startup heap frozen, the baseline this bench used until 2026-11-25;
 and with refbot's runtime: refbot's Bot API session (bot.session: JSON bodies,
 response models kept), its garbage collector setup (bot.runner: startup heap
 frozen, young generation collected every 50,000 allocations) and its bound of
-500 updates in flight. Any aiogram bot could adopt that runtime, so the last ratio shows how much of refbot's
-standing comes from it. A further bot makes refbot's Bot API calls for the
-flow and nothing else, on refbot's runtime: the floor those calls set. The
-bots take turns for --rounds rounds; the table gives medians.
+500 updates in flight. Any aiogram bot could adopt that runtime, so the last
+ratio shows how much of refbot's standing comes from it. A further bot makes
+refbot's Bot API calls for the flow and nothing else, on refbot's runtime: the
+floor those calls set. The bots take turns for --rounds rounds; the table gives medians.
 """
 
 from __future__ import annotations
