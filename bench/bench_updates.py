@@ -350,7 +350,7 @@ def main() -> None:
     )
     print(
         f"{'ratio, runtime':17} {per_second['refbot'] / per_second['echo-runtime']:9.2f}   "
-        "(against the echo bot given refbot's session and collector setup too)"
+        "(against the echo bot given refbot's whole runtime too)"
     )
     print(f"{'CPU ratio':17} {cpu['echo'] / cpu['refbot']:9.2f}   (echo's CPU per update / ours)")
     print(
