@@ -255,7 +255,7 @@ async def _insert_members(session: AsyncSession, new: dict[str, Member]) -> None
                 "company_id": member.company_id,
                 "invited_by_id": member.invited_by_id,
                 "language": member.language,
-                "reachable": True,
+                "reachable": member.reachable,
             }
             for member in new.values()
         ],
