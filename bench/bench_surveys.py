@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert  # noqa: E402
 
-from bot.localapi import LocalBotAPI  # noqa: E402
-from bot.survey_outbox import SurveyDrainer, bulk_bot  # noqa: E402
+from bot.jobs.survey_outbox import SurveyDrainer, bulk_bot  # noqa: E402
+from localapi import LocalBotAPI  # noqa: E402
 from migrations.runner import upgrade_async  # noqa: E402
 from referral.companies import CompanyService  # noqa: E402
 from referral.consent import CONSENT_VERSION  # noqa: E402

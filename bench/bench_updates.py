@@ -4,7 +4,7 @@ the same run.
 
     python bench/bench_updates.py [--users 2000] [--rounds 3] [--database-url URL]
 
-The Bot API server runs in its own process (`python -m bot.localapi`), as
+The Bot API server runs in its own process (`python -m localapi`), as
 Telegram would be, started afresh for every bot measured, and every bot runs in
 a fresh interpreter of its own, so each is measured with its own imports and
 heap (an echo bot does not carry refbot's libraries). Each refbot user sends
@@ -59,7 +59,7 @@ TOKEN = "123456789:bench-token-bench"
 @contextlib.contextmanager
 def bot_api_process():  # type: ignore[no-untyped-def]
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.localapi", "--port", "0"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "localapi", "--port", "0"], stdout=subprocess.PIPE, text=True
     )
     try:
         yield process.stdout.readline().strip()  # type: ignore[union-attr]

@@ -6,7 +6,7 @@ P = (X^T X + l2 I)^-1, B_ij = -P_ij / P_jj, B_jj = 0. score(u, j) = sum_i h_ui B
 The solve is a dense items x items inverse, so the model refuses catalogues
 larger than ``max_items`` (the partner catalogues refbot serves are small; the
 167 services of the groceries set take milliseconds). Measured on groceries in
-:mod:`recommender.study`; it is not part of the hybrid (it did not beat
+:mod:`recommender.research.study`; it is not part of the hybrid (it did not beat
 decayed popularity on validation, see docs/recommender.md).
 """
 

@@ -74,7 +74,7 @@ def crossmatrix_import(file: Annotated[Path, typer.Argument(help="The CSV file."
 @offers_app.command("show", help="The offers a member would get now (Telegram id or pseudonym).")
 @refusals_exit
 def offers_show(member: str = typer.Argument(..., help="Telegram id or pseudonym.")) -> None:
-    from bot.offer_messages import money
+    from bot.messages.offers import money
     from referral.models import Member
 
     async def run():  # type: ignore[no-untyped-def]
@@ -127,7 +127,7 @@ def stats_command(
         Path | None, typer.Option("--chart", help="Also write the chart (PNG) here.")
     ] = None,
 ) -> None:
-    from bot.stats_messages import stats_chart, stats_text
+    from bot.messages.stats import stats_chart, stats_text
     from bot.texts import texts_for
     from referral.offers.stats import PartnerStats
 

@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.filters import HasRole, IsMember
 from bot.keyboards.offers import ACCEPT, DECLINE, OfferAction
-from bot.offer_messages import send_offers
+from bot.messages.offers import send_offers
 from bot.texts import Texts
 from referral.companies import CompanyService
 from referral.members import Identity

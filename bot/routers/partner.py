@@ -9,7 +9,7 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
 
 from bot.filters import HasRole
-from bot.stats_messages import stats_chart, stats_text
+from bot.messages.stats import stats_chart, stats_text
 from bot.texts import Texts
 from referral import links
 from referral.companies import CompanyService

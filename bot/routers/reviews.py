@@ -11,8 +11,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.deposit_notices import tell_partners
 from bot.filters import HasRole, IsMember
+from bot.jobs.deposit_notices import tell_partners
 from bot.keyboards.ledger import ReviewPick, ReviewRate, reviewable_keyboard, stars_keyboard
 from bot.texts import Texts
 from referral.ledger.errors import ReviewRefused

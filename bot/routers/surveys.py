@@ -9,8 +9,8 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, Message
 
-from bot.deposit_notices import tell_partners
 from bot.filters import IsMember
+from bot.jobs.deposit_notices import tell_partners
 from bot.keyboards.surveys import (
     SurveyDone,
     SurveyOpen,

@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.filters import IsMember
 from bot.keyboards.ledger import BuyVoucher, SpendAt, offers_keyboard, spend_keyboard
-from bot.rules_text import rules_in_words
+from bot.messages.rules import rules_in_words
 from bot.texts import Texts
 from referral.companies import CompanyService
 from referral.ledger.errors import InsufficientPoints, UnknownService

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.localapi import LocalBotAPI
 from bot.middlewares.throttling import ThrottlingMiddleware
+from localapi import LocalBotAPI
 from tests.e2e.harness import BotUnderTest, running_bot, test_settings
 
 

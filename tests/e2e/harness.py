@@ -16,10 +16,10 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 
 from bot.app import build_bot, build_dispatcher
-from bot.localapi import Call, FakeUser, LocalBotAPI
 from bot.runner import run_polling
 from bot.services import Services, build_services
 from bot.settings import Settings
+from localapi import Call, FakeUser, LocalBotAPI
 
 LINK_SECRET = "e2e-link-secret"
 

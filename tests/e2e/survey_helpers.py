@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.localapi import FakeUser
+from localapi import FakeUser
 from referral import links
 from referral.members import MemberService
 
@@ -20,7 +20,7 @@ LINK_SECRET = "e2e-link-secret"
 
 def start_localapi() -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.localapi", "--port", "0"],
+        [sys.executable, "-m", "localapi", "--port", "0"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

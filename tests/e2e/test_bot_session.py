@@ -25,8 +25,8 @@ from aiogram.types import (
 )
 from aiohttp import web
 
-from bot.localapi import FakeUser, LocalBotAPI
 from bot.session import build_session, keep_response_models
+from localapi import FakeUser, LocalBotAPI
 from tests.e2e.http_stub import serving
 
 ALICE = FakeUser(1001, first_name="Alice", language_code="ru")

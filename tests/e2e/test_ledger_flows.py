@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.ledger_jobs import remind_expiring, settle_and_expire
-from bot.localapi import FakeUser
+from bot.jobs.ledger import remind_expiring, settle_and_expire
+from localapi import FakeUser
 from referral import links
 from tests.e2e.harness import LINK_SECRET, button
 

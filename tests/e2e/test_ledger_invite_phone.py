@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.localapi import FakeUser
+from localapi import FakeUser
 from referral import (
     all_models,  # noqa: F401  (every table in the metadata)
     links,

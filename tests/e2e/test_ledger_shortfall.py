@@ -7,7 +7,7 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
-from bot.localapi import FakeUser
+from localapi import FakeUser
 from referral import links
 from referral.surveys.spec import parse_spec
 from tests.e2e.harness import LINK_SECRET, button, buttons

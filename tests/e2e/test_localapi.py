@@ -37,7 +37,7 @@ from aiogram.types import (
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.localapi import CallTimeout, ControlClient, FakeUser, LocalBotAPI
+from localapi import CallTimeout, ControlClient, FakeUser, LocalBotAPI
 from tests.e2e.http_stub import serving
 
 ALICE = FakeUser(1001, first_name="Alice", language_code="ru", username="alice")
@@ -347,7 +347,7 @@ async def test_bad_token_and_unknown_method_answer_like_telegram(api: LocalBotAP
 async def test_standalone_process_is_driven_over_the_control_api(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.localapi", "--port", "0"],
+        [sys.executable, "-m", "localapi", "--port", "0"],
         cwd=root,
         stdout=subprocess.PIPE,
         text=True,

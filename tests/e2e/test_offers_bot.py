@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.keyboards.offers import OfferAction
-from bot.localapi import FakeUser
+from localapi import FakeUser
 from referral import links
 from referral.offers.models import Lead, OfferFeedback
 from referral.offers.training import train

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.localapi import FakeUser
+from localapi import FakeUser
 from referral import links
 from referral.models import Member
 from tests.e2e.harness import LINK_SECRET, button, buttons

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.localapi import FakeUser
-from bot.offer_jobs import send_reminders
+from bot.jobs.offers import send_reminders
+from localapi import FakeUser
 from referral import links
 from tests.e2e.harness import LINK_SECRET
 from tests.offers_world import START, seed
@@ -74,7 +74,7 @@ async def test_reminder_job_sends_each_due_member_one_message(refbot):
 
 
 async def test_retention_job_sends_offers_with_buttons_most_valuable_member_first(refbot):
-    from bot.offer_jobs import send_retention_offers
+    from bot.jobs.offers import send_retention_offers
     from referral.offers.nudges import NudgeService
     from tests.integration.test_offer_nudges import EveryoneAtRisk, FixedStore, buy
 

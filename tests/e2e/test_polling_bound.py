@@ -8,9 +8,9 @@ import contextlib
 from aiogram import Bot, Dispatcher
 from aiogram.types import Message
 
-from bot.localapi import FakeUser, LocalBotAPI
 from bot.runner import run_polling
 from bot.session import build_session
+from localapi import FakeUser, LocalBotAPI
 
 
 async def test_a_backlog_is_handled_at_most_max_in_flight_at_a_time(api: LocalBotAPI):

@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import select
 
 import referral.all_models  # noqa: F401
-from bot.localapi import FakeUser
+from localapi import FakeUser
 from referral import links
 from referral.db import Base
 from referral.models import Consent, Member

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, insert, select
 
 from bot.keyboards.surveys import SurveyPick
-from bot.localapi import Call, FakeUser
+from localapi import Call, FakeUser
 from referral.models import Member
 from referral.offers.models import MemberSegment
 from referral.surveys import models as m

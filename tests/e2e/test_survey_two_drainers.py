@@ -11,8 +11,8 @@ from collections import Counter
 
 import pytest
 
-from bot.localapi import LocalBotAPI
-from bot.survey_outbox import SurveyDrainer, bulk_bot
+from bot.jobs.survey_outbox import SurveyDrainer, bulk_bot
+from localapi import LocalBotAPI
 from referral.db import create_engine, create_sessionmaker
 from referral.members import MemberService
 from referral.roles import RoleService

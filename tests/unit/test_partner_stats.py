@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from bot.stats_messages import stats_chart, stats_text
+from bot.messages.stats import stats_chart, stats_text
 from bot.texts import texts_for
 from referral.offers.stats import LEAD_COLUMNS, PURCHASE_COLUMNS, Share, compute, share
 

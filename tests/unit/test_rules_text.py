@@ -1,4 +1,4 @@
-from bot.rules_text import percent, rules_in_words
+from bot.messages.rules import percent, rules_in_words
 from bot.texts import texts_for
 from referral.ledger.rules import RuleSet
 

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from recommender.ease import EASE
+from recommender.research.study import ALL_FEATURES, Block, cross_fitted, pair_features
 from recommender.split import time_split
-from recommender.study import ALL_FEATURES, Block, cross_fitted, pair_features
 
 DAY = 86_400
 

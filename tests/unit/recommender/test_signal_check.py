@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recommender.signal_check import shuffle_members, summary
+from recommender.research.signal_check import shuffle_members, summary
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from referral.offers.stats_chart import LABELS, render
 
 
 def money(minor: int) -> str:
-    # As bot.offer_messages.money; not imported from there, which pulls in aiogram
+    # As bot.messages.offers.money; not imported from there, which pulls in aiogram
     # and would slow `refbot stats` down.
     return f"{minor // 100}" if minor % 100 == 0 else f"{minor / 100:.2f}"
 

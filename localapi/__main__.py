@@ -1,4 +1,4 @@
-"""`python -m bot.localapi --port 8081`: the emulator on its own, driven over /_control/."""
+"""`python -m localapi --port 8081`: the emulator on its own, driven over /_control/."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ async def main(host: str, port: int, bot_username: str) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m bot.localapi", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m localapi", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
     parser.add_argument("--bot-username", default="refbot_test_bot")

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.app import build_bot, build_dispatcher
-from bot.demo_seed import COMPANIES, seed
-from bot.localapi import Call, FakeUser, LocalBotAPI
+from bot.demo.seed import COMPANIES, seed
 from bot.runner import run_polling
 from bot.services import build_services
 from bot.settings import Settings
+from localapi import Call, FakeUser, LocalBotAPI
 from migrations.runner import upgrade_async
 from referral import links
 from referral.offers.training import train

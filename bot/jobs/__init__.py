@@ -43,13 +43,13 @@ def schedule_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> 
     scheduler.add_job(
         services.updates.prune, "interval", hours=6, id="prune-updates", replace_existing=True
     )
-    from bot.survey_outbox import schedule_survey_jobs
+    from bot.jobs.survey_outbox import schedule_survey_jobs
 
     schedule_survey_jobs(scheduler, services)
-    from bot.ledger_jobs import schedule_ledger_jobs
+    from bot.jobs.ledger import schedule_ledger_jobs
 
     schedule_ledger_jobs(scheduler, services, bot)
-    from bot.offer_jobs import schedule_offer_jobs
+    from bot.jobs.offers import schedule_offer_jobs
 
     schedule_offer_jobs(scheduler, services, bot)
 

@@ -1,6 +1,6 @@
 """Candidates for the hybrid, measured on a validation split carved from the training data.
 
-``python -m recommender.study --dataset FILE --dataset-format groceries`` makes the
+``python -m recommender.research.study --dataset FILE --dataset-format groceries`` makes the
 test split of ``refbot evaluate`` (:func:`recommender.split.time_split`), throws the
 test part away, splits the training part again by the same rule and prints
 validation NDCG@10 of every candidate against popularity. Nothing here reads the
@@ -232,7 +232,7 @@ def validation_study(train: pd.DataFrame, k: int = 10, random_state: int = 0) ->
 def main(argv=None) -> None:
     from recommender.data import load_dataset
 
-    p = argparse.ArgumentParser(prog="python -m recommender.study", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m recommender.research.study", description=__doc__)
     p.add_argument("--dataset", required=True)
     p.add_argument("--dataset-format", default="generic")
     a = p.parse_args(argv)

@@ -1,5 +1,5 @@
 """A small HTTP control API under /_control/, for a test process driving an emulator
-that runs in another process (`python -m bot.localapi`), and a client for it."""
+that runs in another process (`python -m localapi`), and a client for it."""
 
 from __future__ import annotations
 

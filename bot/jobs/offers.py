@@ -18,7 +18,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiolimiter import AsyncLimiter
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.offer_messages import send_offers
+from bot.messages.offers import send_offers
 from bot.texts import texts_for
 from referral.offers.training import NothingToTrain, train
 

@@ -17,7 +17,8 @@ Two figures per data set, each compared between the real data and the copies:
   else (no recency, no popularity prior), so member signal shows here: on
   MovieLens it is +33% on real data and below zero on every copy.
 
-    python -m recommender.signal_check --dataset FILE --dataset-format groceries --shuffles 20
+    python -m recommender.research.signal_check --dataset FILE \
+        --dataset-format groceries --shuffles 20
 """
 
 from __future__ import annotations
@@ -122,7 +123,9 @@ def summary(table: pd.DataFrame, column: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     from recommender.data import FORMATS, load_dataset
 
-    p = argparse.ArgumentParser(prog="python -m recommender.signal_check", description=__doc__)
+    p = argparse.ArgumentParser(
+        prog="python -m recommender.research.signal_check", description=__doc__
+    )
     p.add_argument("--dataset", required=True)
     p.add_argument("--dataset-format", default="generic", choices=FORMATS)
     p.add_argument("--shuffles", type=int, default=20)
