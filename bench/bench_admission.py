@@ -29,9 +29,9 @@ TOKEN = "123456789:bench-token"
 
 
 async def measure(url: str, batches: int) -> tuple[float, float, int]:
-    from bot.services import build_services
-    from bot.settings import Settings
     from migrations.runner import upgrade_async
+    from refbot.services import build_services
+    from refbot.settings import Settings
     from referral.consent import CONSENT_VERSION
     from referral.gate import UpdateGate, _Request
     from referral.links import LinkTarget

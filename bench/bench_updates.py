@@ -246,9 +246,9 @@ async def same_calls_rate(control: Control, api_url: str, users: int) -> Rate:
 async def refbot_rate(control: Control, api_url: str, users: int, database_url: str | None) -> Rate:
     """refbot as `refbot run` starts it: services, bot, dispatcher, polling."""
     from bot.app import build_bot, build_dispatcher
-    from bot.services import build_services
-    from bot.settings import Settings
     from migrations.runner import upgrade_async
+    from refbot.services import build_services
+    from refbot.settings import Settings
     from referral import links
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -21,9 +21,9 @@ from bot.jobs import schedule_jobs, stop_jobs
 from bot.middlewares.admission import AdmissionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.routers import get_routers
-from bot.services import Services
 from bot.session import build_session
-from bot.settings import Settings
+from refbot.services import Services
+from refbot.settings import Settings
 from referral.gate import UpdateGate
 from referral.offers.stats import PartnerStats
 

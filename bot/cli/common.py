@@ -12,7 +12,7 @@ from typing import ParamSpec, TypeVar
 import typer
 from pydantic import ValidationError
 
-from bot.settings import MissingToken, Settings
+from refbot.settings import MissingToken, Settings
 from referral.errors import DomainError
 
 P = ParamSpec("P")
@@ -57,8 +57,8 @@ def run_async(coroutine: Awaitable[T]) -> T:
 @contextlib.asynccontextmanager
 async def services_for(settings: Settings) -> AsyncIterator[object]:
     """Services on a migrated database, disposed of on exit."""
-    from bot.services import build_services
     from migrations.runner import upgrade_async
+    from refbot.services import build_services
 
     await upgrade_async(settings.database)
     services = build_services(settings)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from bot.cli.common import fail, load_settings, refusals_exit, run_async, services_for
-from bot.settings import Settings
+from refbot.settings import Settings
 from referral import links
 from referral.qr import render_qr
 

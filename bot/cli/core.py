@@ -8,7 +8,7 @@ import logging
 import typer
 
 from bot.cli.common import fail, load_settings, refusals_exit
-from bot.settings import MissingToken, Settings
+from refbot.settings import MissingToken, Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -43,7 +43,7 @@ def run() -> None:
 async def serve(settings: Settings) -> None:
     from bot.app import build_bot, build_dispatcher
     from bot.runner import prepare_heap_for_serving, run_polling, run_webhook
-    from bot.services import build_services
+    from refbot.services import build_services
 
     services = build_services(settings)
     bot = build_bot(settings)

@@ -18,10 +18,10 @@ from pathlib import Path
 from bot.app import build_bot, build_dispatcher
 from bot.demo.seed import COMPANIES, seed
 from bot.runner import run_polling
-from bot.services import build_services
-from bot.settings import Settings
 from localapi import Call, FakeUser, LocalBotAPI
 from migrations.runner import upgrade_async
+from refbot.services import build_services
+from refbot.settings import Settings
 from referral import links
 from referral.offers.training import train
 from referral.surveys.spec import parse_spec

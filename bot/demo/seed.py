@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from bot.services import Services
+from refbot.services import Services
 from referral.errors import DuplicateCompany
 from referral.links import LinkTarget
 

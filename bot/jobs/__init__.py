@@ -14,7 +14,7 @@ from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from refbot.services import Services
 
 
 # Jobs that run until their work is done, so the next tick finding one still

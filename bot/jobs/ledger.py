@@ -19,7 +19,7 @@ from bot.texts import texts_for
 from referral.ledger.ledger import Ledger
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from refbot.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from bot.texts import texts_for
 from referral.offers.training import NothingToTrain, train
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from refbot.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from aiogram import Bot, Dispatcher
 
 from bot.app import build_bot, build_dispatcher
 from bot.runner import run_polling
-from bot.services import Services, build_services
-from bot.settings import Settings
 from localapi import Call, FakeUser, LocalBotAPI
+from refbot.services import Services, build_services
+from refbot.settings import Settings
 
 LINK_SECRET = "e2e-link-secret"
 

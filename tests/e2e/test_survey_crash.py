@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.services import build_services
-from bot.settings import Settings
 from localapi import ControlClient, FakeUser
+from refbot.services import build_services
+from refbot.settings import Settings
 from referral.surveys.views import reward_key
 from tests.e2e.survey_helpers import (
     consenting,

@@ -10,8 +10,8 @@ from aiohttp import web
 
 from bot.app import build_bot, build_dispatcher
 from bot.runner import SECRET_HEADER, webhook_app
-from bot.services import build_services
 from localapi import FakeUser
+from refbot.services import build_services
 from referral import links
 from tests.e2e.harness import LINK_SECRET, button, running_bot, test_settings
 from tests.services import redis_url

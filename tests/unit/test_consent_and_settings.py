@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import MissingToken, Settings
 from bot.texts import LANGUAGES, catalogue, language_for
+from refbot.settings import MissingToken, Settings
 from referral.consent import CONSENT_VERSION, active_consent
 from referral.models import Consent
 

@@ -16,7 +16,7 @@ def loaded_after(statement: str) -> set[str]:
 
 
 def test_the_services_and_the_cli_do_not_import_scikit_learn():
-    assert "sklearn" not in loaded_after("import bot.services, bot.cli")
+    assert "sklearn" not in loaded_after("import refbot.services, bot.cli")
 
 
 def test_naming_a_model_still_finds_it():

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.settings import Settings
+from refbot.settings import Settings
 from referral.companies import CompanyService
 from referral.db import create_engine, create_sessionmaker
 from referral.ledger.ledger import Ledger
