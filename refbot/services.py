@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from refbot.settings import Settings
+from referral.analytics.job import AnalyticsJob
+from referral.analytics.service import WorkspaceAnalytics
 from referral.companies import CompanyService
 from referral.db import create_engine, create_sessionmaker
 from referral.ledger.ledger import Ledger
@@ -45,6 +47,8 @@ class Services:
     outbox: Outbox
     offers: OfferService
     nudges: NudgeService
+    analytics: WorkspaceAnalytics
+    analytics_job: AnalyticsJob
 
     async def close(self) -> None:
         drainer = getattr(self, "survey_drainer", None)  # set when the bot's jobs started
@@ -78,4 +82,6 @@ def build_services(settings: Settings) -> Services:
         outbox=Outbox(db),
         offers=(offers := OfferService(db, settings.data_dir)),
         nudges=NudgeService(db, offers.store),
+        analytics=WorkspaceAnalytics(db, settings.min_audience, settings.zone),
+        analytics_job=AnalyticsJob(db, settings.min_audience, settings.zone),
     )

@@ -22,6 +22,7 @@ _MODULES = (
     "bot.cli.ledger",
     "bot.cli.surveys",
     "bot.cli.offers",
+    "bot.cli.analytics",
     "bot.cli.evaluate",
     "bot.cli.demo",
 )

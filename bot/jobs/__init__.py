@@ -52,6 +52,9 @@ def schedule_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> 
     from bot.jobs.offers import schedule_offer_jobs
 
     schedule_offer_jobs(scheduler, services, bot)
+    from bot.jobs.analytics import schedule_analytics_jobs
+
+    schedule_analytics_jobs(scheduler, services)
 
 
 async def stop_jobs(services: Services) -> None:
