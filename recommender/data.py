@@ -19,7 +19,7 @@ import pandas as pd
 from recommender.errors import DataFormatError
 
 COLUMNS = ["user_id", "item_id", "timestamp", "amount"]
-FORMATS = ("generic", "movielens", "groceries")
+FORMATS = ("generic", "movielens", "groceries", "lastfm")
 
 _UNIX = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _DASHED = re.compile(r"^(\d{2})-(\d{2})-(\d{4})$")  # dd-mm-yyyy
@@ -197,12 +197,56 @@ def load_groceries(path: str | Path) -> LoadedDataset:
     return LoadedDataset(frame, desc, dict(forms))
 
 
+def load_lastfm(path: str | Path) -> LoadedDataset:
+    """HetRec lastfm-2k ``user_artists.dat``: tab-separated user, artist, play count.
+
+    The shared copy has no header (GroupLens's original starts with
+    ``userID artistID weight``; both are accepted) and CRLF line endings. There
+    are no times: every row gets timestamp 0, so only a random hold-out splits
+    it. The play count goes to ``amount``; an interaction is a listened artist.
+    """
+    path, sp = Path(path), str(path)
+    users, items, counts = [], [], []
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        raise DataFormatError(f"cannot open file: {exc.strerror}", path=sp) from exc
+    with handle:
+        try:
+            for line, raw in enumerate(handle, start=1):
+                fields = raw.rstrip("\r\n").split("\t")
+                if line == 1 and fields[0].strip() == "userID":
+                    continue
+                if not raw.strip():
+                    continue
+                if len(fields) != 3:
+                    raise DataFormatError(
+                        f"expected 3 tab-separated fields, got {len(fields)}", line, sp
+                    )
+                user, item, weight = (f.strip() for f in fields)
+                users.append(_check_id(user, "user_id", line, sp))
+                items.append(_check_id(item, "artist_id", line, sp))
+                if not _UNIX.match(weight) or float(weight) <= 0:
+                    raise DataFormatError(f"weight {weight!r} is not a positive number", line, sp)
+                counts.append(float(weight))
+        except UnicodeDecodeError as exc:
+            raise DataFormatError(f"not UTF-8: {exc.reason}", path=sp) from exc
+    frame = _frame(users, items, np.zeros(len(users)), counts)
+    desc = (
+        f"lastfm: {len(frame):,} listened (member, artist) pairs, play counts kept as amount; "
+        "no timestamps"
+    )
+    return LoadedDataset(frame, desc, {"interactions": len(frame)})
+
+
 def load_dataset(path: str | Path, fmt: str = "generic", **options) -> LoadedDataset:
-    """Dispatch on ``fmt``: one of ``generic``, ``movielens``, ``groceries``."""
+    """Dispatch on ``fmt``: one of ``generic``, ``movielens``, ``groceries``, ``lastfm``."""
     if fmt == "generic":
         return load_generic(path)
     if fmt == "movielens":
         return load_movielens(path, **options)
     if fmt == "groceries":
         return load_groceries(path)
+    if fmt == "lastfm":
+        return load_lastfm(path)
     raise ValueError(f"unknown dataset format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -1,9 +1,14 @@
-"""Offline evaluation: every model on the same split, the same metrics.
+"""Offline evaluation: every model tuned alike, fitted on one split, scored alike.
 
-``evaluate(train, test, k)`` fits popularity, item-kNN, user-kNN, the hybrid
-(tuned on a validation split carved from ``train``) and, when the optional
-``implicit`` package imports, its ItemItem cosine and BM25 recommenders; it
-returns one row of metrics per model.
+``evaluate(train, test, k, split=...)`` tunes every baseline
+(:data:`recommender.model_search.CANDIDATES`: popularity with and without time
+decay, item-kNN, user-kNN, EASE and, when the optional ``implicit`` package
+imports, its cosine, BM25 and ALS) and the hybrid's blend of them with the same
+budget on a validation split carved from ``train`` by the same rule as the test
+split, refits each on all of ``train`` and scores its top-k against ``test``.
+It reports one row per model with the chosen parameters, the number of test
+members, and the paired bootstrap interval of the hybrid's NDCG@k minus the
+best other model's.
 """
 
 from __future__ import annotations
@@ -17,7 +22,15 @@ import numpy as np
 import pandas as pd
 
 from recommender.base import BaseRecommender, _check_frame, top_n
-from recommender.metrics import evaluate_rankings
+from recommender.bootstrap import PairedInterval, paired_bootstrap
+from recommender.metrics import evaluate_rankings, ndcg_at_k
+from recommender.model_search import (
+    CANDIDATES,
+    DEFAULT_BUDGET,
+    Validation,
+    candidate_names,
+    tune_all,
+)
 from recommender.split import relevance_sets
 
 log = logging.getLogger(__name__)
@@ -90,7 +103,18 @@ def score_model(model: BaseRecommender, rels: dict[str, set[str]], k: int) -> di
 class EvaluationReport:
     table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
-    tuned: dict = field(default_factory=dict)
+    tuned: dict = field(default_factory=dict)  # the hybrid's parameters
+    members: int = 0  # test members scored
+    per_member: dict[str, np.ndarray] = field(default_factory=dict)  # model -> NDCG@k by member
+    best_other: str = ""
+    interval: PairedInterval | None = None  # hybrid minus best_other, NDCG@k
+    blend: str = ""  # the hybrid's blend of tuned parts, in words
+
+
+def format_params(params: dict) -> str:
+    return ", ".join(
+        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()
+    )
 
 
 def evaluate(
@@ -98,53 +122,83 @@ def evaluate(
     test: pd.DataFrame,
     k: int = 10,
     *,
+    split: str = "per-user",
     include_implicit: bool = True,
     tune: bool = True,
+    budget: int = DEFAULT_BUDGET,
     random_state: int = 0,
+    resamples: int = 2000,
+    test_fraction: float = 0.2,
 ) -> EvaluationReport:
-    """Fit every model on ``train``; score its top-k against ``test`` (see split.relevance_sets)."""
+    """Tune on a ``split`` of ``train`` (never ``test``), fit on ``train``, score on ``test``.
+
+    Test members are those with training history and at least one held-out
+    item they had not used that the training catalogue knows (split.relevance_sets).
+    """
     from recommender.hybrid import HybridRecommender
-    from recommender.knn import ItemKNN, UserKNN
-    from recommender.popularity import PopularityRecommender
+    from recommender.tuning import blend_tuned
 
     train, test = _check_frame(train), _check_frame(test)
-    rels = relevance_sets(train, test)
+    known_members = set(train["user_id"])
+    rels = {u: s for u, s in relevance_sets(train, test).items() if u in known_members}
+    members = sorted(rels)
     notes = [
-        f"train: {len(train):,} interactions; test: {len(test):,} held out, "
-        f"{len(rels):,} users with new known items ({sum(map(len, rels.values())):,} pairs)"
+        f"train: {len(train):,} interactions; test: {len(test):,} held out; "
+        f"{len(members):,} test members ({sum(map(len, rels.values())):,} relevant pairs)"
     ]
-    models: dict[str, BaseRecommender] = {
-        "popularity": PopularityRecommender(),
-        "item-knn": ItemKNN(k=100, metric="cosine"),
-        "user-knn": UserKNN(k=50, metric="cosine"),
-    }
-    hybrid = HybridRecommender(random_state=random_state)
+    names = candidate_names(train, include_implicit)
+    if include_implicit and not implicit_available():
+        notes.append("implicit is not installed: its cosine, BM25 and ALS rows are skipped")
+    params: dict[str, dict] = {name: {} for name in names}
+    hybrid_params: dict = {}
+    blend = "untuned defaults"
     if tune:
         t0 = time.perf_counter()
-        result = hybrid.tune(train, k=k)
+        validation = Validation(train, split, test_fraction, seed=random_state)
+        tuned = tune_all(names, validation, k, budget, random_state, fixed=_threads)
+        result = blend_tuned(tuned, validation, k, budget)
+        params = {name: t.params for name, t in tuned.items()}
+        hybrid_params, blend = result.best_params, result.describe()
         notes.append(
-            f"hybrid tuned on a validation split of train in "
-            f"{time.perf_counter() - t0:.1f}s: {result.best_params}"
+            f"tuning: validation = the {split} split of train, {len(validation.users):,} "
+            f"validation members; budget {budget} configurations per model and {budget} "
+            f"blends for the hybrid; {time.perf_counter() - t0:.1f}s"
         )
-    models["hybrid"] = hybrid
-    if include_implicit:
-        if implicit_available():
-            models["implicit-cosine"] = ImplicitAdapter("cosine")
-            models["implicit-bm25"] = ImplicitAdapter("bm25")
-        else:
-            notes.append("implicit is not installed: its cosine and BM25 rows are skipped")
-    rows = []
-    for name, model in models.items():
-        model.fit(train)
-        rows.append({"model": name} | score_model(model, rels, k))
+    rows, per_member = [], {}
+    for name in names:
+        model = CANDIDATES[name].build(**params[name], **_threads(name)).fit(train)
+        row, per_member[name] = _score(model, rels, members, k)
+        rows.append({"model": name} | row | {"params": format_params(params[name])})
+    hybrid = HybridRecommender(random_state=random_state, **hybrid_params).fit(train)
+    row, per_member["hybrid"] = _score(hybrid, rels, members, k)
+    rows.append({"model": "hybrid"} | row | {"params": blend})
+    table = pd.DataFrame(rows)
+    table.columns = ["model"] + [c.format(k=k) for c in METRIC_COLUMNS] + ["params"]
+    ndcg = table.set_index("model")[f"ndcg@{k}"].drop("hybrid")
+    best_other = str(ndcg.idxmax())
+    interval = paired_bootstrap(
+        per_member["hybrid"], per_member[best_other], resamples, seed=random_state
+    )
     kernel = hybrid.item_knn_.similarity_backend_
     notes.append(
-        "item similarity kernel (item-knn, hybrid): "
+        "item similarity kernel (hybrid): "
         + ("implicit all_pairs_knn" if kernel == "implicit" else "scipy sparse product")
     )
-    table = pd.DataFrame(rows)
-    table.columns = ["model"] + [c.format(k=k) for c in METRIC_COLUMNS]
-    return EvaluationReport(table, notes, getattr(hybrid, "best_params_", {}))
+    return EvaluationReport(
+        table, notes, hybrid_params, len(members), per_member, best_other, interval, blend
+    )
+
+
+def _threads(name: str) -> dict:
+    return (
+        {"n_threads": 2} if name in ("item-knn", "implicit-cosine", "implicit-bm25", "als") else {}
+    )
+
+
+def _score(model, rels, members, k) -> tuple[dict, np.ndarray]:
+    ranked = rank_for(model, rels, k)
+    row = evaluate_rankings(ranked, rels, k, len(model.item_map_))
+    return row, np.array([ndcg_at_k(ranked.get(u, []), rels[u], k) for u in members])
 
 
 __all__ = [

@@ -1,15 +1,17 @@
-"""The hybrid: item-kNN and user-kNN blended, a popularity prior, offer feedback.
+"""The hybrid: a weighted blend of tuned models, a popularity prior, offer feedback.
 
-score(u, j) = blend * norm(item_knn(u, j)) + (1 - blend) * norm(user_knn(u, j))
-              + popularity_weight * pop(j) - feedback_weight * norm(declined_knn(u, j))
+score(u, j) = knn_weight * (blend * norm(item_knn) + (1 - blend) * norm(user_knn))
+              + popularity_weight * pop(j) + ease_weight * norm(ease) + als_weight * norm(als)
+              - feedback_weight * norm(declined_knn(u, j))
 
 ``norm`` divides each user's scores by that user's largest score, so the parts
 are on one scale. Offer feedback: an accepted offer (+1) counts as an
 interaction; a declined one (-1) pushes down items similar to it and the
 declined item itself is not offered again until ``cooldown_days`` have passed.
-``blend``, the neighbourhood sizes, the recency half-life and the popularity
-weight are chosen by :meth:`HybridRecommender.tune` on a validation split
-carved from the training data (see :mod:`recommender.tuning`).
+Each part's own parameters and the weights are chosen by
+:meth:`HybridRecommender.tune` on a validation split carved from the training
+data (see :mod:`recommender.tuning`); EASE and ALS are fitted only when their
+weight is not zero.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from recommender.als import als_factors
 from recommender.base import (
     BaseRecommender,
     _check_frame,
@@ -28,35 +31,19 @@ from recommender.base import (
     recommendations_frame,
     top_n,
 )
+from recommender.ease import ease_scores, ease_weights
 from recommender.knn import ItemKNN, UserKNN
-from recommender.matrix import build_matrix
+from recommender.matrix import build_matrix, recency_weights
+from recommender.model_search import EASE_ITEM_LIMIT
+from recommender.popularity import DAY, popularity_prior
 
-DAY = 86_400
 FEEDBACK_COLUMNS = ("user_id", "item_id", "value", "timestamp")
+SAME = "same"  # user_recency_half_life: the user side weighs history as the item side does
 
 
 def row_normalise(block: np.ndarray) -> np.ndarray:
     top = block.max(axis=1, keepdims=True)
     return np.divide(block, top, out=np.zeros_like(block), where=top > 0)
-
-
-def popularity_prior(frame: pd.DataFrame, item_map, half_life_days: float | None) -> np.ndarray:
-    """Per-item popularity in [0, 1]: distinct users, or interactions decayed by age.
-
-    With ``half_life_days`` each interaction weighs 0.5 ** (age / half-life), age
-    measured from the newest timestamp in ``frame``.
-    """
-    if half_life_days is None or frame.empty:
-        pairs = frame.drop_duplicates(["user_id", "item_id"])
-        w = np.ones(len(pairs))
-    else:
-        pairs = frame
-        age = (frame["timestamp"].max() - frame["timestamp"].to_numpy()) / DAY
-        w = np.power(0.5, age / half_life_days)
-    idx = item_map.indices(pairs["item_id"].to_numpy())
-    ok = idx >= 0
-    counts = np.bincount(idx[ok], weights=w[ok], minlength=len(item_map))
-    return counts / max(counts.max(), 1e-12)
 
 
 class HybridRecommender(BaseRecommender):
@@ -80,6 +67,15 @@ class HybridRecommender(BaseRecommender):
         recency_half_life: float | None = None,
         popularity_weight: float = 0.0,
         popularity_half_life_days: float | None = None,
+        user_metric: str | None = None,
+        user_recency_half_life: float | None | str = SAME,
+        knn_weight: float = 1.0,
+        ease_weight: float = 0.0,
+        ease_l2: float = 100.0,
+        als_weight: float = 0.0,
+        als_factors: int = 64,
+        als_regularization: float = 0.01,
+        als_alpha: float = 1.0,
         feedback_weight: float = 0.5,
         cooldown_days: float = 30.0,
         n_threads: int = 2,
@@ -95,6 +91,15 @@ class HybridRecommender(BaseRecommender):
         self.recency_half_life = recency_half_life
         self.popularity_weight = popularity_weight
         self.popularity_half_life_days = popularity_half_life_days
+        self.user_metric = user_metric
+        self.user_recency_half_life = user_recency_half_life
+        self.knn_weight = knn_weight
+        self.ease_weight = ease_weight
+        self.ease_l2 = ease_l2
+        self.als_weight = als_weight
+        self.als_factors = als_factors
+        self.als_regularization = als_regularization
+        self.als_alpha = als_alpha
         self.feedback_weight = feedback_weight
         self.cooldown_days = cooldown_days
         self.n_threads = n_threads
@@ -114,6 +119,15 @@ class HybridRecommender(BaseRecommender):
                 "recency_half_life",
                 "popularity_weight",
                 "popularity_half_life_days",
+                "user_metric",
+                "user_recency_half_life",
+                "knn_weight",
+                "ease_weight",
+                "ease_l2",
+                "als_weight",
+                "als_factors",
+                "als_regularization",
+                "als_alpha",
                 "feedback_weight",
                 "cooldown_days",
             )
@@ -175,10 +189,12 @@ class HybridRecommender(BaseRecommender):
         self.item_knn_.user_map_, self.item_knn_.item_map_ = self.user_map_, self.item_map_
         self.item_knn_.seen_, self.item_knn_.history_ = self.seen_, self.history_
         self.item_knn_._fit(frame)
-        self.user_knn_ = UserKNN(self.user_k, **common)
+        user_common = common | {"metric": self._part("user_metric") or self.metric}
+        self.user_knn_ = UserKNN(self.user_k, **user_common)
         self.user_knn_.user_map_, self.user_knn_.item_map_ = self.user_map_, self.item_map_
-        self.user_knn_.seen_, self.user_knn_.history_ = self.seen_, self.history_
+        self.user_knn_.seen_, self.user_knn_.history_ = self.seen_, self._user_history(frame)
         self.user_knn_._fit(frame)
+        self._fit_latent_parts()
         if self.popularity_half_life_days is None:  # distinct users per item: the seen matrix
             counts = np.asarray(self.seen_.sum(axis=0)).ravel()
             self.popularity_ = counts / max(counts.max(), 1e-12)
@@ -194,6 +210,36 @@ class HybridRecommender(BaseRecommender):
         self.feedback_history_ = self.declined_.copy()
         self.feedback_history_.data[:] = 1.0
         self.fitted_at_ = time.time()
+
+    def _part(self, name: str, default=None):
+        # Models pickled before a parameter existed lack its attribute: they never used it.
+        return getattr(self, name, default)
+
+    def _user_history(self, frame: pd.DataFrame) -> sp.csr_matrix:
+        """The user side's query rows: the shared history, or its own recency weights."""
+        half_life = self._part("user_recency_half_life", SAME)
+        if half_life == SAME or half_life == self.recency_half_life:
+            return self.history_
+        if half_life is None:
+            return self.seen_.copy()
+        weights = recency_weights(frame, half_life)
+        return build_matrix(frame, self.user_map_, self.item_map_, weights)
+
+    def _fit_latent_parts(self) -> None:
+        self.ease_ = None
+        if self.ease_weight:
+            self.ease_ = ease_weights(self.seen_, self.ease_l2, EASE_ITEM_LIMIT, EASE_ITEM_LIMIT)
+        self.als_ = None
+        if self.als_weight:
+            self.als_ = als_factors(
+                self.seen_,
+                self.als_factors,
+                self.als_regularization,
+                self.als_alpha,
+                15,
+                self.n_threads,
+                self.random_state,
+            )
 
     # ---- feedback after fitting ----------------------------------------------------------
 
@@ -215,7 +261,9 @@ class HybridRecommender(BaseRecommender):
 
     def _record(self, u: int, i: int, accepted: bool, ts: float) -> None:
         if accepted:
-            for m in (self.seen_, self.history_):
+            for m in {
+                id(m): m for m in (self.seen_, self.history_, self.user_knn_.history_)
+            }.values():
                 m[u, i] = 1.0
             self.user_knn_._fit(pd.DataFrame())
         else:
@@ -229,10 +277,17 @@ class HybridRecommender(BaseRecommender):
         """Normalised parts for a block of users: item, user, popularity, declined."""
         user_idx = np.asarray(user_idx, dtype=np.int64)
         out = {}
-        if self.blend > 0:
+        knn = self._part("knn_weight", 1.0)
+        if knn and self.blend > 0:
             out["item"] = row_normalise(self.item_knn_._scores(user_idx))
-        if self.blend < 1:
+        if knn and self.blend < 1:
             out["user"] = row_normalise(self.user_knn_._scores(user_idx))
+        if self._part("ease_") is not None:
+            kept, weights = self.ease_
+            out["ease"] = row_normalise(ease_scores(self.seen_[user_idx], kept, weights))
+        if self._part("als_") is not None:
+            users, items = self.als_
+            out["als"] = row_normalise(users[user_idx] @ items.T)
         fb = self.feedback_history_[user_idx] if self.feedback_history_.nnz else None
         if fb is not None and fb.nnz:
             out["declined"] = row_normalise(self.item_knn_.score_history(fb))
@@ -241,10 +296,15 @@ class HybridRecommender(BaseRecommender):
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
         parts = self.component_scores(user_idx)
         s = np.zeros((len(user_idx), len(self.item_map_)))
+        knn = self._part("knn_weight", 1.0)
         if "item" in parts:
-            s += self.blend * parts["item"]
+            s += knn * self.blend * parts["item"]
         if "user" in parts:
-            s += (1.0 - self.blend) * parts["user"]
+            s += knn * (1.0 - self.blend) * parts["user"]
+        if "ease" in parts:
+            s += self.ease_weight * parts["ease"]
+        if "als" in parts:
+            s += self.als_weight * parts["als"]
         if self.popularity_weight:
             s += self.popularity_weight * self.popularity_[None, :]
         if "declined" in parts:

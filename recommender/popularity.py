@@ -9,6 +9,8 @@ import pandas as pd
 
 from recommender.base import BaseRecommender
 
+DAY = 86_400
+
 
 class PopularityRecommender(BaseRecommender):
     """Ranks items by how many distinct users used them (optionally recency-decayed).
@@ -80,3 +82,39 @@ class PopularityRecommender(BaseRecommender):
         for r, u in enumerate(user_idx):
             out[r] = self.item_scores(self.user_segment_[u])
         return out
+
+
+def popularity_prior(frame: pd.DataFrame, item_map, half_life_days: float | None) -> np.ndarray:
+    """Per-item popularity in [0, 1]: distinct users, or interactions decayed by age.
+
+    With ``half_life_days`` each interaction weighs 0.5 ** (age / half-life), age
+    measured from the newest timestamp in ``frame``.
+    """
+    if half_life_days is None or frame.empty:
+        pairs = frame.drop_duplicates(["user_id", "item_id"])
+        w = np.ones(len(pairs))
+    else:
+        pairs = frame
+        age = (frame["timestamp"].max() - frame["timestamp"].to_numpy()) / DAY
+        w = np.power(0.5, age / half_life_days)
+    idx = item_map.indices(pairs["item_id"].to_numpy())
+    ok = idx >= 0
+    counts = np.bincount(idx[ok], weights=w[ok], minlength=len(item_map))
+    return counts / max(counts.max(), 1e-12)
+
+
+class DecayedPopularity(BaseRecommender):
+    """The same list for everyone: interactions weighted 0.5 ** (age / half-life), age in days
+    from the newest training interaction (``half_life_days=None``: distinct users).
+
+    Learned: ``popularity_`` (per item, in [0, 1]).
+    """
+
+    def __init__(self, half_life_days: float | None = 365.0) -> None:
+        self.half_life_days = half_life_days
+
+    def _fit(self, frame: pd.DataFrame) -> None:
+        self.popularity_ = popularity_prior(frame, self.item_map_, self.half_life_days)
+
+    def _scores(self, user_idx: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self.popularity_, (len(user_idx), len(self.popularity_))).copy()

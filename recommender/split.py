@@ -67,3 +67,71 @@ def relevance_sets(train: pd.DataFrame, test: pd.DataFrame) -> dict[str, set[str
         if i in known_items and (u, i) not in seen:
             out.setdefault(u, set()).add(i)
     return out
+
+
+SPLITS = ("global", "per-user", "random")
+
+
+def global_time_split(
+    frame: pd.DataFrame, quantile: float = 0.8
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Everything before one cut-off trains; what members do at or after it is the test.
+
+    The cut-off is the ``quantile`` of all interaction times (numpy's linear
+    interpolation), so no member's future is in training, as in production. A
+    member with no interaction before the cut-off has no history to rank from and
+    simply gets no relevant items (:func:`relevance_sets` drops them).
+    """
+    if not 0.0 < quantile < 1.0:
+        raise ValueError("quantile must be in (0, 1)")
+    stamps = frame["timestamp"].to_numpy()
+    if len(stamps) == 0:
+        return frame.iloc[:0].copy(), frame.iloc[:0].copy()
+    cutoff = np.quantile(stamps, quantile)
+    before = stamps < cutoff
+    return frame[before].reset_index(drop=True), frame[~before].reset_index(drop=True)
+
+
+def random_holdout_split(
+    frame: pd.DataFrame, test_fraction: float = 0.2, seed: int = 0, min_interactions: int = 2
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per member, a random ``ceil(test_fraction * n)`` of their rows held out (fixed seed).
+
+    For data without times (lastfm-2k). A member keeps at least one row in
+    train; members with fewer than ``min_interactions`` rows stay wholly in train.
+    The same seed gives the same split on the same frame, whatever its row order.
+    """
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError("test_fraction must be in (0, 1)")
+    df = frame.sort_values(["user_id", "item_id"], kind="mergesort").reset_index(drop=True)
+    rng = np.random.default_rng(seed)
+    key = rng.random(len(df))  # a random rank within each member
+    df["_key"] = key
+    rank = df.groupby("user_id", sort=False)["_key"].rank(method="first").to_numpy()
+    n = df.groupby("user_id", sort=False)["user_id"].transform("size").to_numpy()
+    target = np.minimum(np.ceil(test_fraction * n), n - 1)
+    held = (n >= min_interactions) & (rank <= target)
+    df = df.drop(columns="_key")
+    return df[~held].reset_index(drop=True), df[held].reset_index(drop=True)
+
+
+def split_frame(
+    frame: pd.DataFrame, split: str, test_fraction: float = 0.2, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test) by the named rule: ``global`` (time cut-off at the 1 - test_fraction
+    quantile), ``per-user`` (:func:`time_split`) or ``random`` (:func:`random_holdout_split`).
+
+    The validation split for tuning is the same rule applied to the training part.
+    """
+    if split == "global":
+        return global_time_split(frame, 1.0 - test_fraction)
+    if split == "per-user":
+        return time_split(frame, test_fraction)
+    if split == "random":
+        return random_holdout_split(frame, test_fraction, seed)
+    raise ValueError(f"split must be one of {', '.join(SPLITS)}")
+
+
+def has_times(frame: pd.DataFrame) -> bool:
+    """False when every interaction carries the same timestamp (a file without times)."""
+    return frame["timestamp"].nunique() > 1

@@ -1,41 +1,42 @@
-"""Honest hyperparameter search for the hybrid: validation carved from training data.
+"""The hybrid's search: its parts tuned as the baselines are, then their weights.
 
-``tune_hybrid`` splits the *training* interactions again with the same
-time rule as the test split (:func:`recommender.split.time_split`): the
-validation targets are each user's latest training interactions, the model is
-fitted on the rest, and NDCG@k on those targets picks the parameters. The test
-split is never seen. The search is staged to stay cheap:
+1. Parts: every model the hybrid can include (popularity with or without time
+   decay, item-kNN, user-kNN, EASE, ALS) is tuned alone by
+   :func:`recommender.model_search.tune_all`, with the same budget and the same
+   validation split as every baseline (``refbot evaluate`` passes the baselines'
+   own results, so the parts *are* the tuned baselines).
+2. Weights: starting from the best part alone, each other part (best first) is
+   tried at each weight of ``BLEND_WEIGHTS`` relative to what is there and kept
+   when it raises validation NDCG@k; at most ``budget`` blends are scored. The
+   scores of each part are normalised per member (divided by the member's top
+   score over the whole catalogue, as the fitted hybrid does) and only each
+   part's top ``CANDIDATES_PER_PART`` unseen items per member are kept, so a
+   blend is scored on sparse rows.
 
-1. item side: every (item_k, row_weight_power, alpha, recency_half_life), item-kNN alone;
-2. user side: every user_k, user-kNN alone;
-3. the blend weight x popularity weight x popularity half-life on the two winners;
-4. the best two item configurations of stage 1 again with the stage-3 weights.
-
-Finally the estimator is refitted on all the training interactions by the caller.
+The test split is never an input; the caller refits on all the training data.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from recommender.base import _check_frame, top_n
-from recommender.matrix import build_matrix, recency_weights
-from recommender.split import relevance_sets, time_split
+from recommender.metrics import ndcg_at_k
+from recommender.model_search import (
+    DEFAULT_BUDGET,
+    Tuned,
+    Validation,
+    candidate_names,
+    tune_all,
+)
 
-DEFAULT_GRID = {
-    "item_k": [50, 200],
-    "row_weight_power": [0.0, 0.5],
-    "alpha": [0.5, 1.0],
-    "recency_half_life": [None, 1.0, 3.0, 10.0],
-    "user_k": [20, 50, 100],
-    "blend": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
-    "popularity_weight": [0.0, 0.1, 0.3, 1.0, 3.0],
-    "popularity_half_life_days": [None, 90.0, 180.0, 365.0],
-}
+HYBRID_PARTS = ("popularity", "popularity-decay", "item-knn", "user-knn", "ease", "als")
+BLEND_WEIGHTS = (0.05, 0.15, 0.4, 1.0, 2.5)
+CANDIDATES_PER_PART = 200
 
 
 @dataclass
@@ -43,9 +44,15 @@ class TuningResult:
     best_params: dict
     best_score: float
     trials: list[dict] = field(default_factory=list)
+    weights: dict[str, float] = field(default_factory=dict)  # part -> weight in the blend
+    parts: dict[str, Tuned] = field(default_factory=dict)
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(self.trials)
+
+    def describe(self) -> str:
+        """The blend in words, e.g. ``popularity-decay x 1 + user-knn x 0.15``."""
+        return " + ".join(f"{name} x {w:g}" for name, w in self.weights.items())
 
 
 def ndcg_from_top(top: np.ndarray, relevant: np.ndarray, k: int) -> float:
@@ -65,134 +72,165 @@ def ndcg_from_top(top: np.ndarray, relevant: np.ndarray, k: int) -> float:
     return float(np.mean(np.where(n_rel > 0, dcg / idcg, 0.0)))
 
 
+def part_rows(tuned: Tuned, validation: Validation, to_catalogue, n_items: int) -> sp.csr_matrix:
+    """Validation members x items: the part's top unseen items, scores over the member's top."""
+    model = tuned.model
+    users = validation.users
+    idx = model.user_map_.indices(users)
+    known = np.flatnonzero(idx >= 0)
+    rows, cols, vals = [], [], []
+    for a in range(0, len(known), 256):
+        block = known[a : a + 256]
+        s = model.scores(idx[block])
+        top = s.max(axis=1, keepdims=True)
+        s = np.divide(s, top, out=np.zeros_like(s), where=top > 0)
+        seen = model.seen_[idx[block]]
+        s[np.repeat(np.arange(len(block)), np.diff(seen.indptr)), seen.indices] = -np.inf
+        s[s <= 0] = -np.inf
+        items, scores = top_n(s, CANDIDATES_PER_PART)
+        ok = items >= 0
+        rows.append(np.broadcast_to(block[:, None], items.shape)[ok])
+        cols.append(to_catalogue(model, items[ok]))
+        vals.append(scores[ok])
+    shape = (len(users), n_items)
+    if not rows:
+        return sp.csr_matrix(shape)
+    data = (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols)))
+    return sp.csr_matrix(data, shape=shape)
+
+
+class BlendScorer:
+    """NDCG@k of weighted sums of the parts' sparse validation rows."""
+
+    def __init__(self, parts: dict[str, Tuned], validation: Validation, k: int) -> None:
+        catalogue = sorted(set(validation.fit_part["item_id"]))
+        self.ids = np.asarray(catalogue, dtype=object)
+        position = {item: i for i, item in enumerate(catalogue)}
+
+        def to_catalogue(model, items):
+            return np.array([position[i] for i in model.item_map_.ids[items]], dtype=np.int64)
+
+        self.rows = {
+            name: part_rows(t, validation, to_catalogue, len(catalogue))
+            for name, t in parts.items()
+        }
+        self.validation, self.k = validation, k
+
+    def score(self, weights: dict[str, float]) -> float:
+        total = sum(w * self.rows[name] for name, w in weights.items())
+        values = []
+        for a in range(0, total.shape[0], 256):
+            block = total[a : a + 256].toarray()
+            block[block <= 0] = -np.inf
+            items, _ = top_n(block, self.k)
+            for r, row in enumerate(items):
+                user = self.validation.users[a + r]
+                ranked = self.ids[row[row >= 0]]
+                values.append(ndcg_at_k(list(ranked), self.validation.relevant[user], self.k))
+        return float(np.mean(values))
+
+
+def search_blend(
+    parts: dict[str, Tuned], validation: Validation, k: int = 10, budget: int = DEFAULT_BUDGET
+) -> tuple[dict[str, float], float, list[dict]]:
+    """Greedy forward blend from the best part; at most ``budget`` blends scored."""
+    scorer = BlendScorer(parts, validation, k)
+    order = sorted(parts, key=lambda name: -parts[name].score)
+    weights = {order[0]: 1.0}
+    best = scorer.score(weights)
+    trials = [{"blend": dict(weights), "ndcg": best}]
+    for name in order[1:]:
+        chosen = None
+        for w in BLEND_WEIGHTS:
+            if len(trials) >= budget:
+                break
+            trial = weights | {name: w}
+            score = scorer.score(trial)
+            trials.append({"blend": trial, "ndcg": score})
+            if score > best:
+                best, chosen = score, w
+        if chosen is not None:
+            weights[name] = chosen
+    return weights, best, trials
+
+
+def hybrid_params(weights: dict[str, float], parts: dict[str, Tuned]) -> dict:
+    """HybridRecommender parameters for a blend of tuned parts."""
+    params = {
+        "knn_weight": weights.get("item-knn", 0.0) + weights.get("user-knn", 0.0),
+        "popularity_weight": 0.0,
+        "popularity_half_life_days": None,
+        "ease_weight": weights.get("ease", 0.0),
+        "als_weight": weights.get("als", 0.0),
+    }
+    knn = params["knn_weight"]
+    params["blend"] = weights.get("item-knn", 0.0) / knn if knn else 0.5
+    if "item-knn" in parts:
+        p = parts["item-knn"].params
+        params |= {
+            "item_k": p["k"],
+            "metric": p["metric"],
+            "recency_half_life": p["recency_half_life"],
+        }
+    if "user-knn" in parts:
+        p = parts["user-knn"].params
+        params |= {
+            "user_k": p["k"],
+            "user_metric": p["metric"],
+            "user_recency_half_life": p["recency_half_life"],
+        }
+    for name in ("popularity", "popularity-decay"):
+        if name in weights:
+            params["popularity_weight"] = weights[name]
+            params["popularity_half_life_days"] = parts[name].params["half_life_days"]
+    if "ease" in parts:
+        params["ease_l2"] = parts["ease"].params["l2"]
+    if "als" in parts:
+        p = parts["als"].params
+        params |= {
+            "als_factors": p["factors"],
+            "als_regularization": p["regularization"],
+            "als_alpha": p["alpha"],
+        }
+    return params
+
+
+def blend_tuned(
+    tuned: dict[str, Tuned], validation: Validation, k: int = 10, budget: int = DEFAULT_BUDGET
+) -> TuningResult:
+    """The hybrid from already tuned parts (``refbot evaluate`` passes its baselines)."""
+    parts = {name: t for name, t in tuned.items() if name in HYBRID_PARTS}
+    # One popularity part: the hybrid has one prior, decayed or not.
+    pops = [n for n in ("popularity", "popularity-decay") if n in parts]
+    if len(pops) == 2:
+        parts.pop(min(pops, key=lambda n: parts[n].score))
+    weights, score, trials = search_blend(parts, validation, k, budget)
+    return TuningResult(hybrid_params(weights, parts), score, trials, weights, parts)
+
+
 def tune_hybrid(
     model,
     interactions: pd.DataFrame,
     k: int = 10,
     grid: dict | None = None,
+    split: str = "per-user",
+    budget: int = DEFAULT_BUDGET,
+    parts: list[str] | None = None,
     test_fraction: float = 0.2,
     max_users: int = 2000,
 ) -> TuningResult:
-    from recommender.hybrid import popularity_prior, row_normalise
+    """Tune the parts on a validation split of ``interactions``, then their blend.
 
-    grid = {**DEFAULT_GRID, **(grid or {})}
+    ``grid`` maps a part's name to a grid replacing its default; ``parts`` limits
+    which parts are tried (default: every part that applies to the data).
+    """
     frame = _check_frame(interactions)
-    fit_part, val_part = time_split(frame, test_fraction)
-    rels = relevance_sets(fit_part, val_part)
-    rng = np.random.default_rng(model.random_state)
-    users = sorted(rels)
-    if len(users) > max_users:
-        users = sorted(rng.choice(users, size=max_users, replace=False).tolist())
-    base = type(model)(**{**model.get_params(), "blend": 0.5, "recency_half_life": None})
-    base.n_threads = model.n_threads
-    trials: list[dict] = []
-    if not users:
-        return TuningResult(model.get_params(), 0.0, trials)
-
-    def fit_with(**params):
-        return type(model)(**{**base.get_params(), **params}).fit(fit_part)
-
-    probe = fit_with()
-    uidx = probe.user_map_.indices(users)
-    relevant = np.zeros((len(users), len(probe.item_map_)), dtype=bool)
-    for r, u in enumerate(users):
-        relevant[r, probe.item_map_.indices(list(rels[u]))] = True
-    seen = probe.seen_[uidx]
-    seen_r = np.repeat(np.arange(len(users)), np.diff(seen.indptr))
-
-    def evaluate(score: np.ndarray) -> float:
-        s = score.copy()
-        s[s <= 0] = -np.inf
-        s[seen_r, seen.indices] = -np.inf
-        top, _ = top_n(s, k)
-        return ndcg_from_top(top, relevant, k)
-
-    histories = {}
-    for hl in grid["recency_half_life"]:
-        w = recency_weights(fit_part, hl)
-        histories[hl] = build_matrix(fit_part, probe.user_map_, probe.item_map_, w)[uidx]
-
-    # Stage 1: item side.
-    item_scores = {}
-    for item_k, rwp, alpha in itertools.product(
-        grid["item_k"], grid["row_weight_power"], grid["alpha"]
-    ):
-        m = fit_with(item_k=item_k, row_weight_power=rwp, alpha=alpha, blend=1.0)
-        for hl, hist in histories.items():
-            s = row_normalise(m.item_knn_.score_history(hist))
-            key = (item_k, rwp, alpha, hl)
-            item_scores[key] = s
-            trials.append(
-                {
-                    "stage": 1,
-                    "item_k": item_k,
-                    "row_weight_power": rwp,
-                    "alpha": alpha,
-                    "recency_half_life": hl,
-                    "ndcg": evaluate(s),
-                }
-            )
-    stage1 = sorted((t for t in trials if t["stage"] == 1), key=lambda t: -t["ndcg"])
-    best_item = [
-        (t["item_k"], t["row_weight_power"], t["alpha"], t["recency_half_life"]) for t in stage1[:2]
-    ]
-    # Stage 2: user side (similarity on the same row weighting as the best item side).
-    user_scores = {}
-    for user_k in grid["user_k"]:
-        m = fit_with(
-            user_k=user_k,
-            blend=0.0,
-            row_weight_power=best_item[0][1],
-            alpha=best_item[0][2],
-            recency_half_life=best_item[0][3],
-        )
-        s = row_normalise(m.user_knn_._scores(uidx))
-        user_scores[user_k] = s
-        trials.append({"stage": 2, "user_k": user_k, "ndcg": evaluate(s)})
-    best_user = max((t for t in trials if t["stage"] == 2), key=lambda t: t["ndcg"])["user_k"]
-    pops = {
-        hl: popularity_prior(fit_part, probe.item_map_, hl)[None, :]
-        for hl in grid["popularity_half_life_days"]
-    }
-    # Stages 3 and 4: weights, then the runner-up item side with them.
-    best = None
-    for stage, keys in ((3, best_item[:1]), (4, best_item[1:])):
-        for key in keys:
-            for blend, pw, phl in itertools.product(
-                grid["blend"], grid["popularity_weight"], grid["popularity_half_life_days"]
-            ):
-                if pw == 0 and phl is not None:
-                    continue
-                s = blend * item_scores[key] + (1 - blend) * user_scores[best_user]
-                if pw:
-                    s = s + pw * pops[phl]
-                score = evaluate(s)
-                trial = {
-                    "stage": stage,
-                    "item_k": key[0],
-                    "row_weight_power": key[1],
-                    "alpha": key[2],
-                    "recency_half_life": key[3],
-                    "user_k": best_user,
-                    "blend": blend,
-                    "popularity_weight": pw,
-                    "popularity_half_life_days": phl,
-                    "ndcg": score,
-                }
-                trials.append(trial)
-                if best is None or score > best["ndcg"]:
-                    best = trial
-    params = {
-        k_: best[k_]
-        for k_ in (
-            "item_k",
-            "row_weight_power",
-            "alpha",
-            "recency_half_life",
-            "user_k",
-            "blend",
-            "popularity_weight",
-            "popularity_half_life_days",
-        )
-    }
-    return TuningResult(params, best["ndcg"], trials)
+    validation = Validation(frame, split, test_fraction, max_users, model.random_state)
+    names = [n for n in candidate_names(frame) if n in HYBRID_PARTS]
+    if parts is not None:
+        names = [n for n in names if n in parts]
+    threads = {"item-knn": {"n_threads": model.n_threads}, "als": {"n_threads": model.n_threads}}
+    tuned = tune_all(
+        names, validation, k, budget, model.random_state, grid, lambda n: threads.get(n, {})
+    )
+    return blend_tuned(tuned, validation, k, budget)

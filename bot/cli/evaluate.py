@@ -21,7 +21,7 @@ def _fail(message: str) -> None:
 def evaluate_command(
     dataset: Annotated[Path | None, typer.Option("--dataset", help="interactions file")] = None,
     dataset_format: Annotated[
-        str, typer.Option("--dataset-format", help="generic | movielens | groceries")
+        str, typer.Option("--dataset-format", help="generic | movielens | groceries | lastfm")
     ] = "generic",
     train: Annotated[Path | None, typer.Option("--train", help="training file (own split)")] = None,
     test: Annotated[Path | None, typer.Option("--test", help="test file (own split)")] = None,
@@ -36,17 +36,32 @@ def evaluate_command(
     ] = None,
     test_fraction: Annotated[
         float,
-        typer.Option("--test-fraction", help="share of each user's latest interactions held out"),
+        typer.Option("--test-fraction", help="share held out (global: of the time range's rows)"),
     ] = 0.2,
+    split: Annotated[
+        str,
+        typer.Option(
+            "--split",
+            help="global (time cut-off) | per-user (each member's latest) | random "
+            "(per-member random; the only one for data without times)",
+        ),
+    ] = "global",
+    budget: Annotated[
+        int | None,
+        typer.Option("--budget", help="configurations tried per model and blends (default 24)"),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="random hold-out and sampling seed")] = 0,
 ) -> None:
-    """Hold out each user's latest interactions; compare popularity, item-kNN, user-kNN,
-    the hybrid and implicit's ItemItem cosine and BM25 on precision, recall, NDCG, MAP
-    at k and catalogue coverage."""
+    """Tune every model alike on a validation split of the training part, then compare
+    popularity (plain and time-decayed), item-kNN, user-kNN, implicit's cosine, BM25 and
+    ALS, EASE and the hybrid on precision, recall, NDCG, MAP at k and coverage, with a
+    paired bootstrap interval of the hybrid against the best other model."""
     # Here, not at the top: pandas and the models load only for this command.
     from recommender.data import FORMATS, load_dataset
     from recommender.errors import DataFormatError
     from recommender.evaluation import evaluate
-    from recommender.split import time_split
+    from recommender.model_search import DEFAULT_BUDGET
+    from recommender.split import SPLITS, has_times, split_frame
 
     if dataset_format not in FORMATS:
         _fail(f"--dataset-format must be one of {', '.join(FORMATS)}")
@@ -54,6 +69,12 @@ def evaluate_command(
         _fail("--format must be table or csv")
     if k <= 0:
         _fail("--k must be positive")
+    if split not in SPLITS:
+        _fail(f"--split must be one of {', '.join(SPLITS)}")
+    if budget is not None and budget <= 0:
+        _fail("--budget must be positive")
+    if not 0.0 < test_fraction < 1.0:
+        _fail("--test-fraction must be between 0 and 1")
     if (train is None) != (test is None):
         _fail("--train and --test go together")
     if dataset is None and train is None:
@@ -72,23 +93,56 @@ def evaluate_command(
             train_frame, test_frame = tr.frame, te.frame
         else:
             data = load_dataset(dataset, dataset_format, **options)
-            notes += [
-                data.description,
-                f"split: each user's latest {test_fraction:.0%} of interactions "
-                "(whole events) held out; see docs/recommender.md",
-            ]
-            train_frame, test_frame = time_split(data.frame, test_fraction)
+            notes.append(data.description)
+            if split != "random" and not has_times(data.frame):
+                notes.append(f"the file has no times: --split {split} is impossible, using random")
+                split = "random"
+            notes.append(f"split: {SPLIT_WORDS[split].format(share=test_fraction, seed=seed)}")
+            train_frame, test_frame = split_frame(data.frame, split, test_fraction, seed)
     except DataFormatError as exc:
         _fail(str(exc))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report = evaluate(train_frame, test_frame, k=k)
+        try:
+            report = evaluate(
+                train_frame,
+                test_frame,
+                k=k,
+                split=split,
+                budget=budget or DEFAULT_BUDGET,
+                random_state=seed,
+                test_fraction=test_fraction,
+            )
+        except ValueError as exc:  # e.g. too little data to carve a validation split
+            _fail(str(exc))
     for line in notes + report.notes:
         typer.echo(f"# {line}", err=output_format == "csv")
     if output_format == "csv":
         sys.stdout.write(report.table.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
     else:
+        typer.echo(f"test members: {report.members:,}")
         typer.echo(report.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    for line in summary(report, k):
+        typer.echo(f"# {line}", err=output_format == "csv")
+
+
+SPLIT_WORDS = {
+    "global": "global time cut-off at the {share:.0%}-from-the-end quantile of interaction times: "
+    "train before it, test = what members with training history did at or after it",
+    "per-user": "each member's latest {share:.0%} of interactions (whole events) held out",
+    "random": "a random {share:.0%} of each member's interactions held out (seed {seed})",
+}
+
+
+def summary(report, k: int) -> list[str]:
+    """The hybrid against the best other model, in words."""
+    iv = report.interval
+    return [
+        f"hybrid blend: {report.blend}",
+        f"hybrid - {report.best_other} (best other model), NDCG@{k} over {iv.members:,} "
+        f"members: {iv.mean:+.4f}, paired bootstrap 95% interval [{iv.low:+.4f}, {iv.high:+.4f}] "
+        f"({iv.resamples:,} resamples): {iv.verdict}",
+    ]
 
 
 def register(app: typer.Typer) -> None:

@@ -82,29 +82,23 @@ def test_popularity_within_segment_and_company(purchases):
     assert set(pop.top_items(5, company="X").item_id) <= {"a", "b", "c"}
 
 
-def test_tuning_uses_only_training_data_and_is_reproducible(purchases):
+def test_tuning_is_reproducible_and_keeps_to_its_grid(purchases):
     train, test = time_split(purchases)
-    grid = {
-        "item_k": [5],
-        "row_weight_power": [0.0],
-        "alpha": [0.5],
-        "recency_half_life": [None],
-        "user_k": [5],
-        "blend": [0.0, 1.0],
-        "popularity_weight": [0.0],
-        "popularity_half_life_days": [None],
-    }
-    a = HybridRecommender().tune(train, grid=grid)
-    b = HybridRecommender().tune(train, grid=grid)
+    grid = {"item-knn": {"k": [5], "metric": ["cosine"], "recency_half_life": [None]}}
+    options = dict(grid=grid, parts=["popularity", "item-knn"], max_users=50)
+    a = HybridRecommender().tune(train, **options)
+    b = HybridRecommender().tune(train, **options)
     assert a.best_params == b.best_params
-    assert a.best_params["blend"] in (0.0, 1.0)
+    assert a.best_params["item_k"] == 5
+    assert set(a.weights) <= {"popularity", "item-knn"}
 
 
 def test_evaluate_reports_every_model_on_one_split(purchases):
     train, test = time_split(purchases)
     report = evaluate(train, test, k=3, tune=False)
     models = report.table["model"].tolist()
-    assert models[:4] == ["popularity", "item-knn", "user-knn", "hybrid"]
+    assert models[:4] == ["popularity", "popularity-decay", "item-knn", "user-knn"]
+    assert models[-1] == "hybrid"
     assert list(report.table.columns) == [
         "model",
         "precision@3",
@@ -112,5 +106,6 @@ def test_evaluate_reports_every_model_on_one_split(purchases):
         "ndcg@3",
         "map@3",
         "coverage",
+        "params",
     ]
-    assert np.isfinite(report.table.drop(columns="model").to_numpy()).all()
+    assert np.isfinite(report.table.drop(columns=["model", "params"]).to_numpy()).all()

@@ -1,0 +1,132 @@
+"""Splits, the lastfm format, the paired bootstrap and tuning that never sees the test split."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import recommender.model_search as model_search
+from recommender.bootstrap import paired_bootstrap
+from recommender.data import load_dataset
+from recommender.errors import DataFormatError
+from recommender.evaluation import evaluate
+from recommender.hybrid import HybridRecommender
+from recommender.split import global_time_split, random_holdout_split, split_frame
+
+
+def frame(rows):
+    return pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
+
+
+def test_global_split_cuts_every_member_at_one_time():
+    # times 0..9: the 80th percentile (linear) is 7.2, so 8 and 9 are the test for everyone
+    f = frame([("u" if t % 2 else "v", f"i{t}", t) for t in range(10)])
+    train, test = global_time_split(f, 0.8)
+    assert sorted(test["timestamp"]) == [8, 9]
+    assert train["timestamp"].max() == 7
+
+
+def test_random_holdout_is_seeded_and_keeps_a_row_per_member():
+    f = frame([("u", f"i{n}", 0) for n in range(10)] + [("v", "a", 0), ("v", "b", 0)])
+    train, test = random_holdout_split(f, 0.2, seed=3)
+    assert (test["user_id"] == "u").sum() == 2  # ceil(0.2 * 10)
+    assert (test["user_id"] == "v").sum() == 1  # ceil(0.2 * 2), one row stays
+    again, _ = random_holdout_split(f.sample(frac=1, random_state=1), 0.2, seed=3)
+    assert train.equals(again)  # row order of the file does not matter
+    other, _ = random_holdout_split(f, 0.2, seed=4)
+    assert not train.equals(other)
+
+
+def test_split_frame_refuses_an_unknown_rule():
+    with pytest.raises(ValueError, match="split must be one of"):
+        split_frame(frame([("u", "a", 1)]), "leave-one-out")
+
+
+def test_lastfm_reads_the_shared_layout_and_names_a_bad_line(tmp_path):
+    path = tmp_path / "user_artists.dat"
+    path.write_bytes(b"2\t51\t13883\r\n2\t52\t11690\r\n3\t51\t7\r\n")
+    data = load_dataset(path, "lastfm")
+    assert data.frame[["user_id", "item_id"]].values.tolist() == [
+        ["2", "51"],
+        ["2", "52"],
+        ["3", "51"],
+    ]
+    assert data.frame["amount"].tolist() == [13883, 11690, 7]
+    assert (data.frame["timestamp"] == 0).all()
+    header = tmp_path / "with_header.dat"
+    header.write_text("userID\tartistID\tweight\n2\t51\t1\n")
+    assert len(load_dataset(header, "lastfm").frame) == 1
+    path.write_bytes(b"2\t51\t13883\r\n2\t52\r\n")
+    with pytest.raises(DataFormatError) as error:
+        load_dataset(path, "lastfm")
+    assert error.value.line == 2
+
+
+def test_paired_bootstrap_of_a_constant_difference_is_that_difference():
+    a = np.array([0.5, 0.2, 0.9, 0.0])
+    shifted = paired_bootstrap(a + 0.1, a)
+    assert shifted.low == pytest.approx(0.1) and shifted.high == pytest.approx(0.1)
+    assert shifted.verdict == "win"
+    assert paired_bootstrap(a, a + 0.1).verdict == "loss"
+    noisy = paired_bootstrap(np.array([1.0, 0.0, 1.0, 0.0]), np.array([0.0, 1.0, 0.0, 1.0]))
+    assert noisy.low < 0 < noisy.high and noisy.verdict == "match"
+
+
+def test_a_grid_larger_than_the_budget_is_sampled_to_the_budget():
+    grid = {"a": [1, 2, 3], "b": [1, 2, 3]}
+    assert len(model_search.configurations(grid, 20)) == 9
+    sample = model_search.configurations(grid, 4, seed=0)
+    assert len(sample) == 4 and sample == model_search.configurations(grid, 4, seed=0)
+
+
+@pytest.fixture
+def timed(purchases):
+    """The two-taste-groups purchases spread over 40 days, so the global split has a test."""
+    f = purchases.copy()
+    f["timestamp"] = f["timestamp"] * 800
+    return f
+
+
+def test_tuning_never_sees_the_test_split(timed, monkeypatch):
+    train, test = global_time_split(timed, 0.8)
+    train_rows = set(map(tuple, train[["user_id", "item_id", "timestamp"]].to_numpy().tolist()))
+    fitted = []
+    real_fit = model_search.Validation.__init__
+
+    def spy(self, frame, *args, **kwargs):
+        fitted.append(frame)
+        real_fit(self, frame, *args, **kwargs)
+
+    monkeypatch.setattr(model_search.Validation, "__init__", spy)
+    options = dict(split="global", budget=3, include_implicit=False)
+    report = evaluate(train, test, k=3, **options)
+    rows = set(map(tuple, fitted[0][["user_id", "item_id", "timestamp"]].to_numpy().tolist()))
+    assert rows == train_rows
+    # The same training part with a wholly different test: the same choices.
+    other = test.assign(item_id="x")
+    again = evaluate(train, other, k=3, **options)
+    assert again.tuned == report.tuned
+    assert again.table["params"].tolist() == report.table["params"].tolist()
+
+
+def test_the_report_names_the_best_other_model_and_its_interval(timed):
+    train, test = global_time_split(timed, 0.8)
+    report = evaluate(train, test, k=3, split="global", budget=2, include_implicit=False)
+    ndcg = report.table.set_index("model")["ndcg@3"]
+    assert report.best_other == ndcg.drop("hybrid").idxmax()
+    assert report.interval.members == report.members == len(report.per_member["hybrid"])
+    expected = ndcg["hybrid"] - ndcg[report.best_other]
+    assert report.interval.mean == pytest.approx(expected)
+
+
+def test_a_hybrid_with_ease_and_als_serves_one_member_as_the_batch_does(purchases):
+    pytest.importorskip("implicit")
+    model = HybridRecommender(
+        item_k=5, user_k=5, ease_weight=0.5, ease_l2=1.0, als_weight=0.3, als_factors=4
+    ).fit(purchases)
+    batch = model.recommend(list(model.user_map_.ids), n=3)
+    for user in model.user_map_.ids:
+        expected = batch[batch.user_id == user]["item_id"].tolist()
+        assert [item for item, _ in model.top_items(user, 3)] == expected
+    # The probe m0 lacks its group's "c": EASE alone ranks it first.
+    ease_only = HybridRecommender(knn_weight=0.0, ease_weight=1.0, ease_l2=1.0).fit(purchases)
+    assert ease_only.top_items("m0", 1)[0][0] == "c"
