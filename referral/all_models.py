@@ -3,7 +3,6 @@
 
 from referral import models  # noqa: F401
 from referral.analytics import models as analytics_models  # noqa: F401
-from referral.ledger import models as ledger_models  # noqa: F401
-from referral.ledger import records as ledger_records  # noqa: F401
+from referral.ledger import activity_models, bookkeeping_models, catalogue_models  # noqa: F401
 from referral.offers import models as offer_models  # noqa: F401
 from referral.surveys import models as survey_models  # noqa: F401

@@ -9,8 +9,8 @@ from pathlib import Path
 import typer
 
 from bot.cli.common import fail, load_settings, refusals_exit, run_async, services_for
+from referral.ledger.bookkeeping_models import CURRENCIES, POINTS
 from referral.ledger.check import check
-from referral.ledger.models import CURRENCIES, POINTS
 
 ledger_app = typer.Typer(help="The points and cashback ledger.", no_args_is_help=True)
 rules_app = typer.Typer(help="Earning rules per company.", no_args_is_help=True)

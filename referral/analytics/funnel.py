@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referral.analytics.figures import ratio, shown
-from referral.ledger.records import Review, Service
+from referral.ledger.activity_models import Review
+from referral.ledger.catalogue_models import Service
 from referral.offers.models import ACCEPTED, Lead, ShownOffer
 
 REACHED_PARTNER = ("delivered", "won", "lost")

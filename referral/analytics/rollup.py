@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.analytics.days import EPOCH
 from referral.analytics.models import Customer, MemberDay, RollupState
-from referral.ledger.records import Purchase
+from referral.ledger.activity_models import Purchase
 
 STATE = "purchases"
 MEMBER_BATCH = 500

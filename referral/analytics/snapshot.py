@@ -23,7 +23,7 @@ from referral.analytics.figures import cohorts, shown
 from referral.analytics.funnel import Funnel, load_funnel
 from referral.analytics.models import Customer, MemberDay, Snapshot
 from referral.analytics.words import LANGUAGES
-from referral.ledger.records import Service
+from referral.ledger.catalogue_models import Service
 from referral.models import Company, Member
 
 log = logging.getLogger(__name__)

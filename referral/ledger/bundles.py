@@ -10,8 +10,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.companies import by_code
+from referral.ledger.catalogue_models import Bundle, BundleItem, Service
 from referral.ledger.errors import InvalidBundle
-from referral.ledger.records import Bundle, BundleItem, Service
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.companies import by_code
+from referral.ledger.catalogue_models import Outlet, Service
 from referral.ledger.csvfile import parse_money, read_rows
 from referral.ledger.errors import InvalidFile
-from referral.ledger.records import Outlet, Service
 
 REQUIRED = ("code", "name", "category", "price")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from referral.ledger.models import POINTS, Account, Lot, Posting, Transfer
+from referral.ledger.bookkeeping_models import POINTS, Account, Lot, Posting, Transfer
 
 
 async def check(db: async_sessionmaker[AsyncSession]) -> list[str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from referral.ledger.records import Bundle, BundleItem, Service
+from referral.ledger.catalogue_models import Bundle, BundleItem, Service
 
 
 @dataclass(frozen=True)

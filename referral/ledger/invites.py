@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.errors import DomainError
-from referral.ledger.models import Transfer
-from referral.ledger.records import Invite, MemberPhone, Purchase
+from referral.ledger.activity_models import Invite, MemberPhone, Purchase
+from referral.ledger.bookkeeping_models import Transfer
 from referral.ledger.rules import RuleSet
 from referral.models import Member
 

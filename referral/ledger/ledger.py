@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from referral.ledger import postings as p
+from referral.ledger.accounts import DEPOSIT, EXPIRED, FUNDING, MEMBER, REDEEMED, account
+from referral.ledger.bookkeeping_models import CASHBACK, CURRENCIES, POINTS, Account, Lot, Transfer
 from referral.ledger.errors import InvalidAmount, UnknownTransfer
-from referral.ledger.models import CASHBACK, CURRENCIES, POINTS, Account, Lot, Transfer
+from referral.ledger.posting_engine import aware, locked_transfer, resolve, transfer
 from referral.models import Member
 
 Clock = Callable[[], datetime]
@@ -67,9 +68,9 @@ class Ledger:
     ) -> tuple[int, bool]:
         """An award inside the caller's transaction, pending until ``pending_until`` if
         given: (transfer id, True when made now). The caller rolls back on a refusal."""
-        debit = await p.account(session, p.DEPOSIT, currency, company_id)
-        credit = await p.account(session, p.MEMBER, currency, company_id, member_id)
-        return await p.transfer(
+        debit = await account(session, DEPOSIT, currency, company_id)
+        credit = await account(session, MEMBER, currency, company_id, member_id)
+        return await transfer(
             session,
             key=key,
             kind=kind,
@@ -90,9 +91,9 @@ class Ledger:
         if currency not in CURRENCIES:
             raise InvalidAmount(f"currency must be one of {', '.join(CURRENCIES)}")
         async with self.db.begin() as session:
-            debit = await p.account(session, p.FUNDING, currency)
-            credit = await p.account(session, p.DEPOSIT, currency, company_id)
-            _, done = await p.transfer(
+            debit = await account(session, FUNDING, currency)
+            credit = await account(session, DEPOSIT, currency, company_id)
+            _, done = await transfer(
                 session,
                 key=key,
                 kind="deposit",
@@ -115,9 +116,9 @@ class Ledger:
     ) -> bool:
         """Debit a member's points to the company's redeemed account, now or as a hold."""
         async with self.db.begin() as session:
-            debit = await p.account(session, p.MEMBER, POINTS, company_id, member_id)
-            credit = await p.account(session, p.REDEEMED, POINTS, company_id)
-            _, done = await p.transfer(
+            debit = await account(session, MEMBER, POINTS, company_id, member_id)
+            credit = await account(session, REDEEMED, POINTS, company_id)
+            _, done = await transfer(
                 session,
                 key=key,
                 kind="spend",
@@ -140,10 +141,10 @@ class Ledger:
 
     async def _resolve(self, key: str, post: bool) -> None:
         async with self.db.begin() as session:
-            made = await p.locked_transfer(session, key)
+            made = await locked_transfer(session, key)
             if made is None:
                 raise UnknownTransfer(key)
-            await p.resolve(session, made, post, self.clock())
+            await resolve(session, made, post, self.clock())
 
     async def reverse(self, key: str, reversal_key: str) -> bool:
         """A correcting transfer back from credit to debit; history stays as it was."""
@@ -151,7 +152,7 @@ class Ledger:
             original = await session.scalar(select(Transfer).where(Transfer.key == key))
             if original is None or original.status != "posted":
                 raise UnknownTransfer(f"no posted transfer {key!r}")
-            _, done = await p.transfer(
+            _, done = await transfer(
                 session,
                 key=reversal_key,
                 kind="reverse",
@@ -180,10 +181,10 @@ class Ledger:
         posted = voided = 0
         for key in keys:  # one unit of work each: one bad row never blocks the rest
             async with self.db.begin() as session:
-                made = await p.locked_transfer(session, key)
+                made = await locked_transfer(session, key)
                 if made is None or made.status != "pending":
                     continue
-                await p.resolve(session, made, made.on_timeout == "post", now)
+                await resolve(session, made, made.on_timeout == "post", now)
                 posted, voided = (
                     (posted + 1, voided) if made.status == "posted" else (posted, voided + 1)
                 )
@@ -210,9 +211,9 @@ class Ledger:
                 lot = await session.get_one(Lot, lot_id, populate_existing=True)
                 if wallet is None or lot.remaining <= 0:
                     continue
-                target = await p.account(session, p.EXPIRED, POINTS, wallet.company_id)
+                target = await account(session, EXPIRED, POINTS, wallet.company_id)
                 amount = lot.remaining
-                await p.transfer(
+                await transfer(
                     session,
                     key=f"expire:lot:{lot.id}:{now.timestamp()}",
                     kind="expire",
@@ -253,9 +254,9 @@ class Ledger:
                 earlier = due.get((member.id, company_id))
                 points = lot.remaining + (earlier.points if earlier else 0)
                 first = (
-                    min(p.aware(lot.expires_at), earlier.expires_at)
+                    min(aware(lot.expires_at), earlier.expires_at)
                     if earlier
-                    else p.aware(lot.expires_at)
+                    else aware(lot.expires_at)
                 )
                 due[(member.id, company_id)] = Reminder(
                     member.id, member.telegram_id, member.language, company_id, points, first

@@ -25,13 +25,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.companies import by_code
-from referral.ledger import postings as p
+from referral.ledger.activity_models import Invite, Purchase
+from referral.ledger.bookkeeping_models import CASHBACK, POINTS, Transfer
+from referral.ledger.catalogue_models import Service
 from referral.ledger.csvfile import parse_money, parse_time, read_rows
 from referral.ledger.errors import InvalidFile
 from referral.ledger.invites import qualify_invite
 from referral.ledger.ledger import Ledger
-from referral.ledger.models import CASHBACK, POINTS, Transfer
-from referral.ledger.records import Invite, Purchase, Service
+from referral.ledger.posting_engine import resolve
 from referral.ledger.rules import RuleSet, rules_of
 from referral.models import Member
 
@@ -152,7 +153,7 @@ async def reverse_purchase(session: AsyncSession, purchase: Purchase, now: datet
         )
     ).all()
     for made in pending:
-        await p.resolve(session, made, False, now)
+        await resolve(session, made, False, now)
     await session.execute(
         update(Invite)
         .where(Invite.purchase_id == purchase.id, Invite.status == "awarded")

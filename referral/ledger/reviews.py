@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from referral.ledger.activity_models import Purchase, Review
+from referral.ledger.catalogue_models import Service
 from referral.ledger.errors import InsufficientDeposit, ReviewRefused
 from referral.ledger.ledger import Ledger
-from referral.ledger.records import Purchase, Review, Service
 from referral.ledger.rules import rules_of
 from referral.ledger.shortfalls import Shortfall, shortfall_of
 from referral.models import Company

@@ -17,9 +17,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.companies import by_code
+from referral.ledger.bookkeeping_models import Rules
+from referral.ledger.catalogue_models import Service
 from referral.ledger.errors import InvalidRule, UnknownService
-from referral.ledger.models import Rules
-from referral.ledger.records import Service
 
 _PERCENT = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?%?$")
 _COUNTS = (

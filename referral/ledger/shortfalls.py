@@ -15,8 +15,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from referral.ledger.activity_models import PartnerNotice
 from referral.ledger.errors import InsufficientDeposit
-from referral.ledger.records import PartnerNotice
 from referral.models import Company
 from referral.roles import partner_admins
 

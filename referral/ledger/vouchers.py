@@ -16,12 +16,14 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from referral.ledger import postings as p
+from referral.ledger.accounts import MEMBER, REDEEMED, account
+from referral.ledger.activity_models import Voucher, VoucherAttempt
+from referral.ledger.bookkeeping_models import POINTS, Transfer
+from referral.ledger.catalogue_models import Service
 from referral.ledger.discounts import points_for, quote_services
 from referral.ledger.errors import UnknownService, VoucherRefused
 from referral.ledger.ledger import Ledger
-from referral.ledger.models import POINTS, Transfer
-from referral.ledger.records import Service, Voucher, VoucherAttempt
+from referral.ledger.posting_engine import aware, resolve, transfer
 from referral.ledger.rules import rules_of
 from referral.models import Company, Member
 
@@ -89,10 +91,10 @@ class VoucherService:
             rules = await rules_of(session, service.company_id)
             line = (await quote_services(session, [service.id])).lines[0]
             points = points_for(line.price_minor, rules.point_value_minor)
-            debit = await p.account(session, p.MEMBER, POINTS, service.company_id, member_id)
-            credit = await p.account(session, p.REDEEMED, POINTS, service.company_id)
+            debit = await account(session, MEMBER, POINTS, service.company_id, member_id)
+            credit = await account(session, REDEEMED, POINTS, service.company_id)
             expires = now + timedelta(hours=rules.voucher_ttl_hours)
-            made_id, created = await p.transfer(
+            made_id, created = await transfer(
                 session,
                 key=f"voucher:{key}",
                 kind="spend",
@@ -148,11 +150,11 @@ class VoucherService:
                     .execution_options(populate_existing=True)
                 )
                 reason = {"posted": "already_redeemed", "voided": "expired"}.get(made.status, "")
-                if not reason and p.aware(voucher.expires_at) <= now:
-                    await p.resolve(session, made, False, now)
+                if not reason and aware(voucher.expires_at) <= now:
+                    await resolve(session, made, False, now)
                     reason = "expired"
                 if not reason:
-                    await p.resolve(session, made, True, now)
+                    await resolve(session, made, True, now)
                     service = await session.get_one(Service, voucher.service_id)
                     member = await session.get_one(Member, voucher.member_id)
                     return Redeemed(voucher.code, voucher.points, service.name, member.pseudonym)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from referral.ledger.models import CASHBACK, POINTS, Account, Posting, Transfer
+from referral.ledger.bookkeeping_models import CASHBACK, POINTS, Account, Posting, Transfer
 from referral.models import Company
 
 

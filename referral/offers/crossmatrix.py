@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from referral.ledger.catalogue_models import Service
 from referral.ledger.csvfile import read_rows
 from referral.ledger.errors import InvalidFile
-from referral.ledger.records import Service
 from referral.models import Company
 from referral.offers.models import CrossService
 

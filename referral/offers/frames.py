@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from referral.ledger.records import Purchase, Service
+from referral.ledger.activity_models import Purchase
+from referral.ledger.catalogue_models import Service
 from referral.models import Company, Member
 from referral.offers.models import CrossService, Lead, OfferFeedback
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from referral.ledger.records import Service
+from referral.ledger.catalogue_models import Service
 from referral.models import Member
 from referral.offers.models import Lead
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from recommender import detect_periods, due_reminders
-from referral.ledger.records import Service
+from referral.ledger.catalogue_models import Service
 from referral.models import Company, Member
 from referral.offers.frames import purchases_frame
 from referral.offers.models import REMINDER, RETENTION, ReminderLog

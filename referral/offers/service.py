@@ -15,7 +15,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.errors import DomainError
-from referral.ledger.records import Outlet, Purchase, Service
+from referral.ledger.activity_models import Purchase
+from referral.ledger.catalogue_models import Outlet, Service
 from referral.models import Member
 from referral.offers import candidates as cand
 from referral.offers.frames import catalogue_frame, cross_frame

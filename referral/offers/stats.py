@@ -30,7 +30,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.companies import by_code
-from referral.ledger.records import Purchase
+from referral.ledger.activity_models import Purchase
 from referral.models import Company, Member
 from referral.offers.models import Lead
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from referral.ledger.catalogue_models import Bundle, BundleItem, Service
 from referral.ledger.discounts import quote_services, unit_price
-from referral.ledger.records import Bundle, BundleItem, Service
 from referral.ledger.rules import rules_of
 from referral.models import Company
 from referral.offers.models import ShownOffer

@@ -15,7 +15,7 @@ from referral import (
     links,
 )
 from referral.db import Base
-from referral.ledger.records import Invite, MemberPhone
+from referral.ledger.activity_models import Invite, MemberPhone
 from tests.e2e.harness import LINK_SECRET
 
 KEY = LINK_SECRET.encode()

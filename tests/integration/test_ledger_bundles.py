@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from referral.companies import CompanyService
+from referral.ledger.catalogue_models import Service
 from referral.ledger.discounts import quote_services
 from referral.ledger.errors import InvalidBundle
 from referral.ledger.ledger import Ledger
-from referral.ledger.records import Service
 from referral.ledger.services import build_loyalty
 
 CATALOG = (

@@ -1,6 +1,6 @@
-"""Tables around the ledger: the partner catalogue, purchases, invites,
-vouchers, reviews and phone checks. Prices are kopecks; coordinates are not
-money, so they may be floats."""
+"""What members and partners do around the ledger: purchases, invites and
+phone checks, vouchers and their attempts, reviews, and the notices sent to a
+partner whose deposit runs short. Amounts are kopecks."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     CheckConstraint,
     DateTime,
-    Float,
     ForeignKey,
     Integer,
     SmallInteger,
@@ -21,59 +19,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from referral.db import Base, BigId
-
-
-class Service(Base):
-    __tablename__ = "services"
-    __table_args__ = (
-        UniqueConstraint("company_id", "code"),
-        CheckConstraint("price_minor >= 0", name="price"),
-        CheckConstraint("discount_percent BETWEEN 0 AND 100", name="discount"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
-    code: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(200))
-    category: Mapped[str] = mapped_column(String(60))
-    price_minor: Mapped[int] = mapped_column(BigInteger)
-    discount_percent: Mapped[int] = mapped_column(Integer, default=0)
-    cashback_bp: Mapped[int | None] = mapped_column(Integer)  # None: the company's rule
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-
-class Outlet(Base):
-    __tablename__ = "outlets"
-    __table_args__ = (UniqueConstraint("company_id", "name"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    lat: Mapped[float] = mapped_column(Float)
-    lon: Mapped[float] = mapped_column(Float)
-
-
-class Bundle(Base):
-    """A "together cheaper" set: buying every item of it takes ``discount_percent`` off."""
-
-    __tablename__ = "bundles"
-    __table_args__ = (
-        UniqueConstraint("company_id", "code"),
-        CheckConstraint("discount_percent BETWEEN 0 AND 100", name="discount"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
-    code: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(200))
-    discount_percent: Mapped[int] = mapped_column(Integer)
-
-
-class BundleItem(Base):
-    __tablename__ = "bundle_items"
-
-    bundle_id: Mapped[int] = mapped_column(ForeignKey("bundles.id"), primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
 
 
 class Purchase(Base):

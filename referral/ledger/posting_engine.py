@@ -1,4 +1,4 @@
-"""The ledger engine, inside a caller's transaction: accounts, transfers, lots.
+"""The posting engine, inside a caller's transaction: transfers, postings, lots.
 
 Every function takes the session of a unit of work that a service opened, and
 speaks Core on its connection: a transfer is a handful of statements, never an
@@ -16,26 +16,27 @@ transfers never deadlock, and the shared system rows (a partner's deposit) are
 locked last, for the shortest time.
 A refusal (InsufficientPoints, InsufficientDeposit, ...) leaves rows of the
 transfer written: the caller rolls back, or wraps the transfer in a savepoint.
-
-Account ids and kinds never change once created, so they are remembered per
-engine, but only after the transaction that saw them commits (a rolled back
-account's id may be reused by SQLite).
+Accounts (their kinds, codes and ids) live in referral.ledger.accounts.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, case, event, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, case, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm import Session
 
+from referral.ledger.accounts import (
+    DEPOSIT,
+    FUNDING,
+    AccountInfo,
+    account_infos,
+    lock_order,
+    upsert,
+)
+from referral.ledger.bookkeeping_models import Account, HoldLot, Lot, Posting, Rules, Transfer
 from referral.ledger.errors import (
     AlreadyResolved,
     IdempotencyConflict,
@@ -43,131 +44,10 @@ from referral.ledger.errors import (
     InsufficientPoints,
     InvalidAmount,
 )
-from referral.ledger.models import POINTS, Account, HoldLot, Lot, Posting, Rules, Transfer
 from referral.models import Company
 
-FUNDING, DEPOSIT, REDEEMED, EXPIRED, MEMBER = "funding", "deposit", "redeemed", "expired", "member"
-
-A, T, P, L, H = (m.__table__ for m in (Account, Transfer, Posting, Lot, HoldLot))
-R = Rules.__table__
-
-
-@dataclass(frozen=True)
-class Info:
-    """What never changes about an account."""
-
-    kind: str
-    currency: str
-    company_id: int | None
-
-    @property
-    def has_lots(self) -> bool:
-        return self.kind == MEMBER and self.currency == POINTS
-
-
-@dataclass
-class _Known:
-    ids: dict[str, int] = field(default_factory=dict)
-    info: dict[int, Info] = field(default_factory=dict)
-
-
-_KNOWN: weakref.WeakKeyDictionary[Engine, _Known] = weakref.WeakKeyDictionary()
-_SEEN = "refbot.ledger.accounts_seen"
-
-
-def _known(conn: AsyncConnection) -> _Known:
-    known = _KNOWN.get(conn.sync_engine)
-    if known is None:
-        known = _KNOWN[conn.sync_engine] = _Known()
-    return known
-
-
-def _saw(
-    session: AsyncSession, known: _Known, account_id: int, info: Info, code: str | None
-) -> None:
-    session.sync_session.info.setdefault(_SEEN, []).append((known, account_id, info, code))
-
-
-@event.listens_for(Session, "after_commit")
-def _remember(session: Session) -> None:
-    for known, account_id, info, code in session.info.pop(_SEEN, ()):
-        known.info[account_id] = info
-        if code is not None:
-            known.ids[code] = account_id
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, _previous: object) -> None:
-    session.info.pop(_SEEN, None)  # any rollback, savepoints too: remember nothing from it
-
-
-def account_code(kind: str, currency: str, company_id: int | None, member_id: int | None) -> str:
-    if kind == MEMBER:
-        return f"m{member_id}:c{company_id}:{currency}"
-    if kind == FUNDING:
-        return f"funding:{currency}"
-    return f"c{company_id}:{kind}:{currency}"
-
-
-def _upsert(conn: AsyncConnection, table):  # type: ignore[no-untyped-def]
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
-
-
-async def account(
-    session: AsyncSession,
-    kind: str,
-    currency: str,
-    company_id: int | None = None,
-    member_id: int | None = None,
-) -> int:
-    """The id of an account, created on first use (concurrent first uses agree)."""
-    conn = await session.connection()
-    known = _known(conn)
-    code = account_code(kind, currency, company_id, member_id)
-    found = known.ids.get(code)
-    if found is not None:
-        return found
-    by_code = select(A.c.id).where(A.c.code == code)
-    found = await conn.scalar(by_code)
-    if found is None:
-        await conn.execute(
-            _upsert(conn, A)
-            .values(
-                code=code,
-                kind=kind,
-                currency=currency,
-                company_id=company_id,
-                member_id=member_id,
-                posted=0,
-                pending_out=0,
-                pending_in=0,
-            )
-            .on_conflict_do_nothing(index_elements=["code"])
-        )
-        found = await conn.scalar(by_code)
-    assert found is not None
-    _saw(session, known, found, Info(kind, currency, company_id), code)
-    return found
-
-
-async def _infos(session: AsyncSession, conn: AsyncConnection, *ids: int) -> dict[int, Info]:
-    known = _known(conn)
-    infos = {i: known.info[i] for i in ids if i in known.info}
-    missing = [i for i in ids if i not in infos]
-    if missing:
-        for row in await conn.execute(
-            select(A.c.id, A.c.kind, A.c.currency, A.c.company_id).where(A.c.id.in_(missing))
-        ):
-            infos[row.id] = Info(row.kind, row.currency, row.company_id)
-            _saw(session, known, row.id, infos[row.id], None)
-    if len(infos) != len(set(ids)):
-        raise InvalidAmount(f"no ledger account {sorted(set(ids) - infos.keys())}")
-    return infos
-
-
-def _lock_order(infos: dict[int, Info]) -> list[int]:
-    """Member wallets first, then the shared system accounts, each by id."""
-    return sorted(infos, key=lambda i: (infos[i].kind != MEMBER, i))
+ACCOUNTS, TRANSFERS, POSTINGS = Account.__table__, Transfer.__table__, Posting.__table__
+LOTS, HOLD_LOTS, RULES = Lot.__table__, HoldLot.__table__, Rules.__table__
 
 
 _CLAIMS: dict[tuple[str, bool], Any] = {}
@@ -178,60 +58,71 @@ def _claim(conn: AsyncConnection, with_ttl: bool):  # type: ignore[no-untyped-de
     the credited company's points expiry rule, read in the same round trip."""
     dialect = conn.dialect.name
     if (dialect, with_ttl) not in _CLAIMS:
-        returning = [T.c.id]
+        returning = [TRANSFERS.c.id]
         if with_ttl:
             returning.append(
-                select(R.c.points_ttl_days)
-                .where(R.c.company_id == bindparam("ttl_company"))
+                select(RULES.c.points_ttl_days)
+                .where(RULES.c.company_id == bindparam("ttl_company"))
                 .scalar_subquery()
             )
         _CLAIMS[dialect, with_ttl] = (
-            _upsert(conn, T).on_conflict_do_nothing(index_elements=["key"]).returning(*returning)
+            upsert(conn, TRANSFERS)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(*returning)
         )
     return _CLAIMS[dialect, with_ttl]
 
 
-_POSTINGS = insert(P)
-_LOT = insert(L)
-_HOLDS = insert(H)
-_TAKE = (
-    update(L).where(L.c.id == bindparam("lot")).values(remaining=L.c.remaining - bindparam("take"))
+_INSERT_POSTINGS = insert(POSTINGS)
+_INSERT_LOT = insert(LOTS)
+_INSERT_HOLD_LOTS = insert(HOLD_LOTS)
+_TAKE_FROM_LOT = (
+    update(LOTS)
+    .where(LOTS.c.id == bindparam("lot"))
+    .values(remaining=LOTS.c.remaining - bindparam("take"))
 )
 _ID, _AMOUNT = bindparam("account"), bindparam("amount")
-_AVAILABLE = A.c.posted - A.c.pending_out >= _AMOUNT
+_AVAILABLE = ACCOUNTS.c.posted - ACCOUNTS.c.pending_out >= _AMOUNT
 # PostgreSQL: one account per statement, in lock order; the debit's WHERE is the overdraft check.
 _DEBIT = {
-    False: update(A).where(A.c.id == _ID, _AVAILABLE).values(posted=A.c.posted - _AMOUNT),
-    True: update(A).where(A.c.id == _ID, _AVAILABLE).values(pending_out=A.c.pending_out + _AMOUNT),
+    False: update(ACCOUNTS)
+    .where(ACCOUNTS.c.id == _ID, _AVAILABLE)
+    .values(posted=ACCOUNTS.c.posted - _AMOUNT),
+    True: update(ACCOUNTS)
+    .where(ACCOUNTS.c.id == _ID, _AVAILABLE)
+    .values(pending_out=ACCOUNTS.c.pending_out + _AMOUNT),
 }
-_FUND = update(A).where(A.c.id == _ID).values(posted=A.c.posted - _AMOUNT)  # may go below zero
+# The funding account's debit has no overdraft check: it may go below zero.
+_FUND = update(ACCOUNTS).where(ACCOUNTS.c.id == _ID).values(posted=ACCOUNTS.c.posted - _AMOUNT)
 _CREDIT = {
-    False: update(A).where(A.c.id == _ID).values(posted=A.c.posted + _AMOUNT),
-    True: update(A).where(A.c.id == _ID).values(pending_in=A.c.pending_in + _AMOUNT),
+    False: update(ACCOUNTS).where(ACCOUNTS.c.id == _ID).values(posted=ACCOUNTS.c.posted + _AMOUNT),
+    True: update(ACCOUNTS)
+    .where(ACCOUNTS.c.id == _ID)
+    .values(pending_in=ACCOUNTS.c.pending_in + _AMOUNT),
 }
 # SQLite: one writer holds the whole database, so both sides are one statement;
 # the debit row is changed only if the amount stays available.
-_IS_CREDIT = A.c.id == bindparam("credit")
+_IS_CREDIT = ACCOUNTS.c.id == bindparam("credit")
 _BOTH_WHERE = (
-    A.c.id.in_([bindparam("debit"), bindparam("credit")]),
-    or_(_IS_CREDIT, A.c.kind == FUNDING, _AVAILABLE),
+    ACCOUNTS.c.id.in_([bindparam("debit"), bindparam("credit")]),
+    or_(_IS_CREDIT, ACCOUNTS.c.kind == FUNDING, _AVAILABLE),
 )
 _BOTH = {
-    False: update(A)
+    False: update(ACCOUNTS)
     .where(*_BOTH_WHERE)
-    .values(posted=A.c.posted + case((_IS_CREDIT, _AMOUNT), else_=-_AMOUNT)),
-    True: update(A)
+    .values(posted=ACCOUNTS.c.posted + case((_IS_CREDIT, _AMOUNT), else_=-_AMOUNT)),
+    True: update(ACCOUNTS)
     .where(*_BOTH_WHERE)
     .values(
-        pending_out=A.c.pending_out + case((_IS_CREDIT, 0), else_=_AMOUNT),
-        pending_in=A.c.pending_in + case((_IS_CREDIT, _AMOUNT), else_=0),
+        pending_out=ACCOUNTS.c.pending_out + case((_IS_CREDIT, 0), else_=_AMOUNT),
+        pending_in=ACCOUNTS.c.pending_in + case((_IS_CREDIT, _AMOUNT), else_=0),
     ),
 }
 
 
 async def _move(
     conn: AsyncConnection,
-    infos: dict[int, Info],
+    infos: dict[int, AccountInfo],
     debit: int,
     credit: int,
     amount: int,
@@ -248,7 +139,7 @@ async def _move(
             return False
         await then()
         return True
-    for account_id in _lock_order(infos):
+    for account_id in lock_order(infos):
         if account_id == credit:
             await conn.execute(_CREDIT[pending], {"account": credit, "amount": amount})
             continue
@@ -264,9 +155,9 @@ async def _move(
 
 def _change(account_id: int, values: dict[str, Any]):  # type: ignore[no-untyped-def]
     return (
-        update(A)
-        .where(A.c.id == account_id)
-        .values({column: A.c[column] + delta for column, delta in values.items()})
+        update(ACCOUNTS)
+        .where(ACCOUNTS.c.id == account_id)
+        .values({column: ACCOUNTS.c[column] + delta for column, delta in values.items()})
     )
 
 
@@ -293,7 +184,7 @@ async def transfer(
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise InvalidAmount(f"a transfer amount must be a positive integer, not {amount!r}")
     conn = await session.connection()
-    infos = await _infos(session, conn, debit, credit)
+    infos = await account_infos(session, conn, debit, credit)
     source, target = infos[debit], infos[credit]
     if source.currency != currency or target.currency != currency:
         raise InvalidAmount("both accounts must hold the transfer's currency")
@@ -323,7 +214,9 @@ async def transfer(
     if claimed is None:
         earlier = (
             await conn.execute(
-                select(T.c.id, T.c.debit_id, T.c.credit_id, T.c.amount).where(T.c.key == key)
+                select(
+                    TRANSFERS.c.id, TRANSFERS.c.debit_id, TRANSFERS.c.credit_id, TRANSFERS.c.amount
+                ).where(TRANSFERS.c.key == key)
             )
         ).one()
         if (earlier.debit_id, earlier.credit_id, earlier.amount) != (debit, credit, amount):
@@ -355,7 +248,7 @@ async def _write_postings(
     lot_credit: bool,
 ) -> None:
     await conn.execute(
-        _POSTINGS,
+        _INSERT_POSTINGS,
         [
             {"transfer_id": made, "account_id": debit, "amount": -amount, "created_at": now},
             {"transfer_id": made, "account_id": credit, "amount": amount, "created_at": now},
@@ -363,7 +256,7 @@ async def _write_postings(
     )
     if lot_credit:
         await conn.execute(
-            _LOT,
+            _INSERT_LOT,
             {
                 "account_id": credit,
                 "transfer_id": made,
@@ -375,9 +268,11 @@ async def _write_postings(
         )
 
 
-async def _refuse(conn: AsyncConnection, account_id: int, info: Info, amount: int) -> None:
+async def _refuse(conn: AsyncConnection, account_id: int, info: AccountInfo, amount: int) -> None:
     posted, reserved = (
-        await conn.execute(select(A.c.posted, A.c.pending_out).where(A.c.id == account_id))
+        await conn.execute(
+            select(ACCOUNTS.c.posted, ACCOUNTS.c.pending_out).where(ACCOUNTS.c.id == account_id)
+        )
     ).one()
     available = posted - reserved
     if info.kind == DEPOSIT:
@@ -390,12 +285,14 @@ async def _take_lots(
     conn: AsyncConnection, account_id: int, amount: int, hold_id: int | None, only: int | None
 ) -> None:
     """Spend oldest-expiry first (points that never expire last); expiry names its lot."""
-    query = select(L.c.id, L.c.remaining).where(L.c.account_id == account_id, L.c.remaining > 0)
+    query = select(LOTS.c.id, LOTS.c.remaining).where(
+        LOTS.c.account_id == account_id, LOTS.c.remaining > 0
+    )
     if only is not None:
-        query = query.where(L.c.id == only)
+        query = query.where(LOTS.c.id == only)
     left, takes = amount, []
     for lot_id, remaining in await conn.execute(
-        query.order_by(L.c.expires_at.is_(None), L.c.expires_at, L.c.id)
+        query.order_by(LOTS.c.expires_at.is_(None), LOTS.c.expires_at, LOTS.c.id)
     ):
         take = min(left, remaining)
         takes.append({"lot": lot_id, "take": take})
@@ -404,10 +301,10 @@ async def _take_lots(
             break
     if left:
         raise InsufficientPoints(f"the wallet's lots hold {amount - left} of {amount} points")
-    await conn.execute(_TAKE, takes)
+    await conn.execute(_TAKE_FROM_LOT, takes)
     if hold_id is not None:
         await conn.execute(
-            _HOLDS,
+            _INSERT_HOLD_LOTS,
             [{"transfer_id": hold_id, "lot_id": t["lot"], "amount": t["take"]} for t in takes],
         )
 
@@ -417,9 +314,9 @@ async def resolve(session: AsyncSession, made: Transfer, post: bool, now: dateti
     if made.status != "pending":
         raise AlreadyResolved(f"transfer {made.key!r} is already {made.status}")
     conn = await session.connection()
-    infos = await _infos(session, conn, made.debit_id, made.credit_id)
+    infos = await account_infos(session, conn, made.debit_id, made.credit_id)
     amount, target = made.amount, infos[made.credit_id]
-    for account_id in _lock_order(infos):
+    for account_id in lock_order(infos):
         if account_id == made.debit_id:
             change = {"pending_out": -amount, **({"posted": -amount} if post else {})}
         else:
@@ -430,7 +327,7 @@ async def resolve(session: AsyncSession, made: Transfer, post: bool, now: dateti
     if post:
         ttl = (
             await conn.scalar(
-                select(R.c.points_ttl_days).where(R.c.company_id == target.company_id)
+                select(RULES.c.points_ttl_days).where(RULES.c.company_id == target.company_id)
             )
             if target.has_lots
             else None
@@ -439,10 +336,14 @@ async def resolve(session: AsyncSession, made: Transfer, post: bool, now: dateti
             conn, made.id, made.debit_id, made.credit_id, amount, now, ttl, target.has_lots
         )
         return
-    holds = select(H.c.lot_id).where(H.c.transfer_id == made.id)
-    held = select(H.c.amount).where(H.c.transfer_id == made.id, H.c.lot_id == L.c.id)
+    holds = select(HOLD_LOTS.c.lot_id).where(HOLD_LOTS.c.transfer_id == made.id)
+    held = select(HOLD_LOTS.c.amount).where(
+        HOLD_LOTS.c.transfer_id == made.id, HOLD_LOTS.c.lot_id == LOTS.c.id
+    )
     await conn.execute(
-        update(L).where(L.c.id.in_(holds)).values(remaining=L.c.remaining + held.scalar_subquery())
+        update(LOTS)
+        .where(LOTS.c.id.in_(holds))
+        .values(remaining=LOTS.c.remaining + held.scalar_subquery())
     )
 
 
