@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from bot.demo import run_demo
+from referral.db import create_engine, create_sessionmaker
+from referral.ledger.check import check
+
+SMALL_NETWORK = 150  # members: the same network, fewer people, so training takes seconds
 
 
 async def test_demo_walks_the_whole_journey_offline(tmp_path):
     lines: list[str] = []
-    assert await run_demo(tmp_path, echo=lines.append) == 0
+    assert await run_demo(tmp_path, echo=lines.append, members=SMALL_NETWORK) == 0
     transcript = "\n".join(lines)
     for expected in (
         "Согласие на обработку данных",  # consent first
@@ -22,5 +26,21 @@ async def test_demo_walks_the_whole_journey_offline(tmp_path):
         "недействительна",  # a forged link is refused
     ):
         assert expected in transcript, expected
-    # A second run on the same DATA_DIR starts a fresh world and works again.
-    assert await run_demo(tmp_path, echo=lambda _: None) == 0
+    assert "Building the demo network once" in transcript
+    assert "Почему: хорошо сочетается с" in transcript  # the operator's cross links serve
+    assert await _ledger_problems(tmp_path) == []
+    # A second run on the same DATA_DIR starts a fresh world, from the kept template.
+    again: list[str] = []
+    assert await run_demo(tmp_path, echo=again.append, members=SMALL_NETWORK) == 0
+    assert not any("Building" in line for line in again)
+    assert "Заявка отправлена партнёру" in "\n".join(again)
+    assert await _ledger_problems(tmp_path) == []
+
+
+async def _ledger_problems(data_dir) -> list[str]:
+    """`refbot ledger check` on the demo's database, after the demo stopped."""
+    engine = create_engine(f"sqlite+aiosqlite:///{data_dir / 'demo.sqlite3'}")
+    try:
+        return await check(create_sessionmaker(engine))
+    finally:
+        await engine.dispose()
