@@ -1,18 +1,22 @@
-"""Long polling or webhook: how the running bot receives updates."""
+"""Long polling or webhook: how the running bot receives updates, beside the HTTP app."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hmac
 import logging
 from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-from aiohttp import web
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 
 from refbot.settings import Settings
+from web.server import serving
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -79,42 +83,77 @@ async def run_polling(
     )
 
 
-def webhook_app(bot: Bot, dp: Dispatcher, settings: Settings) -> web.Application:
-    """An aiohttp app that takes Telegram's POSTs; a wrong secret gets 403."""
+def add_webhook_route(app: FastAPI, bot: Bot, dp: Dispatcher, settings: Settings) -> None:
+    """Telegram's POSTs on WEBHOOK_URL's path of the one HTTP app; a wrong secret gets 403.
+
+    Like aiogram's SimpleRequestHandler, the update is handled in the
+    background and Telegram gets its 200 at once, so a slow handler never makes
+    Telegram resend the update.
+    """
     path = urlparse(settings.webhook_url).path or "/webhook"
-    expected = settings.webhook_secret
+    expected = settings.webhook_secret.encode()
+    in_flight: set[asyncio.Task[None]] = set()
 
-    @web.middleware
-    async def check_secret(request: web.Request, handler):  # type: ignore[no-untyped-def]
-        if request.path == path:
-            given = request.headers.get(SECRET_HEADER, "")
-            if not hmac.compare_digest(given.encode(), expected.encode()):
-                log.warning("webhook request with a wrong secret from %s", request.remote)
-                return web.Response(status=403, text="Forbidden")
-        return await handler(request)
+    async def telegram_update(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), expected):
+            log.warning("webhook request with a wrong secret from %s", request.client)
+            return Response("Forbidden", status_code=403)
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": bot})
+        except ValueError:  # malformed JSON and pydantic's ValidationError alike
+            return Response("not an update", status_code=400)
+        task = asyncio.create_task(_handle_update(bot, dp, update))
+        in_flight.add(task)
+        task.add_done_callback(in_flight.discard)
+        return JSONResponse({})
 
-    app = web.Application(middlewares=[check_secret])
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=expected).register(app, path=path)
-    setup_application(app, dp, bot=bot)
+    app.add_api_route(path, telegram_update, methods=["POST"], include_in_schema=False)
 
-    async def register_hook(_: web.Application) -> None:
+
+async def _handle_update(bot: Bot, dp: Dispatcher, update: Update) -> None:
+    try:
+        result = await dp.feed_update(bot, update)
+        if isinstance(result, TelegramMethod):
+            await dp.silent_call_request(bot, result)
+    except Exception:  # polling logs and goes on; so does the webhook
+        log.exception("update %s failed", update.update_id)
+
+
+async def serve_bot_and_http(
+    bot: Bot, dp: Dispatcher, app: FastAPI, settings: Settings, stop: asyncio.Event
+) -> None:
+    """The bot (polling, or webhook when WEBHOOK_URL is set) and the HTTP app on
+    HTTP_HOST:HTTP_PORT, until ``stop`` is set or either of them ends."""
+    if settings.webhook_url:
+        add_webhook_route(app, bot, dp, settings)
+    async with serving(app, settings.http_host, settings.http_port):
+        log.info("HTTP on %s:%s", settings.http_host, settings.http_port)
+        if settings.webhook_url:
+            await _serve_webhook(bot, dp, settings, stop)
+        else:
+            await _serve_polling(bot, dp, stop)
+
+
+async def _serve_webhook(bot: Bot, dp: Dispatcher, settings: Settings, stop: asyncio.Event) -> None:
+    await dp.emit_startup(bot=bot, dispatcher=dp, **dp.workflow_data)
+    try:
         await bot.set_webhook(
             settings.webhook_url,
-            secret_token=expected,
+            secret_token=settings.webhook_secret,
             allowed_updates=dp.resolve_used_update_types(),
         )
-
-    app.on_startup.append(register_hook)
-    return app
-
-
-async def run_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
-    runner = web.AppRunner(webhook_app(bot, dp, settings))
-    await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()
-    log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
-    try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
-        await runner.cleanup()
+        await dp.emit_shutdown(bot=bot, dispatcher=dp, **dp.workflow_data)
+
+
+async def _serve_polling(bot: Bot, dp: Dispatcher, stop: asyncio.Event) -> None:
+    polling = asyncio.create_task(run_polling(bot, dp, handle_signals=False))
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not polling.done():
+        with contextlib.suppress(RuntimeError):  # polling had not started yet
+            await dp.stop_polling()
+    await polling

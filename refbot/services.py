@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from refbot.settings import Settings
 from referral.analytics.job import AnalyticsJob
 from referral.analytics.service import WorkspaceAnalytics
+from referral.apikeys import ApiKeyService
 from referral.companies import CompanyService
 from referral.db import create_engine, create_sessionmaker
 from referral.ledger.ledger import Ledger
@@ -20,6 +21,7 @@ from referral.ledger.services import Loyalty, build_loyalty
 from referral.members import MemberService
 from referral.offers.nudges import NudgeService
 from referral.offers.service import OfferService
+from referral.offers.stats import PartnerStats
 from referral.roles import RoleService
 from referral.surveys.answers import AnswerService
 from referral.surveys.outbox import Outbox
@@ -49,6 +51,8 @@ class Services:
     nudges: NudgeService
     analytics: WorkspaceAnalytics
     analytics_job: AnalyticsJob
+    apikeys: ApiKeyService
+    partner_stats: PartnerStats
 
     async def close(self) -> None:
         drainer = getattr(self, "survey_drainer", None)  # set when the bot's jobs started
@@ -84,4 +88,6 @@ def build_services(settings: Settings) -> Services:
         nudges=NudgeService(db, offers.store),
         analytics=WorkspaceAnalytics(db, settings.min_audience, settings.zone),
         analytics_job=AnalyticsJob(db, settings.min_audience, settings.zone),
+        apikeys=ApiKeyService(db),
+        partner_stats=PartnerStats(db, settings.min_audience, settings.zone),
     )

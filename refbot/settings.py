@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{8,}$")
@@ -31,8 +31,17 @@ class Settings(BaseSettings):
     redis_url: str = ""
     webhook_url: str = ""
     webhook_secret: str = ""
-    webhook_host: str = "0.0.0.0"
-    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # The one HTTP server (CRM API, workspace, Telegram webhook). WEBHOOK_HOST and
+    # WEBHOOK_PORT, from when only the webhook listened, are read as aliases.
+    http_host: str = Field(
+        default="127.0.0.1", validation_alias=AliasChoices("http_host", "webhook_host")
+    )
+    http_port: int = Field(
+        default=8080, ge=1, le=65535, validation_alias=AliasChoices("http_port", "webhook_port")
+    )
+    public_url: str = ""
+    lead_pipeline_minutes: int = Field(default=5, ge=1)
+    api_rate_per_minute: int = Field(default=600, ge=1)
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     data_dir: Path = Path("./data")
     link_secret: str = ""
@@ -90,6 +99,14 @@ class Settings(BaseSettings):
         value = value.strip()
         if value and not value.startswith(("https://", "http://")):
             raise ValueError("WEBHOOK_URL must be an http(s) URL")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _https_public(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.fullmatch(r"https://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError("PUBLIC_URL must be an https:// address (Telegram opens only https)")
         return value
 
     @model_validator(mode="after")

@@ -9,7 +9,12 @@ class InvalidLink(DomainError):
     """A deep-link payload that is malformed, edited, truncated or forged."""
 
 
-class UnknownCompany(DomainError):
+class NotFound(DomainError):
+    """An id that does not exist or belongs to another company: the HTTP API
+    answers both with 404, so a caller learns nothing about other companies."""
+
+
+class UnknownCompany(NotFound):
     pass
 
 

@@ -19,6 +19,7 @@ app = typer.Typer(
 _MODULES = (
     "bot.cli.core",
     "bot.cli.company",
+    "bot.cli.apikeys",
     "bot.cli.ledger",
     "bot.cli.surveys",
     "bot.cli.offers",

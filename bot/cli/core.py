@@ -1,4 +1,4 @@
-"""`refbot run` and `refbot migrate`."""
+"""`refbot run`, `refbot api` and `refbot migrate`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ def register(app: typer.Typer) -> None:
         run
     )
     app.command("migrate", help="Bring the database schema to the latest migration.")(migrate)
+    app.command("api", help="Apply migrations and serve only the HTTP part (no bot, no token).")(
+        api
+    )
 
 
 @refusals_exit
@@ -41,21 +44,46 @@ def run() -> None:
 
 
 async def serve(settings: Settings) -> None:
+    """The bot and the HTTP app in one event loop until SIGINT or SIGTERM."""
     from bot.app import build_bot, build_dispatcher
-    from bot.runner import prepare_heap_for_serving, run_polling, run_webhook
+    from bot.runner import prepare_heap_for_serving, serve_bot_and_http
     from refbot.services import build_services
+    from web.app import build_http_app
+    from web.server import stop_on_signals
 
     services = build_services(settings)
     bot = build_bot(settings)
     dp = build_dispatcher(services)
+    app = build_http_app(services)
     prepare_heap_for_serving()
     try:
-        if settings.webhook_url:
-            await run_webhook(bot, dp, settings)
-        else:
-            await run_polling(bot, dp)
+        await serve_bot_and_http(bot, dp, app, settings, stop_on_signals())
     finally:
         await bot.session.close()
+        await services.close()
+
+
+def api() -> None:
+    settings = load_settings()
+    logging.getLogger().setLevel(settings.log_level.upper())
+    from migrations.runner import upgrade
+
+    upgrade(settings.database)
+    asyncio.run(serve_http_only(settings))
+
+
+async def serve_http_only(settings: Settings) -> None:
+    from refbot.services import build_services
+    from web.app import build_http_app
+    from web.server import serving, stop_on_signals
+
+    services = build_services(settings)
+    stop = stop_on_signals()
+    try:
+        async with serving(build_http_app(services), settings.http_host, settings.http_port):
+            typer.echo(f"serving HTTP on {settings.http_host}:{settings.http_port}", err=True)
+            await stop.wait()
+    finally:
         await services.close()
 
 

@@ -86,3 +86,16 @@ class ReviewRefused(LedgerError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"review refused: {reason}")
+
+
+class InvalidBatch(LedgerError):
+    """Items sent together with problems: (where, reason) pairs, ``where`` a path
+    such as ("purchases", 3, "service"); nothing of the batch was applied."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        self.problems = problems
+        first = "; ".join(
+            f"{'.'.join(str(part) for part in where)}: {why}" for where, why in problems[:5]
+        )
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(f"nothing applied, {len(problems)} problem(s): {first}{more}")

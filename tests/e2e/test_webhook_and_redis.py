@@ -1,42 +1,46 @@
-"""Webhook mode behind aiohttp with the secret header, and FSM state in Redis."""
+"""Webhook mode on the one HTTP server with the secret header, and FSM state in Redis."""
 
 from __future__ import annotations
 
-import socket
+import asyncio
+import contextlib
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.app import build_bot, build_dispatcher
-from bot.runner import SECRET_HEADER, webhook_app
+from bot.runner import SECRET_HEADER, serve_bot_and_http
 from localapi import FakeUser
 from refbot.services import build_services
 from referral import links
 from tests.e2e.harness import LINK_SECRET, button, running_bot, test_settings
+from tests.net import free_port
 from tests.services import redis_url
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from web.app import build_http_app
 
 
 async def test_webhook_mode_handles_updates_and_refuses_a_wrong_secret(api, sqlite_file, tmp_path):
     port = free_port()
     hook = f"http://127.0.0.1:{port}/tg/hook"
     settings = test_settings(
-        api, sqlite_file, tmp_path, webhook_url=hook, webhook_secret="s3cret-Token"
+        api,
+        sqlite_file,
+        tmp_path,
+        webhook_url=hook,
+        webhook_secret="s3cret-Token",
+        http_host="127.0.0.1",
+        http_port=port,
     )
     services = build_services(settings)
     bot = build_bot(settings)
     dp = build_dispatcher(services)
-    runner = web.AppRunner(webhook_app(bot, dp, settings))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    stop = asyncio.Event()
+    serving = asyncio.create_task(
+        serve_bot_and_http(bot, dp, build_http_app(services), settings, stop)
+    )
     try:
-        assert api.calls("setWebhook")[-1].params["secret_token"] == "s3cret-Token"
+        set_hook = (await api.wait_for("setWebhook"))[-1]
+        assert set_hook.params["secret_token"] == "s3cret-Token"
         user = FakeUser(900, language_code="en")
         api.send_text(user, "/help")
         reply = (await api.wait_for("sendMessage", chat_id=user.id))[0]
@@ -57,9 +61,14 @@ async def test_webhook_mode_handles_updates_and_refuses_a_wrong_secret(api, sqli
             for headers in ({SECRET_HEADER: "wrong"}, {}):
                 async with http.post(hook, json=forged, headers=headers) as response:
                     assert response.status == 403
+            # The same server answers the CRM API.
+            async with http.get(f"http://127.0.0.1:{port}/api/v1/stats") as response:
+                assert response.status == 401
         assert api.sent_to(901) == []
     finally:
-        await runner.cleanup()
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(serving, 10)
         await bot.session.close()
         await services.close()
 

@@ -1,0 +1,1 @@
+"""The partner CRM API under /api/v1, one router per resource."""

@@ -1,0 +1,49 @@
+"""The one HTTP app: every feature's router mounted on one FastAPI.
+
+FastAPI because the API is typed: request and response models validate what
+partners send and generate the OpenAPI document (/api/v1/openapi.json) that
+partners' CRMs and our schemathesis run read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fastapi import APIRouter, FastAPI
+
+from refbot.services import Services
+from web.api import stats
+from web.errors import install_error_handlers
+from web.limits import BodyLimit
+from web.ratelimit import KeyRates
+
+API_PREFIX = "/api/v1"
+
+# The CRM API's routers, mounted under API_PREFIX.
+API_ROUTERS: tuple[APIRouter, ...] = (stats.router,)
+
+
+def build_http_app(services: Services, *, extra_routers: Iterable[APIRouter] = ()) -> FastAPI:
+    """The app for ``services``; ``extra_routers`` carry their own full prefixes
+    (/api/v1/..., /app/..., /crm/...)."""
+    app = FastAPI(
+        title="refbot partner API",
+        version="1",
+        description=(
+            "A partner company's CRM talks to refbot: purchases, catalogue, statistics, "
+            "client cards and leads. Every request carries `Authorization: Bearer <key>` "
+            "(`refbot apikey create`); one key speaks for one company."
+        ),
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.services = services
+    app.state.key_rates = KeyRates(services.settings.api_rate_per_minute)
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    for router in extra_routers:
+        app.include_router(router)
+    return app
