@@ -41,15 +41,3 @@ async def test_migrations_upgrade_and_downgrade_on_postgres():
         await round_trip(url)
     finally:
         await drop_pg_database(url)
-
-
-async def test_telegram_ids_are_64_bit(tmp_path):
-    url = sqlite_url(tmp_path / "m.sqlite3")
-    await upgrade_async(url)
-    for table in Base.metadata.tables.values():
-        for column in table.columns:
-            if "telegram_id" in column.name or column.name in ("bot_id", "update_id", "chat_id"):
-                assert column.type.__class__.__name__ in ("BigInteger", "BIGINT"), (
-                    table.name,
-                    column.name,
-                )
