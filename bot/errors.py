@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
@@ -12,6 +13,7 @@ from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import ErrorEvent
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from bot.texts import language_for, texts_for
 from referral.members import MemberService
@@ -20,11 +22,21 @@ log = logging.getLogger(__name__)
 
 
 class RetryAfterMiddleware(BaseRequestMiddleware):
-    """Every Bot API call waits out a 429 (retry_after) and tries again."""
+    """Every Bot API call waits out a 429 (retry_after) and tries again, at most
+    ``attempts`` calls in all; a wait longer than ``max_wait`` is not taken."""
 
-    def __init__(self, attempts: int = 5, max_wait: float = 60.0) -> None:
+    def __init__(
+        self,
+        attempts: int = 5,
+        max_wait: float = 60.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.attempts = attempts
         self.max_wait = max_wait
+        self.sleep = sleep
+
+    def _worth_waiting(self, error: BaseException) -> bool:
+        return isinstance(error, TelegramRetryAfter) and error.retry_after <= self.max_wait
 
     async def __call__(
         self,
@@ -32,15 +44,31 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        for attempt in range(1, self.attempts + 1):
-            try:
-                return await make_request(bot, method)
-            except TelegramRetryAfter as error:
-                if attempt == self.attempts or error.retry_after > self.max_wait:
-                    raise
-                log.warning("429 on %s; retrying in %ss", type(method).__name__, error.retry_after)
-                await asyncio.sleep(error.retry_after)
-        raise AssertionError("unreachable")
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(self._worth_waiting),
+            wait=_what_telegram_asks,
+            stop=stop_after_attempt(self.attempts),
+            sleep=self.sleep,
+            before_sleep=_log_retry,
+            reraise=True,  # the caller sees Telegram's own 429, not tenacity's RetryError
+        )
+        return await retrying(make_request, bot, method)
+
+
+def _what_telegram_asks(state: RetryCallState) -> float:
+    assert state.outcome is not None
+    error = state.outcome.exception()
+    assert isinstance(error, TelegramRetryAfter)
+    return float(error.retry_after)
+
+
+def _log_retry(state: RetryCallState) -> None:
+    method = state.args[1] if len(state.args) > 1 else None
+    log.warning(
+        "429 on %s; retrying in %ss",
+        type(method).__name__,
+        state.next_action.sleep if state.next_action else 0,
+    )
 
 
 def error_handler(members: MemberService):  # type: ignore[no-untyped-def]
