@@ -10,16 +10,14 @@ accounts' ids and kinds. It stays only while this shows a gain beyond noise.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_ledger import compare  # noqa: E402
+from bench_ledger import compare, on_both_backends  # noqa: E402
 
 from migrations.runner import upgrade_async  # noqa: E402
 from referral.companies import CompanyService  # noqa: E402
@@ -30,7 +28,6 @@ from referral.ledger.ledger import Ledger  # noqa: E402
 from referral.links import LinkTarget  # noqa: E402
 from referral.members import MemberService  # noqa: E402
 from referral.roles import RoleService  # noqa: E402
-from tests.services import create_pg_database, drop_pg_database  # noqa: E402
 
 
 def _forgetful(_connection: object) -> KnownAccounts:
@@ -74,16 +71,7 @@ async def measure(url: str, label: str, seconds: float) -> None:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=6.0, help="per measured line and kind")
-    seconds = parser.parse_args().seconds
-    with tempfile.TemporaryDirectory() as tmp:
-        await measure(f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", "sqlite", seconds)
-    url = await create_pg_database()
-    try:
-        await measure(url, "postgresql", seconds)
-    finally:
-        await drop_pg_database(url)
+    await on_both_backends(measure, 6.0)
 
 
 if __name__ == "__main__":

@@ -112,9 +112,13 @@ async def measure(url: str, label: str, seconds: float) -> None:
     await engine.dispose()
 
 
-async def main() -> None:
+async def on_both_backends(measure, default_seconds: float) -> None:  # type: ignore[no-untyped-def]
+    """Run ``measure(url, label, seconds)`` on a fresh SQLite file, then on a
+    fresh PostgreSQL database; --seconds from the command line."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=4.0, help="per measured line and kind")
+    parser.add_argument(
+        "--seconds", type=float, default=default_seconds, help="per measured line and kind"
+    )
     seconds = parser.parse_args().seconds
     with tempfile.TemporaryDirectory() as tmp:
         await measure(f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", "sqlite", seconds)
@@ -123,6 +127,10 @@ async def main() -> None:
         await measure(url, "postgresql", seconds)
     finally:
         await drop_pg_database(url)
+
+
+async def main() -> None:
+    await on_both_backends(measure, 4.0)
 
 
 if __name__ == "__main__":
