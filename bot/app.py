@@ -22,6 +22,7 @@ from bot.middlewares.admission import AdmissionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.routers import get_routers
 from bot.session import build_session
+from bot.texts import warm as warm_texts
 from refbot.services import Services
 from refbot.settings import Settings
 from referral.gate import UpdateGate
@@ -52,6 +53,7 @@ def build_dispatcher(
     throttle: ThrottlingMiddleware | None = None,
 ) -> Dispatcher:
     settings = services.settings
+    warm_texts()  # before the serving heap is frozen (bot.runner)
     dp = Dispatcher(storage=storage or build_storage(settings))
     dp["settings"] = settings
     dp["companies"] = services.companies

@@ -8,10 +8,17 @@ from datetime import datetime
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
-from bot.texts import texts_for
+from bot.texts import Texts, roubles, texts_for
 from referral.ledger.shortfalls import Shortfall, ShortfallNotices
 
 log = logging.getLogger(__name__)
+
+
+def amount(texts: Texts, currency: str, size: int) -> str:
+    """A shortfall's amount in words: points as they are, cashback (kopecks) in roubles."""
+    return texts(
+        f"deposit.amount.{currency}", amount=roubles(size) if currency == "cashback" else size
+    )
 
 
 async def tell_partners(
@@ -29,9 +36,8 @@ async def tell_partners(
                     company=shortfall.company_name,
                     code=shortfall.company_code,
                     feature=texts(f"deposit.feature_{feature}"),
-                    needed=shortfall.needed,
-                    available=shortfall.available,
-                    unit=texts(f"deposit.unit_{shortfall.currency}"),
+                    needed=amount(texts, shortfall.currency, shortfall.needed),
+                    available=amount(texts, shortfall.currency, shortfall.available),
                 ),
             )
             told += 1

@@ -11,16 +11,12 @@ from aiogram.types import CallbackQuery, Message
 from bot.filters import IsMember
 from bot.keyboards.ledger import BuyVoucher, SpendAt, offers_keyboard, spend_keyboard
 from bot.messages.rules import rules_in_words
-from bot.texts import Texts
+from bot.texts import Texts, roubles
 from referral.companies import CompanyService
 from referral.ledger.errors import InsufficientPoints, UnknownService
 from referral.ledger.services import Loyalty
 from referral.ledger.wallet import Wallet
 from referral.models import Member
-
-
-def money(minor: int) -> str:
-    return f"{minor // 100}.{minor % 100:02d}"
 
 
 def render(texts: Texts, member: Member, wallet: Wallet) -> str:
@@ -32,27 +28,27 @@ def render(texts: Texts, member: Member, wallet: Wallet) -> str:
             "wallet.balance",
             company=escape(b.company),
             points=b.points,
-            cashback=money(b.cashback_minor),
+            cashback=roubles(b.cashback_minor),
         )
         if b.points_reserved:
             line += texts("wallet.reserved", points=b.points_reserved)
         if b.points_incoming or b.cashback_incoming:
             line += texts(
-                "wallet.incoming", points=b.points_incoming, cashback=money(b.cashback_incoming)
+                "wallet.incoming", points=b.points_incoming, cashback=roubles(b.cashback_incoming)
             )
         lines.append(line)
     if wallet.history:
         lines.append(texts("wallet.history"))
     for e in wallet.history:
-        amount = money(e.amount) if e.currency == "cashback" else str(e.amount)
-        sign = "+" if e.amount > 0 else ""
+        size = roubles(abs(e.amount)) if e.currency == "cashback" else abs(e.amount)
+        sign = "+" if e.amount > 0 else "-" if e.amount < 0 else ""
         lines.append(
             texts(
                 "wallet.entry",
                 date=e.at.strftime("%d.%m"),
                 company=escape(e.company),
                 what=texts(f"wallet.kind.{e.kind}"),
-                amount=f"{sign}{amount} {texts(f'wallet.currency.{e.currency}')}",
+                amount=texts(f"wallet.amount.{e.currency}", sign=sign, amount=size),
             )
         )
     return "\n".join(lines)

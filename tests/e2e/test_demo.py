@@ -20,7 +20,7 @@ async def test_demo_walks_the_whole_journey_offline(tmp_path):
         "Заявка отправлена партнёру",  # an accepted offer became a lead
         "i_zerno_",  # the personal invite link
         "Вопрос 1 из 2",  # the survey arrived through the outbox
-        "Начислено баллов: 50",  # and its reward was credited once
+        "Начислено 50 баллов",  # and its reward was credited once
         "60 баллов",
         "Как копить в «Кофейня «Зерно»»",  # the rules in plain words under /wallet
         "недействительна",  # a forged link is refused

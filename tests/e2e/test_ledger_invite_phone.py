@@ -126,4 +126,4 @@ async def test_the_inviters_daily_cap_stops_rewards_beyond_it(refbot):
     stats = await refbot.services.loyalty.invites.stats(anna_member.id)
     assert (stats.completed, stats.waiting) == (0, 2)
     caption = (await refbot.say(anna, "/invite"))[0].params["caption"]
-    assert "ожидают: 2" in caption
+    assert "ожидают 2." in caption

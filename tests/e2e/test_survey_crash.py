@@ -130,7 +130,7 @@ async def test_survey_survives_sigkill_with_429s_and_blocks(sqlite_file: str, tm
                 thanks = [
                     c for c in await control.calls("sendMessage", user.id) if not c["failed"]
                 ][-1]
-                assert "Начислено баллов: 50" in thanks["params"]["text"]
+                assert "Начислено 50 баллов" in thanks["params"]["text"]
                 sends = [c for c in await control.calls("sendMessage", user.id) if not c["failed"]]
                 assert len(sends) == 5  # four questions and the thanks, nothing twice
                 member = (await services.members.identify(user.id)).member

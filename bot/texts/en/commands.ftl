@@ -1,0 +1,16 @@
+start = start
+offers = personal offers
+wallet = points and cashback
+invite = invite a friend
+review = leave a review
+surveys = open surveys
+privacy = what we store about you
+forget = erase my data
+language = language
+help = help
+qr = company QR code
+stats = company statistics
+leads = company leads
+redeem = redeem a voucher
+ratings = service ratings from reviews
+survey = create a survey

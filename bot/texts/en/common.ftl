@@ -1,0 +1,10 @@
+consent_first = Please give consent to data processing first: scan a partner's QR code and press "I agree".
+unknown = I don't know that command. The list: /help
+not_allowed = This command is only for partner staff and marketers.
+stale_button = This button is no longer valid.
+slow_down = Too many messages at once. Please wait a few seconds.
+sorry = Sorry, something went wrong. Please try again a little later.
+help_guest = You have not joined yet: scan a partner's QR code. Commands:
+help_member = Commands:
+choose_language = Выберите язык / Choose your language:
+language_set = Language: English.
