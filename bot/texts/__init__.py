@@ -132,7 +132,7 @@ def keys(language: str) -> set[str]:
 
 @dataclass(frozen=True)
 class Texts:
-    """The texts of one language: ``texts("onboarding.welcome", name=...)``."""
+    """The texts of one language: ``texts("wallet.offer", name=..., points=...)``."""
 
     language: str
 
