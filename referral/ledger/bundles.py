@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from referral.companies import by_code
 from referral.ledger.catalogue_models import Bundle, BundleItem, Service
 from referral.ledger.errors import InvalidBundle
+from referral.stamps import bump
 
 
 @dataclass(frozen=True)
@@ -73,4 +74,5 @@ class BundleService:
                 bundle.discount_percent, bundle.name = discount_percent, name or bundle.name
                 await session.execute(delete(BundleItem).where(BundleItem.bundle_id == bundle.id))
             session.add_all(BundleItem(bundle_id=bundle.id, service_id=services[c]) for c in codes)
+            await bump(session)  # offers show the bundle a service is in
         return BundleDefined(code, bundle.name, discount_percent, codes, created)

@@ -18,6 +18,7 @@ from referral.companies import by_code
 from referral.ledger.catalogue_models import Outlet, Service
 from referral.ledger.csvfile import parse_money, read_rows
 from referral.ledger.errors import InvalidFile
+from referral.stamps import bump
 
 REQUIRED = ("code", "name", "category", "price")
 
@@ -89,6 +90,7 @@ class CatalogService:
                 services += await _upsert_service(session, company.id, item)
                 if outlet:
                     outlets += await _upsert_outlet(session, company.id, *outlet)
+            await bump(session)  # offers everyone sees show the catalogue
         return CatalogReport(services, outlets)
 
     async def services(self, company_id: int) -> list[Service]:

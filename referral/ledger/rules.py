@@ -20,6 +20,7 @@ from referral.companies import by_code
 from referral.ledger.bookkeeping_models import Rules
 from referral.ledger.catalogue_models import Service
 from referral.ledger.errors import InvalidRule, UnknownService
+from referral.stamps import bump
 
 _PERCENT = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?%?$")
 _COUNTS = (
@@ -96,9 +97,16 @@ def parse_rules(values: dict[str, str]) -> tuple[dict[str, object], dict[str, in
 
 async def rules_of(session: AsyncSession, company_id: int) -> RuleSet:
     row = await session.get(Rules, company_id)
-    if row is None:
-        return RuleSet()
+    return RuleSet() if row is None else _rule_set(row)
+
+
+def _rule_set(row: Rules) -> RuleSet:
     return RuleSet(**{f.name: getattr(row, f.name) for f in fields(RuleSet)})
+
+
+async def all_rules(session: AsyncSession) -> dict[int, RuleSet]:
+    """Every company's rules that were ever set (a missing company has the defaults)."""
+    return {row.company_id: _rule_set(row) for row in await session.scalars(select(Rules))}
 
 
 class RuleService:
@@ -130,6 +138,7 @@ class RuleService:
                 )
                 if not result.rowcount:
                     raise UnknownService(f"no service {code!r} in {company_code}'s catalogue")
+            await bump(session)  # offers show cashback and apply the offer rules
             await session.flush()
             return await rules_of(session, company.id)
 

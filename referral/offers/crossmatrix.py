@@ -20,6 +20,7 @@ from referral.ledger.csvfile import read_rows
 from referral.ledger.errors import InvalidFile
 from referral.models import Company
 from referral.offers.models import CrossService
+from referral.stamps import bump
 
 REQUIRED = ("company_a", "service_a", "company_b", "service_b", "weight")
 
@@ -69,6 +70,7 @@ class CrossMatrixService:
                 CrossService(service_a_id=a, service_b_id=b, weight=w)
                 for (a, b), (_, w) in links.items()
             )
+            await bump(session)
         return CrossReport(len(links), replaced)
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from referral.ledger.activity_models import Purchase
 from referral.ledger.catalogue_models import Service
 from referral.models import Company, Member
-from referral.offers.models import CrossService, Lead, OfferFeedback
+from referral.offers.models import Lead, OfferFeedback
 
 PURCHASE_COLUMNS = ["user_id", "item_id", "timestamp", "amount", "company_id"]
 
@@ -149,26 +148,3 @@ async def leads_frame(session: AsyncSession) -> pd.DataFrame:
     leads["paid"] = leads["lead"].isin(spent.index)
     leads["item_id"] = leads["service_id"].astype(str)
     return leads[["user_id", "item_id", "company_id", "paid", "amount"]]
-
-
-async def cross_frame(session: AsyncSession) -> pd.DataFrame:
-    """The operator's links in the recommender's shape: company_a, service_a, company_b,
-    service_b, weight (service ids as strings)."""
-    a, b = aliased(Service), aliased(Service)
-    rows = (
-        await session.execute(
-            select(
-                a.company_id,
-                CrossService.service_a_id,
-                b.company_id,
-                CrossService.service_b_id,
-                CrossService.weight,
-            )
-            .join(a, a.id == CrossService.service_a_id)
-            .join(b, b.id == CrossService.service_b_id)
-        )
-    ).all()
-    df = pd.DataFrame(rows, columns=["company_a", "service_a", "company_b", "service_b", "weight"])
-    for col in ("company_a", "service_a", "company_b", "service_b"):
-        df[col] = df[col].astype(str)
-    return df

@@ -11,15 +11,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.errors import DomainError
 from referral.ledger.activity_models import Purchase
-from referral.ledger.catalogue_models import Outlet, Service
 from referral.models import Member
 from referral.offers import candidates as cand
-from referral.offers.frames import catalogue_frame, cross_frame
+from referral.offers.candidates import ModelView
 from referral.offers.geo import haversine_km
 from referral.offers.leads import LeadView, company_leads
 from referral.offers.models import (
@@ -31,8 +30,10 @@ from referral.offers.models import (
     OfferSettings,
     ShownOffer,
 )
+from referral.offers.shared import Catalogue, SharedOffers
 from referral.offers.store import ModelStore
-from referral.offers.views import OfferView, render_views
+from referral.offers.views import OfferView, offer_view
+from referral.stamps import bump, version_of
 
 
 class OfferGone(DomainError):
@@ -50,9 +51,11 @@ class OfferService:
     ) -> None:
         self.db = db
         self.store = ModelStore(data_dir)
+        self.shared = SharedOffers(db)
         self.max_offers = max_offers
         self.cooldown = timedelta(days=cooldown_days)
         self.default_threshold = default_threshold
+        self._view: tuple[object, object, ModelView] | None = None  # (model, extras, view)
 
     async def offers_for(
         self, member_id: int, n: int | None = None, now: datetime | None = None
@@ -61,39 +64,41 @@ class OfferService:
         now = now or datetime.now(UTC)
         n = n or self.max_offers
         async with self.db() as session:
-            ctx = await self._context(session, member_id, now)
-        if ctx is None:
+            found = await _member_context(session, member_id, now - self.cooldown)
+        if found is None:
             return []
-        model, extras = self.store.current()
+        ctx, version = found
+        catalogue = await self.shared.catalogue(version)
+        view = self._model_view()
+        counted = [] if view.popular else (await self.shared.counted()).popular
         picked = cand.rank(
-            model,
-            extras.economics if extras else None,
-            ctx,
-            n,
-            now.timestamp(),
-            self.default_threshold,
+            view, catalogue, counted, ctx, n, now.timestamp(), self.default_threshold
         )
+        if not picked:
+            return []
         async with self.db.begin() as session:
-            rows = [await _shown(session, member_id, c, now) for c in picked]
-            return await render_views(session, rows)
+            rows = await _shown(session, member_id, picked, catalogue, now)
+        return [
+            offer_view(
+                row.id,
+                row.reason,
+                catalogue.services[row.service_id],
+                catalogue.services.get(row.related_service_id or 0),
+            )
+            for row in rows
+        ]
 
     async def rerank_by_location(
         self, member_id: int, lat: float, lon: float, now: datetime | None = None
     ) -> list[OfferView]:
         """The member's offers, nearest partner outlet first (no outlet: last)."""
         views = await self.offers_for(member_id, now=now)
-        async with self.db() as session:
-            outlets = (
-                await session.execute(
-                    select(Outlet.company_id, Outlet.lat, Outlet.lon).where(
-                        Outlet.company_id.in_({v.company_id for v in views})
-                    )
-                )
-            ).all()
+        outlets = self.shared.outlets_now()
         nearest: dict[int, float] = {}
-        for company_id, o_lat, o_lon in outlets:
-            d = haversine_km(lat, lon, o_lat, o_lon)
-            nearest[company_id] = min(d, nearest.get(company_id, d))
+        for view in views:
+            distances = [haversine_km(lat, lon, *at) for at in outlets.get(view.company_id, ())]
+            if distances:
+                nearest[view.company_id] = min(distances)
         placed = [v.at_distance(nearest.get(v.company_id)) for v in views]
         return sorted(placed, key=lambda v: (v.distance_km is None, v.distance_km or 0.0))
 
@@ -131,97 +136,94 @@ class OfferService:
                 session.add(OfferSettings(company_id=company_id, relevance_threshold=threshold))
             else:
                 row.relevance_threshold = threshold
+            await bump(session)
 
-    async def _context(
-        self, session: AsyncSession, member_id: int, now: datetime
-    ) -> cand.MemberContext | None:
-        member = await session.get(Member, member_id)
-        if member is None or member.erased_at is not None:
-            return None
-        bought = set(
-            map(
-                str,
-                (
-                    await session.scalars(
-                        select(Purchase.service_id).where(
-                            Purchase.member_id == member_id, Purchase.status == "completed"
-                        )
-                    )
-                ).all(),
+    def _model_view(self) -> ModelView:
+        """The serving view of the current model, made again only when the store reloads."""
+        model, extras = self.store.current()
+        held = self._view
+        if held is None or held[0] is not model or held[1] is not extras:
+            held = (model, extras, ModelView.of(model, extras.economics if extras else None))
+            self._view = held
+        return held[2]
+
+
+async def _member_context(
+    session: AsyncSession, member_id: int, declined_since: datetime
+) -> tuple[cand.MemberContext, int | None] | None:
+    """The member's own rows (each read by an index on member_id) and the
+    shared state's change stamp, which rides along with the first read."""
+    found = (
+        await session.execute(select(Member, version_of()).where(Member.id == member_id))
+    ).first()
+    if found is None or found[0].erased_at is not None:
+        return None
+    member, version = found
+    bought = (
+        await session.scalars(
+            select(Purchase.service_id).where(
+                Purchase.member_id == member_id, Purchase.status == "completed"
             )
         )
-        declined = (
-            await session.scalars(
-                select(OfferFeedback.service_id).where(
-                    OfferFeedback.member_id == member_id,
-                    OfferFeedback.value == -1,
-                    OfferFeedback.created_at > now - self.cooldown,
-                )
+    ).all()
+    excluded = (
+        await session.scalars(
+            select(OfferFeedback.service_id)
+            .where(
+                OfferFeedback.member_id == member_id,
+                OfferFeedback.value == -1,
+                OfferFeedback.created_at > declined_since,
             )
-        ).all()
-        taken = (
-            await session.scalars(select(Lead.service_id).where(Lead.member_id == member_id))
-        ).all()
-        catalogue = await catalogue_frame(session)
-        counts = dict(
-            (
-                await session.execute(
-                    select(Purchase.service_id, func.count(func.distinct(Purchase.member_id)))
-                    .where(Purchase.status == "completed")
-                    .group_by(Purchase.service_id)
-                )
-            ).all()
+            .union_all(select(Lead.service_id).where(Lead.member_id == member_id))
         )
-        thresholds = dict(
-            (
-                await session.execute(
-                    select(OfferSettings.company_id, OfferSettings.relevance_threshold)
-                )
-            ).all()
-        )
-        return cand.MemberContext(
-            pseudonym=member.pseudonym,
-            bought=bought,
-            excluded={str(s) for s in (*declined, *taken)},
-            catalogue=catalogue[catalogue["active"]],
-            thresholds=thresholds,
-            cross=await cross_frame(session),
-            purchase_counts={str(k): int(v) for k, v in counts.items()},
-        )
+    ).all()
+    ctx = cand.MemberContext(
+        pseudonym=member.pseudonym,
+        bought={str(s) for s in bought},
+        excluded={str(s) for s in excluded},
+    )
+    return ctx, version
 
 
 async def _shown(
-    session: AsyncSession, member_id: int, c: cand.Candidate, now: datetime
-) -> ShownOffer:
+    session: AsyncSession,
+    member_id: int,
+    picked: list[cand.Candidate],
+    catalogue: Catalogue,
+    now: datetime,
+) -> list[ShownOffer]:
     # An unanswered offer of the same service is shown again rather than duplicated,
     # so old messages and new ones carry the same id.
-    row = await session.scalar(
-        select(ShownOffer)
-        .where(
-            ShownOffer.member_id == member_id,
-            ShownOffer.service_id == c.service_id,
-            ShownOffer.status == SHOWN,
+    open_rows = (
+        await session.scalars(
+            select(ShownOffer)
+            .where(
+                ShownOffer.member_id == member_id,
+                ShownOffer.status == SHOWN,
+                ShownOffer.service_id.in_([c.service_id for c in picked]),
+            )
+            .order_by(ShownOffer.id)
         )
-        .order_by(ShownOffer.id.desc())
-        .limit(1)
-    )
-    if row is None:
-        company_id = await session.scalar(
-            select(Service.company_id).where(Service.id == c.service_id)
-        )
-        row = ShownOffer(
-            member_id=member_id,
-            company_id=company_id,
-            service_id=c.service_id,
-            score=c.score,
-            reason=c.reason,
-            related_service_id=c.related_service_id,
-            status=SHOWN,
-            created_at=now,
-        )
-        session.add(row)
-        await session.flush()
-    return row
+    ).all()
+    latest = {row.service_id: row for row in open_rows}  # the newest wins
+    rows = []
+    for c in picked:
+        row = latest.get(c.service_id)
+        if row is None:
+            row = ShownOffer(
+                member_id=member_id,
+                company_id=catalogue.services[c.service_id].company_id,
+                service_id=c.service_id,
+                score=c.score,
+                reason=c.reason,
+                related_service_id=c.related_service_id,
+                status=SHOWN,
+                created_at=now,
+            )
+            session.add(row)
+        rows.append(row)
+    await session.flush()
+    return rows
 
 
 async def _resolve(

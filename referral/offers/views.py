@@ -1,19 +1,14 @@
 """What a member sees of an offer: partner, service, price, discount or cashback,
 the bundle if any, and why. Prices come from referral.ledger.discounts, the one
-place a price is computed."""
+place a price is computed (referral.offers.shared prices the catalogue with it)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from referral.ledger.catalogue_models import Bundle, BundleItem, Service
-from referral.ledger.discounts import quote_services, unit_price
-from referral.ledger.rules import rules_of
-from referral.models import Company
-from referral.offers.models import ShownOffer
+if TYPE_CHECKING:
+    from referral.offers.shared import ServiceCard
 
 
 @dataclass(frozen=True)
@@ -45,63 +40,21 @@ class OfferView:
         return replace(self, distance_km=km)
 
 
-async def render_views(session: AsyncSession, rows: list[ShownOffer]) -> list[OfferView]:
-    views = []
-    for row in rows:
-        service = await session.get(Service, row.service_id)
-        company = await session.get(Company, row.company_id)
-        assert service is not None and company is not None
-        related = (
-            await session.get(Service, row.related_service_id) if row.related_service_id else None
-        )
-        cashback = service.cashback_bp
-        if cashback is None:
-            cashback = (await rules_of(session, company.id)).cashback_bp
-        views.append(
-            OfferView(
-                offer_id=row.id,
-                company_id=company.id,
-                company=company.name,
-                service=service.name,
-                category=service.category,
-                list_minor=service.price_minor,
-                price_minor=unit_price(service.price_minor, service.discount_percent),
-                discount_percent=service.discount_percent,
-                cashback_bp=cashback or 0,
-                reason=row.reason,
-                related=related.name if related else None,
-                bundle=await _bundle(session, service.id),
-            )
-        )
-    return views
-
-
-async def _bundle(session: AsyncSession, service_id: int) -> BundleView | None:
-    """The partner's best "together cheaper" bundle holding this service, priced."""
-    bundle = await session.scalar(
-        select(Bundle)
-        .join(BundleItem, BundleItem.bundle_id == Bundle.id)
-        .where(BundleItem.service_id == service_id)
-        .order_by(Bundle.discount_percent.desc(), Bundle.id)
-        .limit(1)
-    )
-    if bundle is None:
-        return None
-    items = list(
-        (
-            await session.scalars(
-                select(Service)
-                .join(BundleItem, BundleItem.service_id == Service.id)
-                .where(BundleItem.bundle_id == bundle.id)
-                .order_by(Service.id)
-            )
-        ).all()
-    )
-    quote = await quote_services(session, [s.id for s in items])
-    return BundleView(
-        bundle.name,
-        [s.name for s in items],
-        bundle.discount_percent,
-        sum(line.list_minor for line in quote.lines),
-        quote.total_minor,
+def offer_view(
+    offer_id: int, reason: str, card: ServiceCard, related: ServiceCard | None
+) -> OfferView:
+    """The view of shown offer ``offer_id`` of the service on ``card``."""
+    return OfferView(
+        offer_id=offer_id,
+        company_id=card.company_id,
+        company=card.company,
+        service=card.name,
+        category=card.category,
+        list_minor=card.list_minor,
+        price_minor=card.price_minor,
+        discount_percent=card.discount_percent,
+        cashback_bp=card.cashback_bp,
+        reason=reason,
+        related=related.name if related else None,
+        bundle=card.bundle,
     )
