@@ -2,6 +2,7 @@
 
 score(u, j) = knn_weight * (blend * norm(item_knn) + (1 - blend) * norm(user_knn))
               + popularity_weight * pop(j) + ease_weight * norm(ease) + als_weight * norm(als)
+              + time_popularity_weight * norm(popularity in the window up to u's last visit)
               - feedback_weight * norm(declined_knn(u, j))
 
 ``norm`` divides each user's scores by that user's largest score, so the parts
@@ -35,7 +36,7 @@ from recommender.ease import ease_scores, ease_weights
 from recommender.knn import ItemKNN, UserKNN
 from recommender.matrix import build_matrix, recency_weights
 from recommender.model_search import EASE_ITEM_LIMIT
-from recommender.popularity import DAY, popularity_prior
+from recommender.popularity import DAY, popularity_prior, time_index, time_popularity
 
 FEEDBACK_COLUMNS = ("user_id", "item_id", "value", "timestamp")
 SAME = "same"  # user_recency_half_life: the user side weighs history as the item side does
@@ -76,6 +77,8 @@ class HybridRecommender(BaseRecommender):
         als_factors: int = 64,
         als_regularization: float = 0.01,
         als_alpha: float = 1.0,
+        time_popularity_weight: float = 0.0,
+        time_popularity_window_days: float = 90.0,
         feedback_weight: float = 0.5,
         cooldown_days: float = 30.0,
         n_threads: int = 2,
@@ -100,6 +103,8 @@ class HybridRecommender(BaseRecommender):
         self.als_factors = als_factors
         self.als_regularization = als_regularization
         self.als_alpha = als_alpha
+        self.time_popularity_weight = time_popularity_weight
+        self.time_popularity_window_days = time_popularity_window_days
         self.feedback_weight = feedback_weight
         self.cooldown_days = cooldown_days
         self.n_threads = n_threads
@@ -128,6 +133,8 @@ class HybridRecommender(BaseRecommender):
                 "als_factors",
                 "als_regularization",
                 "als_alpha",
+                "time_popularity_weight",
+                "time_popularity_window_days",
                 "feedback_weight",
                 "cooldown_days",
             )
@@ -195,6 +202,9 @@ class HybridRecommender(BaseRecommender):
         self.user_knn_.seen_, self.user_knn_.history_ = self.seen_, self._user_history(frame)
         self.user_knn_._fit(frame)
         self._fit_latent_parts()
+        self.time_index_ = None
+        if self._part("time_popularity_weight"):
+            self.time_index_ = time_index(frame, self.user_map_, self.item_map_)
         if self.popularity_half_life_days is None:  # distinct users per item: the seen matrix
             counts = np.asarray(self.seen_.sum(axis=0)).ravel()
             self.popularity_ = counts / max(counts.max(), 1e-12)
@@ -288,6 +298,10 @@ class HybridRecommender(BaseRecommender):
         if self._part("als_") is not None:
             users, items = self.als_
             out["als"] = row_normalise(users[user_idx] @ items.T)
+        if self._part("time_index_") is not None:
+            stamps, codes, last = self.time_index_
+            window, n_items = self.time_popularity_window_days, len(self.item_map_)
+            out["time"] = time_popularity(stamps, codes, last[user_idx], window, n_items)
         fb = self.feedback_history_[user_idx] if self.feedback_history_.nnz else None
         if fb is not None and fb.nnz:
             out["declined"] = row_normalise(self.item_knn_.score_history(fb))
@@ -305,6 +319,8 @@ class HybridRecommender(BaseRecommender):
             s += self.ease_weight * parts["ease"]
         if "als" in parts:
             s += self.als_weight * parts["als"]
+        if "time" in parts:
+            s += self.time_popularity_weight * parts["time"]
         if self.popularity_weight:
             s += self.popularity_weight * self.popularity_[None, :]
         if "declined" in parts:

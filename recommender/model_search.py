@@ -20,7 +20,7 @@ from recommender.base import BaseRecommender
 from recommender.metrics import ndcg_at_k
 from recommender.split import has_times, relevance_sets, split_frame
 
-DEFAULT_BUDGET = 24
+DEFAULT_BUDGET = 48
 # EASE solves a dense system over the most used items only; 4,000 keeps one solve
 # at a few seconds on two shared cores (the dense solve is cubic in this).
 EASE_ITEM_LIMIT = 4000
@@ -62,6 +62,12 @@ def _popularity(**params):
     return DecayedPopularity(**params)
 
 
+def _time_popularity(**params):
+    from recommender.popularity import MemberTimePopularity
+
+    return MemberTimePopularity(**params)
+
+
 def _knn(kind: str):
     def build(**params):
         from recommender.knn import ItemKNN, UserKNN
@@ -78,6 +84,11 @@ CANDIDATES = {
         Candidate("popularity", _popularity, {"half_life_days": [None]}),
         Candidate(
             "popularity-decay", _popularity, {"half_life_days": [30.0, 90.0, 180.0, 365.0, 730.0]}
+        ),
+        Candidate(
+            "popularity-at-member-time",
+            _time_popularity,
+            {"window_days": [7.0, 30.0, 90.0, 365.0]},
         ),
         Candidate(
             "item-knn",
@@ -130,6 +141,7 @@ def candidate_names(frame: pd.DataFrame, include_implicit: bool = True) -> list[
     names = list(CANDIDATES)
     if not has_times(frame):
         names.remove("popularity-decay")
+        names.remove("popularity-at-member-time")
     if not (include_implicit and implicit_available()):
         names = [n for n in names if n not in IMPLICIT_MODELS]
     return names
@@ -193,7 +205,10 @@ def tune_candidate(
     """
     best: Tuned | None = None
     trials = []
-    for params in configurations(grid or candidate.grid, budget, seed):
+    grid = dict(grid or candidate.grid)
+    if "recency_half_life" in grid and not has_times(validation.fit_part):
+        grid["recency_half_life"] = [None]  # without times every half-life weighs alike
+    for params in configurations(grid, budget, seed):
         model = candidate.build(**params, **(fixed or {})).fit(validation.fit_part)
         score = float(validation.per_member(model, k).mean())
         trials.append(params | {"ndcg": score})

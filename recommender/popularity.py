@@ -118,3 +118,49 @@ class DecayedPopularity(BaseRecommender):
 
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self.popularity_, (len(user_idx), len(self.popularity_))).copy()
+
+
+class MemberTimePopularity(BaseRecommender):
+    """What was used most in the ``window_days`` up to each member's own last interaction.
+
+    Members come back in sessions, and what they pick next is often what others
+    were picking at that time (new releases, the season). Only training rows up
+    to the member's last one count, so the member's future is never looked at.
+    Learned: ``stamps_`` / ``codes_`` (training rows by time), ``last_`` (per member).
+    """
+
+    def __init__(self, window_days: float = 90.0) -> None:
+        self.window_days = window_days
+
+    def _fit(self, frame: pd.DataFrame) -> None:
+        self.stamps_, self.codes_, self.last_ = time_index(frame, self.user_map_, self.item_map_)
+
+    def _scores(self, user_idx: np.ndarray) -> np.ndarray:
+        return time_popularity(
+            self.stamps_, self.codes_, self.last_[user_idx], self.window_days, len(self.item_map_)
+        )
+
+
+def time_index(
+    frame: pd.DataFrame, user_map, item_map
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(timestamps ascending, item codes in that order, each member's last timestamp)."""
+    stamps = frame["timestamp"].to_numpy(np.int64)
+    order = np.argsort(stamps, kind="stable")
+    codes = item_map.indices(frame["item_id"].to_numpy())[order]
+    last = np.full(len(user_map), np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, user_map.indices(frame["user_id"].to_numpy()), stamps)
+    return stamps[order], codes.astype(np.int64), last
+
+
+def time_popularity(stamps, codes, last, window_days: float, n_items: int) -> np.ndarray:
+    """Rows of per-item counts in (last - window, last], each divided by its top count."""
+    lo = np.searchsorted(stamps, last - window_days * DAY, side="right")
+    hi = np.searchsorted(stamps, last, side="right")
+    out = np.zeros((len(last), n_items))
+    for row, (a, b) in enumerate(zip(lo, hi, strict=True)):
+        counts = np.bincount(codes[a:b], minlength=n_items)
+        top = counts.max() if b > a else 0
+        if top:
+            out[row] = counts / top
+    return out

@@ -1,13 +1,15 @@
 """The hybrid's search: its parts tuned as the baselines are, then their weights.
 
 1. Parts: every model the hybrid can include (popularity with or without time
-   decay, item-kNN, user-kNN, EASE, ALS) is tuned alone by
+   decay, popularity at the member's time, item-kNN, user-kNN, EASE, ALS) is tuned alone by
    :func:`recommender.model_search.tune_all`, with the same budget and the same
    validation split as every baseline (``refbot evaluate`` passes the baselines'
    own results, so the parts *are* the tuned baselines).
 2. Weights: starting from the best part alone, each other part (best first) is
    tried at each weight of ``BLEND_WEIGHTS`` relative to what is there and kept
-   when it raises validation NDCG@k; at most ``budget`` blends are scored. The
+   when it raises validation NDCG@k; what is left of the budget then halves or
+   doubles each kept weight in turn while that helps; at most ``budget`` blends
+   are scored in all. The
    scores of each part are normalised per member (divided by the member's top
    score over the whole catalogue, as the fitted hybrid does) and only each
    part's top ``CANDIDATES_PER_PART`` unseen items per member are kept, so a
@@ -34,7 +36,15 @@ from recommender.model_search import (
     tune_all,
 )
 
-HYBRID_PARTS = ("popularity", "popularity-decay", "item-knn", "user-knn", "ease", "als")
+HYBRID_PARTS = (
+    "popularity",
+    "popularity-decay",
+    "popularity-at-member-time",
+    "item-knn",
+    "user-knn",
+    "ease",
+    "als",
+)
 BLEND_WEIGHTS = (0.05, 0.15, 0.4, 1.0, 2.5)
 CANDIDATES_PER_PART = 200
 
@@ -151,6 +161,20 @@ def search_blend(
                 best, chosen = score, w
         if chosen is not None:
             weights[name] = chosen
+    # What budget is left refines the kept weights: each halved and doubled in turn.
+    while len(trials) < budget and len(weights) > 1:
+        improved = False
+        for name in list(weights):
+            for factor in (0.5, 2.0):
+                if len(trials) >= budget:
+                    break
+                trial = weights | {name: weights[name] * factor}
+                score = scorer.score(trial)
+                trials.append({"blend": trial, "ndcg": score})
+                if score > best:
+                    best, weights, improved = score, trial, True
+        if not improved:
+            break
     return weights, best, trials
 
 
@@ -162,6 +186,7 @@ def hybrid_params(weights: dict[str, float], parts: dict[str, Tuned]) -> dict:
         "popularity_half_life_days": None,
         "ease_weight": weights.get("ease", 0.0),
         "als_weight": weights.get("als", 0.0),
+        "time_popularity_weight": weights.get("popularity-at-member-time", 0.0),
     }
     knn = params["knn_weight"]
     params["blend"] = weights.get("item-knn", 0.0) / knn if knn else 0.5
@@ -185,6 +210,9 @@ def hybrid_params(weights: dict[str, float], parts: dict[str, Tuned]) -> dict:
             params["popularity_half_life_days"] = parts[name].params["half_life_days"]
     if "ease" in parts:
         params["ease_l2"] = parts["ease"].params["l2"]
+    if "popularity-at-member-time" in parts:
+        window = parts["popularity-at-member-time"].params["window_days"]
+        params["time_popularity_window_days"] = window
     if "als" in parts:
         p = parts["als"].params
         params |= {

@@ -130,3 +130,26 @@ def test_a_hybrid_with_ease_and_als_serves_one_member_as_the_batch_does(purchase
     # The probe m0 lacks its group's "c": EASE alone ranks it first.
     ease_only = HybridRecommender(knn_weight=0.0, ease_weight=1.0, ease_l2=1.0).fit(purchases)
     assert ease_only.top_items("m0", 1)[0][0] == "c"
+
+
+def test_popularity_at_member_time_counts_only_the_window_up_to_the_members_last_visit():
+    from recommender.popularity import MemberTimePopularity
+
+    day = 86_400
+    f = frame(
+        [
+            ("early", "old", 0),
+            ("other", "old", 1 * day),
+            ("other", "new", 20 * day),
+            ("third", "new", 21 * day),
+            ("third", "later", 40 * day),  # after "early"'s last visit plus the window
+        ]
+    )
+    model = MemberTimePopularity(window_days=5).fit(f)
+
+    def scores_of(member):
+        row = model.scores(model.user_map_.indices([member]))[0]
+        return dict(zip(model.item_map_.ids, row, strict=True))
+
+    assert scores_of("early") == {"later": 0.0, "new": 0.0, "old": 1.0}  # days -5..0 only
+    assert scores_of("third") == {"later": 1.0, "new": 0.0, "old": 0.0}

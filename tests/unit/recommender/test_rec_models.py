@@ -97,7 +97,7 @@ def test_evaluate_reports_every_model_on_one_split(purchases):
     train, test = time_split(purchases)
     report = evaluate(train, test, k=3, tune=False)
     models = report.table["model"].tolist()
-    assert models[:4] == ["popularity", "popularity-decay", "item-knn", "user-knn"]
+    assert models[:3] == ["popularity", "popularity-decay", "popularity-at-member-time"]
     assert models[-1] == "hybrid"
     assert list(report.table.columns) == [
         "model",
