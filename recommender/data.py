@@ -239,6 +239,16 @@ def load_lastfm(path: str | Path) -> LoadedDataset:
     return LoadedDataset(frame, desc, {"interactions": len(frame)})
 
 
+def load_profiles(path: str | Path) -> pd.DataFrame:
+    """Members' side information: CSV with header ``user_id,income_band,region``."""
+    sp = str(path)
+    rows = [
+        (_check_id(f[0], "user_id", line, sp), f[1], f[2])
+        for line, f in _rows(Path(path), (3,), ["user_id", "income_band", "region"])
+    ]
+    return pd.DataFrame(rows, columns=["user_id", "income_band", "region"])
+
+
 def load_dataset(path: str | Path, fmt: str = "generic", **options) -> LoadedDataset:
     """Dispatch on ``fmt``: one of ``generic``, ``movielens``, ``groceries``, ``lastfm``."""
     if fmt == "generic":

@@ -129,11 +129,14 @@ def evaluate(
     random_state: int = 0,
     resamples: int = 2000,
     test_fraction: float = 0.2,
+    profiles: pd.DataFrame | None = None,
 ) -> EvaluationReport:
     """Tune on a ``split`` of ``train`` (never ``test``), fit on ``train``, score on ``test``.
 
     Test members are those with training history and at least one held-out
     item they had not used that the training catalogue knows (split.relevance_sets).
+    ``profiles`` (user_id, income_band, region) adds the side-information model
+    ``profile-popularity``, which the hybrid may then blend in.
     """
     from recommender.hybrid import HybridRecommender
     from recommender.tuning import blend_tuned
@@ -146,7 +149,11 @@ def evaluate(
         f"train: {len(train):,} interactions; test: {len(test):,} held out; "
         f"{len(members):,} test members ({sum(map(len, rels.values())):,} relevant pairs)"
     ]
-    names = candidate_names(train, include_implicit)
+    names = candidate_names(train, include_implicit, profiles)
+
+    def fixed(name: str) -> dict:
+        return {"profiles": profiles} if name == "profile-popularity" else _threads(name)
+
     if include_implicit and not implicit_available():
         notes.append("implicit is not installed: its cosine, BM25 and ALS rows are skipped")
     params: dict[str, dict] = {name: {} for name in names}
@@ -155,7 +162,7 @@ def evaluate(
     if tune:
         t0 = time.perf_counter()
         validation = Validation(train, split, test_fraction, seed=random_state)
-        tuned = tune_all(names, validation, k, budget, random_state, fixed=_threads)
+        tuned = tune_all(names, validation, k, budget, random_state, fixed=fixed)
         result = blend_tuned(tuned, validation, k, budget)
         params = {name: t.params for name, t in tuned.items()}
         hybrid_params, blend = result.best_params, result.describe()
@@ -166,10 +173,11 @@ def evaluate(
         )
     rows, per_member = [], {}
     for name in names:
-        model = CANDIDATES[name].build(**params[name], **_threads(name)).fit(train)
+        model = CANDIDATES[name].build(**params[name], **fixed(name)).fit(train)
         row, per_member[name] = _score(model, rels, members, k)
         rows.append({"model": name} | row | {"params": format_params(params[name])})
-    hybrid = HybridRecommender(random_state=random_state, **hybrid_params).fit(train)
+    hybrid = HybridRecommender(random_state=random_state, **hybrid_params)
+    hybrid.fit(train, profiles=profiles)
     row, per_member["hybrid"] = _score(hybrid, rels, members, k)
     rows.append({"model": "hybrid"} | row | {"params": blend})
     table = pd.DataFrame(rows)

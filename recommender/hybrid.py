@@ -3,6 +3,7 @@
 score(u, j) = knn_weight * (blend * norm(item_knn) + (1 - blend) * norm(user_knn))
               + popularity_weight * pop(j) + ease_weight * norm(ease) + als_weight * norm(als)
               + time_popularity_weight * norm(popularity in the window up to u's last visit)
+              + profile_weight * norm(share of members of u's income band / region using j)
               - feedback_weight * norm(declined_knn(u, j))
 
 ``norm`` divides each user's scores by that user's largest score, so the parts
@@ -36,7 +37,14 @@ from recommender.ease import ease_scores, ease_weights
 from recommender.knn import ItemKNN, UserKNN
 from recommender.matrix import build_matrix, recency_weights
 from recommender.model_search import EASE_ITEM_LIMIT
-from recommender.popularity import DAY, popularity_prior, time_index, time_popularity
+from recommender.popularity import (
+    DAY,
+    popularity_prior,
+    profile_scores,
+    profile_shares,
+    time_index,
+    time_popularity,
+)
 
 FEEDBACK_COLUMNS = ("user_id", "item_id", "value", "timestamp")
 SAME = "same"  # user_recency_half_life: the user side weighs history as the item side does
@@ -79,6 +87,8 @@ class HybridRecommender(BaseRecommender):
         als_alpha: float = 1.0,
         time_popularity_weight: float = 0.0,
         time_popularity_window_days: float = 90.0,
+        profile_weight: float = 0.0,
+        profile_by: str = "both",
         feedback_weight: float = 0.5,
         cooldown_days: float = 30.0,
         n_threads: int = 2,
@@ -105,6 +115,8 @@ class HybridRecommender(BaseRecommender):
         self.als_alpha = als_alpha
         self.time_popularity_weight = time_popularity_weight
         self.time_popularity_window_days = time_popularity_window_days
+        self.profile_weight = profile_weight
+        self.profile_by = profile_by
         self.feedback_weight = feedback_weight
         self.cooldown_days = cooldown_days
         self.n_threads = n_threads
@@ -135,6 +147,8 @@ class HybridRecommender(BaseRecommender):
                 "als_alpha",
                 "time_popularity_weight",
                 "time_popularity_window_days",
+                "profile_weight",
+                "profile_by",
                 "feedback_weight",
                 "cooldown_days",
             )
@@ -149,12 +163,20 @@ class HybridRecommender(BaseRecommender):
 
     # ---- fitting -------------------------------------------------------------------------
 
-    def fit(self, interactions: pd.DataFrame, feedback: pd.DataFrame | None = None):
+    def fit(
+        self,
+        interactions: pd.DataFrame,
+        feedback: pd.DataFrame | None = None,
+        profiles: pd.DataFrame | None = None,
+    ):
         """Fit on purchases (user_id, item_id[, timestamp]) and optional offer feedback.
 
         ``feedback`` has user_id, item_id, value (+1 accepted, -1 declined) and
         timestamp (Unix seconds). Accepted offers are added to the interactions.
+        ``profiles`` (user_id, income_band, region) feed the profile part, used
+        only when ``profile_weight`` is not zero.
         """
+        self._profiles = profiles
         frame = _check_frame(interactions)
         fb = self._check_feedback(feedback)
         accepted = fb[fb["value"] > 0]
@@ -202,6 +224,12 @@ class HybridRecommender(BaseRecommender):
         self.user_knn_.seen_, self.user_knn_.history_ = self.seen_, self._user_history(frame)
         self.user_knn_._fit(frame)
         self._fit_latent_parts()
+        self.profile_ = None
+        if self._part("profile_weight") and getattr(self, "_profiles", None) is not None:
+            self.profile_ = profile_shares(
+                self.seen_, self.user_map_, self._profiles, self.profile_by
+            )
+        self._profiles = None  # the shares are kept; the members' rows need not be pickled
         self.time_index_ = None
         if self._part("time_popularity_weight"):
             self.time_index_ = time_index(frame, self.user_map_, self.item_map_)
@@ -298,6 +326,8 @@ class HybridRecommender(BaseRecommender):
         if self._part("als_") is not None:
             users, items = self.als_
             out["als"] = row_normalise(users[user_idx] @ items.T)
+        if self._part("profile_") is not None:
+            out["profile"] = row_normalise(profile_scores(*self.profile_, user_idx))
         if self._part("time_index_") is not None:
             stamps, codes, last = self.time_index_
             window, n_items = self.time_popularity_window_days, len(self.item_map_)
@@ -321,6 +351,8 @@ class HybridRecommender(BaseRecommender):
             s += self.als_weight * parts["als"]
         if "time" in parts:
             s += self.time_popularity_weight * parts["time"]
+        if "profile" in parts:
+            s += self.profile_weight * parts["profile"]
         if self.popularity_weight:
             s += self.popularity_weight * self.popularity_[None, :]
         if "declined" in parts:

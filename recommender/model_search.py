@@ -62,6 +62,12 @@ def _popularity(**params):
     return DecayedPopularity(**params)
 
 
+def _profile_popularity(**params):
+    from recommender.popularity import ProfilePopularity
+
+    return ProfilePopularity(**params)
+
+
 def _time_popularity(**params):
     from recommender.popularity import MemberTimePopularity
 
@@ -89,6 +95,9 @@ CANDIDATES = {
             "popularity-at-member-time",
             _time_popularity,
             {"window_days": [7.0, 30.0, 90.0, 365.0]},
+        ),
+        Candidate(
+            "profile-popularity", _profile_popularity, {"by": ["region", "income_band", "both"]}
         ),
         Candidate(
             "item-knn",
@@ -134,11 +143,16 @@ def configurations(grid: dict[str, list], budget: int, seed: int = 0) -> list[di
     return [points[i] for i in sorted(picks)]
 
 
-def candidate_names(frame: pd.DataFrame, include_implicit: bool = True) -> list[str]:
-    """The models that apply to ``frame``: no time decay without times, implicit when it imports."""
+def candidate_names(
+    frame: pd.DataFrame, include_implicit: bool = True, profiles: pd.DataFrame | None = None
+) -> list[str]:
+    """The models that apply to ``frame``: no time decay without times, implicit when it
+    imports, profile popularity only with members' profiles (side information)."""
     from recommender.evaluation import implicit_available
 
     names = list(CANDIDATES)
+    if profiles is None:
+        names.remove("profile-popularity")
     if not has_times(frame):
         names.remove("popularity-decay")
         names.remove("popularity-at-member-time")

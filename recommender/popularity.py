@@ -164,3 +164,60 @@ def time_popularity(stamps, codes, last, window_days: float, n_items: int) -> np
         if top:
             out[row] = counts / top
     return out
+
+
+PROFILE_FIELDS = {
+    "region": ["region"],
+    "income_band": ["income_band"],
+    "both": ["income_band", "region"],
+}
+
+
+class ProfilePopularity(BaseRecommender):
+    """Side information: what members of the same profile (income band and/or region) use.
+
+    The neighbourhood of a member is every member sharing the profile fields named
+    by ``by`` (``region``, ``income_band`` or ``both``), as the MTS seed's "similar
+    clients ranked by income and region"; score = share of those members who used
+    the service. ``profiles`` has user_id and the fields; a member without a
+    profile row gets no score. Learned: ``group_`` (per member), ``shares_``.
+    """
+
+    def __init__(self, by: str = "both", profiles: pd.DataFrame | None = None) -> None:
+        self.by = by
+        self.profiles = profiles
+
+    def _fit(self, frame: pd.DataFrame) -> None:
+        self.group_, self.shares_ = profile_shares(
+            self.seen_, self.user_map_, self.profiles, self.by
+        )
+
+    def _scores(self, user_idx: np.ndarray) -> np.ndarray:
+        return profile_scores(self.group_, self.shares_, user_idx)
+
+
+def profile_shares(seen, user_map, profiles: pd.DataFrame | None, by: str):
+    """(group code per member, -1 without a profile; groups x items share of members)."""
+    if by not in PROFILE_FIELDS:
+        raise ValueError(f"by must be one of {', '.join(PROFILE_FIELDS)}")
+    group = np.full(len(user_map), -1, dtype=np.int64)
+    if profiles is None or profiles.empty:
+        return group, np.zeros((0, seen.shape[1]))
+    fields = PROFILE_FIELDS[by]
+    keys = profiles[fields].astype(str).agg("|".join, axis=1).to_numpy()
+    codes, names = pd.factorize(keys)
+    rows = user_map.indices(profiles["user_id"].astype(str).to_numpy())
+    group[rows[rows >= 0]] = codes[rows >= 0]
+    shares = np.zeros((len(names), seen.shape[1]))
+    for g in range(len(names)):
+        members = np.flatnonzero(group == g)
+        if len(members):
+            shares[g] = np.asarray((seen[members] > 0).sum(axis=0)).ravel() / len(members)
+    return group, shares
+
+
+def profile_scores(group: np.ndarray, shares: np.ndarray, user_idx: np.ndarray) -> np.ndarray:
+    out = np.zeros((len(user_idx), shares.shape[1]))
+    g = group[user_idx]
+    out[g >= 0] = shares[g[g >= 0]]
+    return out

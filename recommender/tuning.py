@@ -40,6 +40,7 @@ HYBRID_PARTS = (
     "popularity",
     "popularity-decay",
     "popularity-at-member-time",
+    "profile-popularity",
     "item-knn",
     "user-knn",
     "ease",
@@ -187,6 +188,7 @@ def hybrid_params(weights: dict[str, float], parts: dict[str, Tuned]) -> dict:
         "ease_weight": weights.get("ease", 0.0),
         "als_weight": weights.get("als", 0.0),
         "time_popularity_weight": weights.get("popularity-at-member-time", 0.0),
+        "profile_weight": weights.get("profile-popularity", 0.0),
     }
     knn = params["knn_weight"]
     params["blend"] = weights.get("item-knn", 0.0) / knn if knn else 0.5
@@ -213,6 +215,8 @@ def hybrid_params(weights: dict[str, float], parts: dict[str, Tuned]) -> dict:
     if "popularity-at-member-time" in parts:
         window = parts["popularity-at-member-time"].params["window_days"]
         params["time_popularity_window_days"] = window
+    if "profile-popularity" in parts:
+        params["profile_by"] = parts["profile-popularity"].params["by"]
     if "als" in parts:
         p = parts["als"].params
         params |= {
@@ -246,6 +250,7 @@ def tune_hybrid(
     parts: list[str] | None = None,
     test_fraction: float = 0.2,
     max_users: int = 2000,
+    profiles: pd.DataFrame | None = None,
 ) -> TuningResult:
     """Tune the parts on a validation split of ``interactions``, then their blend.
 
@@ -254,10 +259,14 @@ def tune_hybrid(
     """
     frame = _check_frame(interactions)
     validation = Validation(frame, split, test_fraction, max_users, model.random_state)
-    names = [n for n in candidate_names(frame) if n in HYBRID_PARTS]
+    names = [n for n in candidate_names(frame, profiles=profiles) if n in HYBRID_PARTS]
     if parts is not None:
         names = [n for n in names if n in parts]
-    threads = {"item-knn": {"n_threads": model.n_threads}, "als": {"n_threads": model.n_threads}}
+    threads = {
+        "item-knn": {"n_threads": model.n_threads},
+        "als": {"n_threads": model.n_threads},
+        "profile-popularity": {"profiles": profiles},
+    }
     tuned = tune_all(
         names, validation, k, budget, model.random_state, grid, lambda n: threads.get(n, {})
     )

@@ -51,13 +51,17 @@ def evaluate_command(
         typer.Option("--budget", help="configurations tried per model and blends (default 24)"),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="random hold-out and sampling seed")] = 0,
+    profiles: Annotated[
+        Path | None,
+        typer.Option("--profiles", help="side information: CSV user_id,income_band,region"),
+    ] = None,
 ) -> None:
     """Tune every model alike on a validation split of the training part, then compare
     popularity (plain and time-decayed), item-kNN, user-kNN, implicit's cosine, BM25 and
     ALS, EASE and the hybrid on precision, recall, NDCG, MAP at k and coverage, with a
     paired bootstrap interval of the hybrid against the best other model."""
     # Here, not at the top: pandas and the models load only for this command.
-    from recommender.data import FORMATS, load_dataset
+    from recommender.data import FORMATS, load_dataset, load_profiles
     from recommender.errors import DataFormatError
     from recommender.evaluation import evaluate
     from recommender.model_search import DEFAULT_BUDGET
@@ -99,6 +103,9 @@ def evaluate_command(
                 split = "random"
             notes.append(f"split: {SPLIT_WORDS[split].format(share=test_fraction, seed=seed)}")
             train_frame, test_frame = split_frame(data.frame, split, test_fraction, seed)
+        side = load_profiles(profiles) if profiles is not None else None
+        if side is not None:
+            notes.append(f"side information: {len(side):,} member profiles (income band, region)")
     except DataFormatError as exc:
         _fail(str(exc))
     with warnings.catch_warnings():
@@ -112,6 +119,7 @@ def evaluate_command(
                 budget=budget or DEFAULT_BUDGET,
                 random_state=seed,
                 test_fraction=test_fraction,
+                profiles=side,
             )
         except ValueError as exc:  # e.g. too little data to carve a validation split
             _fail(str(exc))

@@ -53,3 +53,19 @@ def test_bad_options_and_bad_rows_exit_2_with_a_reason(tmp_path):
     broken.write_text("1\t2\t3\n1\t2\n")
     bad_row = refbot(tmp_path, "evaluate", "--dataset", str(broken), "--dataset-format", "lastfm")
     assert bad_row.returncode == 2 and "line 2" in bad_row.stderr
+
+
+def test_profiles_add_the_side_information_model(tmp_path):
+    data = tmp_path / "purchases.csv"
+    write_generic(data, two_groups())
+    profiles = tmp_path / "profiles.csv"
+    profiles.write_text(
+        "user_id,income_band,region\n"
+        + "".join(f"m{m},{'high' if m < 8 else 'low'},r{m % 2}\n" for m in range(16))
+    )
+    result = refbot(
+        tmp_path, "evaluate", "--dataset", str(data), "--profiles", str(profiles), "--budget", "1"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "side information: 16 member profiles" in result.stdout
+    assert "profile-popularity" in result.stdout

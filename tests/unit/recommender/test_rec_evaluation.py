@@ -153,3 +153,34 @@ def test_popularity_at_member_time_counts_only_the_window_up_to_the_members_last
 
     assert scores_of("early") == {"later": 0.0, "new": 0.0, "old": 1.0}  # days -5..0 only
     assert scores_of("third") == {"later": 1.0, "new": 0.0, "old": 0.0}
+
+
+def test_profile_popularity_ranks_what_members_of_the_same_profile_use():
+    from recommender.popularity import ProfilePopularity
+
+    f = frame(
+        [("a", "latte", 0), ("b", "latte", 0), ("c", "tea", 0), ("d", "tea", 0), ("d", "x", 0)]
+    )
+    profiles = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c", "d"],
+            "income_band": ["high", "high", "low", "low"],
+            "region": ["north", "south", "north", "north"],
+        }
+    )
+    by_band = ProfilePopularity("income_band", profiles).fit(f)
+    row = by_band.scores(by_band.user_map_.indices(["c"]))[0]
+    assert dict(zip(by_band.item_map_.ids, row, strict=True)) == {
+        "latte": 0.0,
+        "tea": 1.0,
+        "x": 0.5,
+    }
+    by_region = ProfilePopularity("region", profiles).fit(f)
+    row = by_region.scores(by_region.user_map_.indices(["a"]))[0]  # north: a, c, d
+    assert dict(zip(by_region.item_map_.ids, row, strict=True)) == pytest.approx(
+        {"latte": 1 / 3, "tea": 2 / 3, "x": 1 / 3}
+    )
+    hybrid = HybridRecommender(knn_weight=0.0, profile_weight=1.0, profile_by="income_band")
+    hybrid.fit(f, profiles=profiles)
+    assert hybrid.top_items("a", 1) == []  # the high band used only latte, which a has
+    assert hybrid.top_items("c", 1) == [("x", 0.5)]  # tea is seen; x: half the low band
