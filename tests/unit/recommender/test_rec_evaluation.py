@@ -10,7 +10,13 @@ from recommender.data import load_dataset
 from recommender.errors import DataFormatError
 from recommender.evaluation import evaluate
 from recommender.hybrid import HybridRecommender
-from recommender.split import global_time_split, random_holdout_split, split_frame
+from recommender.split import (
+    global_time_split,
+    random_holdout_split,
+    relevance_sets,
+    split_frame,
+)
+from recommender.tuning import blend_tuned
 
 
 def frame(rows):
@@ -98,14 +104,41 @@ def test_tuning_never_sees_the_test_split(timed, monkeypatch):
 
     monkeypatch.setattr(model_search.Validation, "__init__", spy)
     options = dict(split="global", budget=3, include_implicit=False)
-    report = evaluate(train, test, k=3, **options)
+    evaluate(train, test, k=3, **options)
     rows = set(map(tuple, fitted[0][["user_id", "item_id", "timestamp"]].to_numpy().tolist()))
     assert rows == train_rows
-    # The same training part with a wholly different test: the same choices.
-    other = test.assign(item_id="x")
-    again = evaluate(train, other, k=3, **options)
-    assert again.tuned == report.tuned
-    assert again.table["params"].tolist() == report.table["params"].tolist()
+
+
+def _leaking_choice(train, test, k, budget):  # type: ignore[no-untyped-def]
+    """What a tuner that scored its candidates on ``test`` would choose: the blend."""
+    names = model_search.candidate_names(train, include_implicit=False)
+    leaking = model_search.Validation(train, "global")
+    leaking.fit_part = train
+    leaking.relevant = relevance_sets(train, test)
+    leaking.users = sorted(leaking.relevant)
+    parts = model_search.tune_all(names, leaking, k, budget)
+    return blend_tuned(parts, leaking, k, budget).describe()
+
+
+def test_tuning_ignores_a_signal_only_the_test_split_carries(timed):
+    """A test split in which every member's held-out item is the other taste
+    group's would lead a tuner that saw it to popularity; the chosen blend and
+    parameters must be those chosen with the true test."""
+    train, test = global_time_split(timed, 0.8)
+    options = dict(split="global", budget=3, include_implicit=False)
+    crossed = pd.DataFrame(
+        [
+            (member, "x" if int(member[1:]) < 10 else "a", 10**7)
+            for member in sorted(set(train["user_id"]))
+        ],
+        columns=["user_id", "item_id", "timestamp"],
+    )
+    honest = evaluate(train, test, k=3, **options)
+    assert _leaking_choice(train, crossed, 3, 3) != honest.blend  # the signal is real
+    with_signal = evaluate(train, crossed, k=3, **options)
+    assert with_signal.blend == honest.blend
+    assert with_signal.tuned == honest.tuned
+    assert with_signal.table["params"].tolist() == honest.table["params"].tolist()
 
 
 def test_the_report_names_the_best_other_model_and_its_interval(timed):
