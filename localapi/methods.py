@@ -48,6 +48,7 @@ class StoredFile:
 class Telegram:
     def __init__(self, bot_username: str, strict_chats: bool = False) -> None:
         self.bot_username = bot_username
+        self.bot_name = "Refbot Test"
         self.bot_id = 0  # learnt from the token of the first request
         self.strict_chats = strict_chats
         self.chats: dict[int, dict[str, Any]] = {}
@@ -64,7 +65,7 @@ class Telegram:
         return {
             "id": self.bot_id,
             "is_bot": True,
-            "first_name": "Refbot Test",
+            "first_name": self.bot_name,
             "username": self.bot_username,
         }
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from .chat.page import ChatPage
+from .chat.routes import ChatRoutes
 from .commands import commands_for
 from .control import add_control_routes
 from .delivery import UpdateQueue, Webhook, WebhookResponse
@@ -33,11 +35,16 @@ class LocalBotAPI(UserActions):
         *,
         bot_id: int = 123456789,
         strict_chats: bool = False,
+        chat_page: ChatPage | None = None,
+        bot_name: str = "Refbot Test",
     ) -> None:
-        """strict_chats: sends to a chat no user opened answer "chat not found" (as live)."""
+        """strict_chats: sends to a chat no user opened answer "chat not found" (as live).
+        chat_page: also serve the chat page (localapi.chat) at / for these visitors."""
         self.host, self.port = host, port
+        self.chat_page = chat_page
         self.telegram = Telegram(bot_username, strict_chats=strict_chats)
         self.telegram.bot_id = bot_id
+        self.telegram.bot_name = bot_name
         self.faults = Faults()
         self.log = CallLog()
         self.queue = UpdateQueue()
@@ -71,6 +78,8 @@ class LocalBotAPI(UserActions):
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._serve_file)
         add_control_routes(app, self)
+        if self.chat_page is not None:
+            ChatRoutes(self, self.chat_page).add_to(app)
         return app
 
     async def start(self) -> LocalBotAPI:

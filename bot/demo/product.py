@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
@@ -30,9 +30,14 @@ class Product:
 
 
 @contextlib.asynccontextmanager
-async def running_product(world: World, api: LocalBotAPI) -> AsyncIterator[Product]:
+async def running_product(
+    world: World,
+    api: LocalBotAPI,
+    before_start: Callable[[Services], Awaitable[None]] | None = None,
+) -> AsyncIterator[Product]:
     """The bot polls ``api`` until the block ends; then polling stops, the jobs
-    stop and the database is closed, in that order, so nothing is cut mid-write."""
+    stop and the database is closed, in that order, so nothing is cut mid-write.
+    ``before_start`` runs before the bot starts (roles it must see at start-up)."""
     settings = Settings(
         _env_file=None,
         bot_token=api.token,
@@ -46,6 +51,8 @@ async def running_product(world: World, api: LocalBotAPI) -> AsyncIterator[Produ
         min_audience=1,
     )
     services = build_services(settings)
+    if before_start is not None:
+        await before_start(services)
     bot = build_bot(settings)
     dp = build_dispatcher(services)
     polling = asyncio.create_task(run_polling(bot, dp, handle_signals=False))

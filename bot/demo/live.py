@@ -1,0 +1,145 @@
+"""`refbot demo`: the product on the seeded network, and a Telegram-like chat page
+(localapi.chat) on the same local Bot API server the bot polls.
+
+Three visitors share the page: a consumer, the partner admin of the network's
+partners and a marketer, each in their own chat, so one person follows a lead
+from the consumer's Accept to the partner's /leads, or sends a survey as the
+marketer and answers it as the consumer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.demo.network import PARTNERS
+from bot.demo.product import BOT_USERNAME, LINK_SECRET, running_product
+from bot.demo.seed import MEMBERS
+from bot.demo.world import fresh_world
+from localapi import FakeUser, LocalBotAPI
+from localapi.chat import ChatPage, Place, QrCode, Visitor
+from refbot.services import Services
+from referral import links
+
+CONSUMER = FakeUser(7_000_001, "Анна", language_code="ru")
+PARTNER_ADMIN = FakeUser(7_000_002, "Павел", language_code="ru")
+MARKETER = FakeUser(7_000_003, "Марина", language_code="ru")
+SIGHTS = (
+    Place("Красная площадь", 55.7539, 37.6208),
+    Place("Парк Горького", 55.7298, 37.6010),
+    Place("ВДНХ", 55.8263, 37.6377),
+)
+
+
+def chat_page(link_key: bytes) -> ChatPage:
+    qr_codes = tuple(
+        QrCode(partner.name, links.sign(links.LinkTarget(partner.code), link_key))
+        for partner in PARTNERS
+    )
+    outlets = tuple(
+        Place(outlet.name, outlet.lat, outlet.lon)
+        for partner in PARTNERS
+        for outlet in partner.outlets
+    )
+    return ChatPage(
+        title="refbot demo",
+        visitors=(
+            Visitor(
+                "consumer",
+                CONSUMER,
+                {"ru": "покупатель", "en": "consumer"},
+                {
+                    "ru": (
+                        "📎 → «Сканировать QR-код» → «Кофейня «Зерно»», затем «Согласен»",
+                        "/offers и «Интересно»: заявка уйдёт партнёру",
+                        "/wallet, /invite, 📎 → «Геопозиция» для предложений рядом",
+                    ),
+                    "en": (
+                        "📎 → “Scan a QR code” → a partner, then accept the consent",
+                        "/offers and press the first button: a lead goes to the partner",
+                        "/wallet, /invite, 📎 → “Location” for offers nearby",
+                    ),
+                },
+            ),
+            Visitor(
+                "partner",
+                PARTNER_ADMIN,
+                {"ru": "админ партнёров", "en": "partner admin"},
+                {
+                    "ru": (
+                        "/leads: заявки покупателей, принявших предложение",
+                        "/stats: участники, конверсия, средний чек, с графиком",
+                        "/qr: QR-код партнёра для кассы",
+                    ),
+                    "en": (
+                        "/leads: leads of consumers who accepted an offer",
+                        "/stats: members, conversion, average check, with a chart",
+                        "/qr: the partner's QR code for the till",
+                    ),
+                },
+            ),
+            Visitor(
+                "marketer",
+                MARKETER,
+                {"ru": "маркетолог", "en": "marketer"},
+                {
+                    "ru": (
+                        "/survey: соберите опрос и отправьте его «Кофейня «Зерно»»",
+                        "ответьте на него в чате покупателя",
+                        "/survey снова: результаты, CSV и график",
+                    ),
+                    "en": (
+                        "/survey: build a survey and send it to «Кофейня «Зерно»»",
+                        "answer it in the consumer's chat",
+                        "/survey again: results, CSV and a chart",
+                    ),
+                },
+            ),
+        ),
+        places=outlets + SIGHTS,
+        qr_codes=qr_codes,
+    )
+
+
+async def grant_staff(services: Services) -> None:
+    """The partner admin runs every partner of the network, so whichever
+    partner's offer the consumer accepts, its lead shows in their /leads."""
+    for partner in PARTNERS:
+        await services.roles.grant("partner", PARTNER_ADMIN.id, partner.code)
+    await services.roles.grant("marketer", MARKETER.id)
+
+
+async def serve_demo(
+    data_dir: Path,
+    port: int = 8080,
+    echo: Callable[[str], None] = print,
+    members: int = MEMBERS,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Serve until ``stop`` is set, or SIGINT / SIGTERM (Ctrl+C)."""
+    stop = stop or _stop_on_signals()
+    world = await fresh_world(data_dir, members, LINK_SECRET, echo)
+    page = chat_page(LINK_SECRET.encode())
+    api = LocalBotAPI("127.0.0.1", port, BOT_USERNAME, chat_page=page, bot_name="Refbot")
+    async with api, running_product(world, api, before_start=grant_staff):
+        echo(f"\nrefbot demo is ready: open {api.url} in a browser")
+        echo("Three things to try:")
+        echo("  1. as the consumer: 📎 → Scan a QR code → a partner, accept, then /offers")
+        echo("  2. press the offer's first button, then switch to the partner admin: /leads")
+        echo("  3. as the marketer: /survey, send it, and answer it as the consumer")
+        echo(f"(the bot and the page use the local Bot API server at {api.url}; Ctrl+C stops)")
+        await stop.wait()
+        echo("Stopping: the bot finishes what it is handling, then the database closes.")
+    return 0
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
