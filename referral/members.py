@@ -9,16 +9,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import make_transient_to_detached
 
 from referral.consent import CONSENT_VERSION, active_consent, consenting_member
+from referral.erasure import erase_telegram_id
 from referral.errors import DomainError, NotAMember, UnknownCompany
 from referral.group_commit import GroupCommitter
 from referral.links import LinkTarget
-from referral.models import Company, Consent, Member, RoleGrant
+from referral.models import Company, Consent, Member
 from referral.roles import Roles, RoleService
 
 PROFILE_CHOICES: dict[str, tuple[str, ...]] = {
@@ -211,16 +212,14 @@ class MemberService:
 
         The member row stays, under its pseudonym and without any personal
         field, because ledger postings refer to it; the Telegram id is gone
-        from every table.
+        from every table (referral/erasure.py lists the others).
         """
         now = datetime.now(UTC)
         async with self.db.begin() as session:
             member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
-            grants = await session.execute(
-                delete(RoleGrant).where(RoleGrant.telegram_id == telegram_id)
-            )
+            erased_elsewhere = await erase_telegram_id(session, telegram_id)
             if member is None:
-                return bool(grants.rowcount)
+                return bool(erased_elsewhere)
             await session.execute(
                 update(Consent)
                 .where(Consent.member_id == member.id, Consent.withdrawn_at.is_(None))

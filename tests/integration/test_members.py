@@ -88,6 +88,27 @@ async def test_forget_removes_the_telegram_id_and_withdraws_consent(services, db
     assert await members.forget(TELEGRAM_ID) is False
 
 
+async def test_forget_erases_staff_who_never_joined_from_the_survey_they_watched(services, db):
+    from referral.surveys import models as survey_models
+    from referral.surveys.service import SurveyService
+    from referral.surveys.spec import parse_spec
+    from tests.surveys.factories import QUESTIONS
+
+    companies, _, members = services
+    await companies.add("Acme Coffee", "acme")
+    surveys = SurveyService(db, min_audience=0)
+    spec = parse_spec({"title": "Coffee", "company": "acme", "questions": QUESTIONS})
+    survey_id = await surveys.create(spec)
+    await surveys.watch(survey_id, TELEGRAM_ID, 77, "en")
+    assert await members.forget(TELEGRAM_ID) is True  # not a member, yet something was erased
+    async with db() as session:
+        survey = await session.get(survey_models.Survey, survey_id)
+    assert survey is not None
+    assert (survey.progress_chat_id, survey.progress_message_id) == (None, None)
+    assert await surveys.watched() == []
+    assert await members.forget(TELEGRAM_ID) is False
+
+
 async def test_roles(services):
     companies, roles, members = services
     await companies.add("Acme Coffee", "acme")
