@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from refbot.settings import Settings
+from referral.analytics.access import WorkspaceAccess
 from referral.analytics.job import AnalyticsJob
 from referral.analytics.service import WorkspaceAnalytics
+from referral.analytics.weekly import WeeklyInsights
 from referral.apikeys import ApiKeyService
 from referral.companies import CompanyService
 from referral.db import create_engine, create_sessionmaker
@@ -51,6 +53,8 @@ class Services:
     nudges: NudgeService
     analytics: WorkspaceAnalytics
     analytics_job: AnalyticsJob
+    workspace_access: WorkspaceAccess
+    weekly_insights: WeeklyInsights
     apikeys: ApiKeyService
     partner_stats: PartnerStats
 
@@ -88,6 +92,8 @@ def build_services(settings: Settings) -> Services:
         nudges=NudgeService(db, offers.store),
         analytics=WorkspaceAnalytics(db, settings.min_audience, settings.zone),
         analytics_job=AnalyticsJob(db, settings.min_audience, settings.zone),
+        workspace_access=WorkspaceAccess(db, roles),
+        weekly_insights=WeeklyInsights(db, settings.zone),
         apikeys=ApiKeyService(db),
         partner_stats=PartnerStats(db, settings.min_audience, settings.zone),
     )

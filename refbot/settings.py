@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Moscow"
     min_audience: int = Field(default=5, ge=1)
     retrain_days: int = Field(default=7, ge=1)
+    # Seconds a Mini App's signed init data stays valid (aiogram checks only the signature).
+    webapp_init_max_age: int = Field(default=3600, ge=60)
     log_level: str = "INFO"
 
     @field_validator("bot_token")

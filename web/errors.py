@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from referral.analytics.access import AccessRefused, CompanyHidden
 from referral.apikeys import ApiKeyRefused
 from referral.errors import DomainError, NotFound
 from referral.ledger.errors import InsufficientDeposit, InvalidBatch
@@ -70,6 +71,11 @@ def _response(
 
 async def _unauthorized(_: Request, error: Exception) -> JSONResponse:
     return _response(401, "unauthorized", str(error), headers={"WWW-Authenticate": "Bearer"})
+
+
+async def _workspace_unauthorized(_: Request, error: Exception) -> JSONResponse:
+    # The Mini Apps convention: the page sends `Authorization: tma <init data>`.
+    return _response(401, "unauthorized", str(error), headers={"WWW-Authenticate": "tma"})
 
 
 async def _not_found(_: Request, error: Exception) -> JSONResponse:
@@ -132,6 +138,8 @@ def install_error_handlers(app: FastAPI) -> None:
     handlers: dict[Any, Any] = {
         ApiKeyRefused: _unauthorized,
         NotFound: _not_found,
+        AccessRefused: _workspace_unauthorized,
+        CompanyHidden: _not_found,
         InvalidBatch: _invalid_batch,
         InsufficientDeposit: _insufficient_deposit,
         DomainError: _refused,

@@ -73,7 +73,7 @@ def fit(features: pd.DataFrame, floor: int) -> tuple[pd.Series, list[dict]] | No
 
 def points(features: pd.DataFrame, labels: pd.Series, seed: int = 0) -> pd.DataFrame:
     """At most MAX_POINTS members (a fixed random sample) for the scatter plot."""
-    chosen = features.join(labels.rename("segment"))
+    chosen = features.join(labels.rename("segment"), how="inner")
     if len(chosen) > MAX_POINTS:
         chosen = chosen.sample(MAX_POINTS, random_state=seed)
     return chosen

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.analytics.days import date_of, day_of, month_label, week_start
@@ -61,6 +61,15 @@ def _label(bucket: int, granularity: str) -> str:
     return date_of(day).isoformat()
 
 
+def _split_sums(inside):  # type: ignore[no-untyped-def]
+    """Purchases, revenue and distinct buyers of the member-days where ``inside`` holds."""
+    return (
+        func.sum(case((inside, MemberDay.purchases), else_=0)),
+        func.sum(case((inside, MemberDay.revenue_minor), else_=0)),
+        func.count(func.distinct(case((inside, MemberDay.member_id)))),
+    )
+
+
 def change(current: float | None, previous: float | None) -> float | None:
     if current is None or previous is None or previous == 0:
         return None
@@ -85,8 +94,7 @@ class WorkspaceAnalytics:
         async with self.db() as session:
             rows = await self._series(session, company_id, period, granularity)
             new = await self._new(session, company_id, period, granularity)
-            current = await self._totals(session, company_id, period)
-            previous = await self._totals(session, company_id, period.previous())
+            current, previous = await self._totals(session, company_id, period)
         series = []
         for bucket, purchases, revenue, buyers in rows:
             visible = buyers >= floor
@@ -171,31 +179,41 @@ class WorkspaceAnalytics:
             )
         ).all()
 
-    async def _totals(self, session: AsyncSession, company_id: int, period: Period) -> dict:
-        purchases, revenue, buyers = (
+    async def _totals(
+        self, session: AsyncSession, company_id: int, period: Period
+    ) -> tuple[dict, dict]:
+        """The period's totals and the previous period's, each in one scan of both."""
+        earlier = period.previous()
+        split = day_of(period.start)
+        days = (
             await session.execute(
                 select(
-                    func.coalesce(func.sum(MemberDay.purchases), 0),
-                    func.coalesce(func.sum(MemberDay.revenue_minor), 0),
-                    func.count(func.distinct(MemberDay.member_id)),
+                    *_split_sums(MemberDay.day >= split), *_split_sums(MemberDay.day < split)
                 ).where(
                     MemberDay.company_id == company_id,
-                    MemberDay.day >= day_of(period.start),
+                    MemberDay.day >= day_of(earlier.start),
                     MemberDay.day <= day_of(period.end),
                 )
             )
         ).one()
-        new = await session.scalar(
-            select(func.count()).where(
-                Customer.company_id == company_id,
-                Customer.first_day >= day_of(period.start),
-                Customer.first_day <= day_of(period.end),
+        recent = Customer.first_day >= split
+        new_now, new_before = (
+            await session.execute(
+                select(func.count(case((recent, 1))), func.count(case((~recent, 1)))).where(
+                    Customer.company_id == company_id,
+                    Customer.first_day >= day_of(earlier.start),
+                    Customer.first_day <= day_of(period.end),
+                )
             )
-        )
+        ).one()
+        return self._summary(*days[:3], new_now), self._summary(*days[3:], new_before)
+
+    def _summary(self, purchases: int | None, revenue: int | None, buyers: int, new: int) -> dict:
+        purchases, revenue = int(purchases or 0), int(revenue or 0)
         visible = buyers >= self.floor
         return {
-            "revenue_minor": int(revenue) if visible else None,
-            "purchases": int(purchases) if visible else None,
+            "revenue_minor": revenue if visible else None,
+            "purchases": purchases if visible else None,
             "buyers": shown(int(buyers), self.floor),
             "new": shown(int(new or 0), self.floor),
             "average_check_minor": (round(revenue / purchases) if visible and purchases else None),

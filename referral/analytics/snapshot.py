@@ -68,10 +68,12 @@ def compute(data: CompanyData, today: int, floor: int, peer_figures: dict) -> di
     else:
         labels, profiles = fitted
         segment_names = {p["segment"]: p["names"] for p in profiles}
+        small = {p["segment"] for p in profiles if p["size"] < floor}
         for profile_row in profiles:
-            if profile_row["size"] < floor:
+            if profile_row["segment"] in small:
                 profile_row.update(size=None, **{f: None for f in segments.SEGMENT_FEATURES})
-        sample = segments.points(features, labels)
+        # A segment under the floor shows no points either: a point is one member.
+        sample = segments.points(features, labels[~labels.isin(small)])
         body["segments"] = {
             "profiles": profiles,
             "values": structure.segment_values(days, labels, segment_names, today, floor),

@@ -169,6 +169,8 @@ async def test_snapshot_holds_every_view_and_never_an_id(db) -> None:
     assert body["structure"]["customers"] == 12
     assert body["segments"]["points"], body["segments"]
     assert all(isinstance(point[3], str) for point in body["segments"]["points"])
+    shown = {p["segment"] for p in body["segments"]["profiles"] if p["size"] is not None}
+    assert {point[2] for point in body["segments"]["points"]} <= shown  # none under the floor
     assert body["peers"]["percentiles"] is None  # one partner in its category
     text = str(body)
     for member in people:

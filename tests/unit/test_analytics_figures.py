@@ -140,3 +140,27 @@ def test_lifetime_value_is_check_times_frequency_times_expected_months() -> None
 def test_plural_forms(count: int, ru: str, en: str) -> None:
     assert plural("ru", count, "day") == ru
     assert plural("en", count, "day") == en
+
+
+def test_find_reports_a_fall_beyond_noise_and_where_it_happened() -> None:
+    from referral.analytics.days import week_start
+    from referral.analytics.insights import find
+
+    this_week = 3000
+    rows = []
+    for week in range(this_week - 5, this_week):  # five complete weeks
+        monday = week_start(week)
+        for member in range(10):  # members 0-4 in "big", 5-9 in "small"
+            amount = 1000 if member < 5 else 200
+            if week == this_week - 1 and member < 5:
+                amount = 500  # the big spenders halve their check in the last week
+            rows.append((member, monday + member % 7, 1, amount))
+    days = pd.DataFrame(rows, columns=["member_id", "day", "purchases", "revenue_minor"])
+    firsts = days.groupby("member_id")["day"].min()
+    segments = pd.Series(["big"] * 5 + ["small"] * 5, index=range(10))
+    found = {i.metric: i for i in find(days, firsts, segments, this_week, floor=5)}
+    assert set(found) == {"revenue", "average_check"}  # purchases and buyers did not move
+    assert found["revenue"].change == pytest.approx(3500 / 6000 - 1)
+    assert found["revenue"].segment == "big"
+    assert found["average_check"].segment == "big"
+    assert find(days, firsts, segments, this_week, floor=11) == []  # 10 buyers: under the floor
