@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.commands import publish_menus, publish_staff_menus
 from bot.errors import error_handler
 from bot.jobs import schedule_jobs, stop_jobs
+from bot.keyboards.workspace import publish_menu_buttons
 from bot.middlewares.admission import AdmissionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.routers import get_routers
@@ -65,6 +66,7 @@ def build_dispatcher(
     dp["survey_answers"] = services.survey_answers
     dp["survey_results"] = services.survey_results
     dp["offers"] = services.offers
+    dp["workspace_access"] = services.workspace_access
     dp["stats"] = PartnerStats(services.db, settings.min_audience, settings.zone)
 
     dp.update.outer_middleware(
@@ -81,7 +83,9 @@ def build_dispatcher(
     async def on_startup(bot: Bot) -> None:
         me = await bot.me()
         await publish_menus(bot)
-        await publish_staff_menus(bot, await services.roles.staff())
+        staff = await services.roles.staff()
+        await publish_staff_menus(bot, staff)
+        await publish_menu_buttons(bot, staff, settings.public_url)
         # APScheduler needs the running loop, so it starts here, not at build time.
         schedule_jobs(scheduler, services, bot)
         scheduler.start()

@@ -20,8 +20,8 @@ CONSUMER = (
     "language",
     "help",
 )
-PARTNER = ("qr", "stats", "leads", "redeem", "ratings")
-MARKETER = ("survey",)
+PARTNER = ("qr", "stats", "leads", "redeem", "ratings", "workspace")
+MARKETER = ("survey", "workspace")
 
 
 def commands_for(roles: Roles) -> tuple[str, ...]:

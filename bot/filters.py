@@ -23,3 +23,13 @@ class IsMember(Filter):
 
     async def __call__(self, event: TelegramObject, identity: Identity | None = None) -> bool:
         return identity is not None and identity.member is not None
+
+
+class HasAnyRole(Filter):
+    """Passes when the sender holds at least one of ``roles``."""
+
+    def __init__(self, *roles: str) -> None:
+        self.roles = roles
+
+    async def __call__(self, event: TelegramObject, identity: Identity | None = None) -> bool:
+        return identity is not None and any(identity.roles.has(role) for role in self.roles)

@@ -54,7 +54,7 @@ def schedule_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> 
     schedule_offer_jobs(scheduler, services, bot)
     from bot.jobs.analytics import schedule_analytics_jobs
 
-    schedule_analytics_jobs(scheduler, services)
+    schedule_analytics_jobs(scheduler, services, bot)
 
 
 async def stop_jobs(services: Services) -> None:

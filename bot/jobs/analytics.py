@@ -1,12 +1,22 @@
 """The workspace's analytics jobs: the rollup every few minutes, the snapshots
-every night (they fit segments and churn models: minutes at a bank's scale)."""
+every night (they fit segments and churn models: minutes at a bank's scale),
+and the week's insights to each partner admin on Monday morning."""
 
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
+from datetime import datetime
+from html import escape
 from typing import TYPE_CHECKING
 
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiolimiter import AsyncLimiter
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.keyboards.workspace import workspace_keyboard
+from bot.texts import texts_for
 
 if TYPE_CHECKING:
     from refbot.services import Services
@@ -25,13 +35,48 @@ async def rebuild_snapshots(services: Services) -> None:
     await services.analytics_job.run()
 
 
-def schedule_analytics_jobs(scheduler: AsyncIOScheduler, services: Services) -> None:
+async def send_weekly_insights(services: Services, bot: Bot, now: datetime | None = None) -> int:
+    """Each partner admin gets their company's insights of the week, once."""
+    limiter = AsyncLimiter(services.settings.broadcast_rate, 1)
+    public_url = services.settings.public_url
+    sent = 0
+    for note in await services.weekly_insights.claim(now):
+        texts = texts_for(note.language)
+        lines = [texts("workspace.insights_header", company=escape(note.company))]
+        lines += [f"• {escape(line)}" for line in note.lines]
+        lines.append(texts("workspace.insights_footer"))
+        async with limiter:
+            # A partner admin who blocked the bot or never opened it is skipped.
+            with suppress(TelegramForbiddenError, TelegramBadRequest):
+                await bot.send_message(
+                    note.telegram_id,
+                    "\n".join(lines),
+                    reply_markup=workspace_keyboard(texts, public_url) if public_url else None,
+                )
+                sent += 1
+    return sent
+
+
+def schedule_analytics_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> None:
     scheduler.add_job(
         refresh_rollup,
         "interval",
         minutes=ROLLUP_MINUTES,
         args=[services],
         id="analytics-rollup",
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        send_weekly_insights,
+        "cron",
+        day_of_week="mon",
+        hour=10,
+        minute=0,
+        timezone=services.settings.zone,
+        args=[services, bot],
+        id="analytics-weekly-insights",
         replace_existing=True,
         max_instances=1,
         coalesce=True,
@@ -44,6 +89,19 @@ def schedule_analytics_jobs(scheduler: AsyncIOScheduler, services: Services) -> 
         timezone=services.settings.zone,
         args=[services],
         id="analytics-snapshots",
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        send_weekly_insights,
+        "cron",
+        day_of_week="mon",
+        hour=10,
+        minute=0,
+        timezone=services.settings.zone,
+        args=[services, bot],
+        id="analytics-weekly-insights",
         replace_existing=True,
         max_instances=1,
         coalesce=True,

@@ -23,6 +23,7 @@ from bot.routers import (
     reviews,
     surveys,
     wallet,
+    workspace,
 )
 
 
@@ -35,6 +36,7 @@ def get_routers() -> list[Router]:
         partner.router(),
         surveys.router(),
         marketer.router(),
+        workspace.router(),
         wallet.router(),
         invite.router(),
         reviews.router(),

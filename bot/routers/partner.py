@@ -9,8 +9,10 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
 
 from bot.filters import HasRole
+from bot.keyboards.workspace import workspace_keyboard
 from bot.messages.stats import stats_chart, stats_text
 from bot.texts import Texts
+from refbot.settings import Settings
 from referral import links
 from referral.companies import CompanyService
 from referral.members import Identity
@@ -37,13 +39,15 @@ async def company_qr(
 
 
 async def company_stats(
-    message: Message, identity: Identity, texts: Texts, stats: PartnerStats
+    message: Message, identity: Identity, texts: Texts, stats: PartnerStats, settings: Settings
 ) -> None:
+    # The workspace goes deeper: an inline web_app button under the numbers.
+    more = workspace_keyboard(texts, settings.public_url) if settings.public_url else None
     for company_id in sorted(identity.roles.partner_company_ids):
         report = await stats.of_company(company_id)
         png = await asyncio.to_thread(stats_chart, texts, report)  # matplotlib: off the loop
         await message.answer_photo(BufferedInputFile(png, filename="stats.png"))
-        await message.answer(stats_text(texts, report))
+        await message.answer(stats_text(texts, report), reply_markup=more)
 
 
 def router() -> Router:

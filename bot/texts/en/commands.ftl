@@ -10,6 +10,7 @@ language = language
 help = help
 qr = company QR code
 stats = company statistics
+workspace = the workspace: analytics
 leads = company leads
 redeem = redeem a voucher
 ratings = service ratings from reviews
