@@ -35,7 +35,6 @@ from refbot.settings import Settings  # noqa: E402
 from referral.ledger.activity_models import Purchase  # noqa: E402
 from tests.workspace.initdata import TOKEN, sign  # noqa: E402
 from web.app import build_http_app  # noqa: E402
-from web.workspace import ROUTERS  # noqa: E402
 
 PARTNER, MARKETER = 5_000_001, 5_000_002
 TARGET_P95_MS = 200.0
@@ -96,7 +95,7 @@ async def incremental_cost(services, company_id: int) -> float:  # type: ignore[
 
 
 async def timings(services, paths: list[str], rounds: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
-    app = build_http_app(services, extra_routers=ROUTERS)
+    app = build_http_app(services)
     transport = httpx.ASGITransport(app=app)
     out: dict[str, list[float]] = {path: [] for path in paths}
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:

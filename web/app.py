@@ -16,6 +16,7 @@ from web.api import stats
 from web.errors import install_error_handlers
 from web.limits import BodyLimit
 from web.ratelimit import KeyRates
+from web.workspace import ROUTERS as WORKSPACE_ROUTERS
 
 API_PREFIX = "/api/v1"
 
@@ -44,6 +45,8 @@ def build_http_app(services: Services, *, extra_routers: Iterable[APIRouter] = (
     app.add_middleware(BodyLimit)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    for router in WORKSPACE_ROUTERS:  # the Mini App at /app/ and its data at /app/api
+        app.include_router(router)
     for router in extra_routers:
         app.include_router(router)
     return app

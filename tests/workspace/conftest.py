@@ -16,7 +16,6 @@ from refbot.settings import Settings
 from tests.offers_world import add_member
 from tests.workspace.initdata import TOKEN, sign
 from web.app import build_http_app
-from web.workspace import ROUTERS
 
 ALPHA_ADMIN, BETA_ADMIN, MARKETER, NOBODY = 7001, 7002, 7003, 7004
 CATALOGUE = (
@@ -95,7 +94,7 @@ async def world(
 
 @pytest.fixture(scope="module")
 async def http(world: World) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_http_app(world.services, extra_routers=ROUTERS)
+    app = build_http_app(world.services)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://workspace.test") as client:
         yield client

@@ -15,7 +15,6 @@ from tests.services import required
 from tests.workspace.conftest import ALPHA_ADMIN, MARKETER, World
 from tests.workspace.initdata import THEME_DARK, launch_hash, sign
 from web.app import build_http_app
-from web.workspace import ROUTERS
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -51,7 +50,7 @@ def _unavailable(reason: str) -> None:
 async def base_url(world: World) -> AsyncIterator[str]:
     import uvicorn
 
-    app = build_http_app(world.services, extra_routers=ROUTERS)
+    app = build_http_app(world.services)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -17,7 +17,8 @@ from referral.analytics.service import Period
 from web.workspace.auth import services_of, webapp_staff
 from web.workspace.tables import csv_response
 
-router = APIRouter(prefix="/app/api")
+# The partner API's OpenAPI document describes the CRM API; the Mini App is not part of it.
+router = APIRouter(prefix="/app/api", include_in_schema=False)
 StaffDep = Annotated[Staff, Depends(webapp_staff)]
 Format = Annotated[Literal["json", "csv"], Query()]
 View = Literal["cohorts", "structure", "segments", "churn", "peers", "insights", "funnel"]
