@@ -12,6 +12,7 @@ from referral.analytics.words import LANGUAGES, SEGMENT_TAIL, SEGMENT_WORDS, TYP
 
 SEGMENT_FEATURES = ["frequency", "avg_amount", "recency_days"]
 MAX_POINTS = 1500
+FIT_SAMPLE = 4000
 DISTINCT = 0.25  # a centroid this many deviations from the mean is worth a word
 
 
@@ -49,14 +50,22 @@ def fit(features: pd.DataFrame, floor: int) -> tuple[pd.Series, list[dict]] | No
     """(segment number per member, one profile per segment), or None when
     there are too few members to split."""
     # scikit-learn is imported by the analytics job only (see churn.at_risk).
+    from threadpoolctl import threadpool_limits
+
     from recommender.segments import Segmenter
 
     if len(features) < max(3 * floor, 10):
         return None
-    segmenter = Segmenter(
-        k_range=range(2, 6), features=SEGMENT_FEATURES, silhouette_sample=2000
-    ).fit(features)
-    labels = segmenter.labels_
+    # K-Means learns centroids from a fixed sample (seconds saved per partner at
+    # a bank's scale), then every member takes its nearest centroid.
+    sample = features.sample(min(len(features), FIT_SAMPLE), random_state=0)
+    # One thread: OpenMP's spinning workers on a busy two-core machine made
+    # K-Means on 4,000 points take half a second a run instead of milliseconds.
+    with threadpool_limits(limits=1):
+        segmenter = Segmenter(
+            k_range=range(2, 6), features=SEGMENT_FEATURES, silhouette_sample=2000
+        ).fit(sample)
+    labels = segmenter.predict(features)
     profiles = []
     for number, centre in enumerate(segmenter.kmeans_.cluster_centers_):
         inside = features[labels == number]

@@ -40,15 +40,18 @@ class CompanyData:
     funnel: Funnel
 
 
-def bands_text(profile: pd.DataFrame, member: int) -> str:
-    if member not in profile.index:
-        return structure.NOT_GIVEN
-    given = [str(v) for v in profile.loc[member, list(structure.BANDS)] if isinstance(v, str)]
-    return " · ".join(given) or structure.NOT_GIVEN
+def bands_texts(profile: pd.DataFrame) -> dict[int, str]:
+    """Member id -> the bands they gave ("25-34 · 50-100k · Казань"), never an id."""
+    texts: dict[int, str] = {}
+    for member, *bands in profile[list(structure.BANDS)].itertuples(name=None):
+        given = [str(b) for b in bands if isinstance(b, str)]
+        texts[int(member)] = " · ".join(given) or structure.NOT_GIVEN
+    return texts
 
 
 def compute(data: CompanyData, today: int, floor: int, peer_figures: dict) -> dict:
     days, customers, profile = data.days, data.customers, data.profile
+    bands_of = bands_texts(profile)
     body: dict = {"today": today, "floor": floor, "peers": peer_figures}
     body["cohorts"] = cohorts(days, month_of_day(today), floor)
     body["structure"] = {
@@ -82,7 +85,7 @@ def compute(data: CompanyData, today: int, floor: int, peer_figures: dict) -> di
                     round(row.frequency, 3),
                     round(row.avg_amount, 2),
                     int(row.segment),
-                    bands_text(profile, member),
+                    bands_of.get(int(member), structure.NOT_GIVEN),
                 ]
                 for member, row in sample.iterrows()
             ],
@@ -90,7 +93,7 @@ def compute(data: CompanyData, today: int, floor: int, peer_figures: dict) -> di
     risk = churn.at_risk(days, today, floor) if len(days) else {"members": []}
     for entry in risk.get("members", []):
         member = entry.pop("member_id")
-        entry["bands"] = bands_text(profile, member)
+        entry["bands"] = bands_of.get(int(member), structure.NOT_GIVEN)
         number = labels.get(member)
         entry["segment"] = segment_names.get(int(number)) if number is not None else None
     body["churn"] = risk
