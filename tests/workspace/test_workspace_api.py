@@ -122,8 +122,32 @@ async def test_marketer_sees_audience_and_surveys(http: httpx.AsyncClient, world
         await http.get(f"/app/api/marketer/companies/{world.alpha}/audience", headers=marketer)
     ).json()
     assert size["audience"] == 12 and size["enough"]
-    surveys = await http.get("/app/api/marketer/surveys", headers=marketer)
-    assert surveys.status_code == 200 and surveys.json() == {"surveys": []}
+    from referral.surveys.spec import parse_spec
+
+    survey_id = await world.services.surveys.create(
+        parse_spec(
+            {
+                "title": "How was it?",
+                "company": "alpha",
+                "questions": [{"kind": "rating", "text": "Rate the coffee"}],
+            }
+        )
+    )
+    await world.services.surveys.queue(survey_id)
+    (row,) = (await http.get("/app/api/marketer/surveys", headers=marketer)).json()["surveys"]
+    assert (row["id"], row["title"], row["queued"], row["answered"]) == (
+        survey_id,
+        "How was it?",
+        12,
+        0,
+    )
+    table = await http.get("/app/api/marketer/surveys?format=csv", headers=marketer)
+    assert "How was it?" in table.text
+    # No answers yet: the results stay closed (under MIN_AUDIENCE), refused, never a 500.
+    results = await http.get(f"/app/api/marketer/surveys/{survey_id}", headers=marketer)
+    assert results.status_code == 422 and "answered" in results.json()["message"]
+    alpha = world.tma(ALPHA_ADMIN)
+    assert (await http.get("/app/api/marketer/surveys", headers=alpha)).status_code == 404
 
 
 async def test_a_one_time_link_opens_one_browser_session(
