@@ -50,6 +50,7 @@ RU_DAYS_AFTER = forms("дней", "дня", "дней")  # "после N ...": g
 RU_CREDITED = forms("Начислено", "Начислен", "Начислено")
 RU_RECEIVE = forms("получат", "получит", "получат")
 RU_BURN = forms("сгорят", "сгорит", "сгорят")
+RU_MINUTES = forms("минут", "минуту", "минуты")  # "действует N ...": accusative
 
 
 def en(one: str, other: str) -> dict[int, str]:
@@ -62,6 +63,7 @@ EN_MEMBERS = en("member", "members")
 EN_INVITES = en("invite", "invites")
 EN_REVIEWS = en("review", "reviews")
 EN_DAYS = en("day", "days")
+EN_MINUTES = en("minute", "minutes")
 EN_EXPIRE = en("expires", "expire")
 
 # key -> (values for a count n, {language: expected phrase for n})
@@ -129,6 +131,13 @@ CASES: dict[str, Case] = {
         {
             "ru": lambda n: f"после {n} {RU_DAYS_AFTER[n]} на возврат",
             "en": lambda n: f"after the {n}-day return window",  # an adjective: no plural
+        },
+    ),
+    "workspace.link": (
+        lambda n: {"minutes": n},
+        {
+            "ru": lambda n: f"действует {n} {RU_MINUTES[n]} и",
+            "en": lambda n: f"works for {n} {EN_MINUTES[n]} and",
         },
     ),
     "wallet.rules.expiry": (
