@@ -13,9 +13,10 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.demo.network import PARTNERS
+from bot.demo.network import PARTNERS, price_paid
 from bot.demo.product import BOT_USERNAME, LINK_SECRET, running_product
 from bot.demo.seed import MEMBERS
 from bot.demo.world import fresh_world
@@ -55,12 +56,12 @@ def chat_page(link_key: bytes) -> ChatPage:
                     "ru": (
                         "📎 → «Сканировать QR-код» → «Кофейня «Зерно»», затем «Согласен»",
                         "/offers и «Интересно»: заявка уйдёт партнёру",
-                        "/wallet, /invite, 📎 → «Геопозиция» для предложений рядом",
+                        "/wallet: касса партнёра уже прислала две покупки; 📎 → «Геопозиция»",
                     ),
                     "en": (
                         "📎 → “Scan a QR code” → a partner, then accept the consent",
                         "/offers and press the first button: a lead goes to the partner",
-                        "/wallet, /invite, 📎 → “Location” for offers nearby",
+                        "/wallet: the partner's till reported two purchases; 📎 → “Location”",
                     ),
                 },
             ),
@@ -87,14 +88,14 @@ def chat_page(link_key: bytes) -> ChatPage:
                 {"ru": "маркетолог", "en": "marketer"},
                 {
                     "ru": (
-                        "/survey: соберите опрос и отправьте его «Кофейня «Зерно»»",
-                        "ответьте на него в чате покупателя",
-                        "/survey снова: результаты, CSV и график",
+                        "/survey: название, вопрос, затем компания zerno и «Всем», «Сейчас»",
+                        "ответьте на опрос в чате покупателя (он дал согласие «Зерну»)",
+                        "/survey results 1: результаты, CSV и график",
                     ),
                     "en": (
-                        "/survey: build a survey and send it to «Кофейня «Зерно»»",
-                        "answer it in the consumer's chat",
-                        "/survey again: results, CSV and a chart",
+                        "/survey: a title, a question, then company zerno, everyone, now",
+                        "answer it in the consumer's chat (after they joined «Зерно»)",
+                        "/survey results 1: results, CSV and a chart",
                     ),
                 },
             ),
@@ -112,6 +113,29 @@ async def grant_staff(services: Services) -> None:
     await services.roles.grant("marketer", MARKETER.id)
 
 
+async def report_first_purchases(services: Services) -> None:
+    """Once the consumer has accepted, their partner's till reports two purchases
+    (a bundle's items, or the first two of the catalogue) through the same
+    import a partner uses: /wallet shows the rewards, and /offers has a history
+    to read ("members with similar purchases...")."""
+    while (member := (await services.members.identify(CONSUMER.id)).member) is None:
+        await asyncio.sleep(0.5)
+    company = await services.companies.get_by_id(member.company_id)
+    partner = next(p for p in PARTNERS if p.code == company.code)
+    items = {item.code: item for item in partner.items}
+    codes = partner.bundles[0][2] if partner.bundles else tuple(items)[:2]
+    now = datetime.now(UTC)
+    rows = [
+        f"{member.pseudonym},{code},{price_paid(items[code]) / 100:.2f},"
+        f"{(now - timedelta(minutes=index + 1)).isoformat()}"
+        for index, code in enumerate(codes)
+    ]
+    await services.loyalty.purchases.import_csv(
+        company.code, "client,service,amount,time\n" + "\n".join(rows) + "\n"
+    )
+    await services.ledger.settle_due()
+
+
 async def serve_demo(
     data_dir: Path,
     port: int = 8080,
@@ -124,15 +148,24 @@ async def serve_demo(
     world = await fresh_world(data_dir, members, LINK_SECRET, echo)
     page = chat_page(LINK_SECRET.encode())
     api = LocalBotAPI("127.0.0.1", port, BOT_USERNAME, chat_page=page, bot_name="Refbot")
-    async with api, running_product(world, api, before_start=grant_staff):
+    http_port = port + 1 if port else 0  # 0: any free port, as the tests ask
+    async with (
+        api,
+        running_product(world, api, before_start=grant_staff, http_port=http_port) as product,
+    ):
+        purchases = asyncio.create_task(report_first_purchases(product.services))
         echo(f"\nrefbot demo is ready: open {api.url} in a browser")
         echo("Three things to try:")
         echo("  1. as the consumer: 📎 → Scan a QR code → a partner, accept, then /offers")
         echo("  2. press the offer's first button, then switch to the partner admin: /leads")
         echo("  3. as the marketer: /survey, send it, and answer it as the consumer")
         echo(f"(the bot and the page use the local Bot API server at {api.url}; Ctrl+C stops)")
+        public = product.settings.public_url
+        echo(f"refbot's HTTP server: {public}/api/v1/openapi.json (the CRM API), {public}/app/")
         await stop.wait()
         echo("Stopping: the bot finishes what it is handling, then the database closes.")
+        purchases.cancel()
+        await asyncio.gather(purchases, return_exceptions=True)
     return 0
 
 

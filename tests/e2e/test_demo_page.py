@@ -10,6 +10,7 @@ import os
 import re
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.demo.live import serve_demo
@@ -65,6 +66,13 @@ async def test_newcomer_follows_a_lead_from_the_qr_code_to_the_partner(tmp_path)
                     raise
             finally:
                 await browser.close()
+        # refbot's own HTTP server runs beside it: the CRM API (and the workspace).
+        http = next(re.search(r"HTTP server: (\S+?)/api", line) for line in lines if "HTTP" in line)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{http.group(1)}/api/v1/openapi.json") as response,
+        ):
+            assert response.status == 200
     finally:
         stop.set()
         assert await demo == 0
@@ -109,7 +117,8 @@ async def _journey(page) -> None:  # type: ignore[no-untyped-def]
     await bot_says("Заявка отправлена партнёру")
 
     await type_in("/wallet")
-    wallet = await bot_says("Ваш кошелёк")
+    # The partner's till reported the consumer's first two purchases after Accept.
+    wallet = await bot_says("баллы за покупку")
     pseudonym = re.search(r"на кассе партнёра\): (\w+)", await wallet.inner_text())
     assert pseudonym is not None, await wallet.inner_text()
     await page.screenshot(path=ARTIFACTS / "demo-3-wallet.png")

@@ -329,20 +329,27 @@ function closeModal() {
 }
 
 // A small map drawn from the places alone (no tiles: nothing leaves this machine).
+// Longitude is scaled by cos(latitude), so the city keeps its shape.
 function mapSvg(places) {
-  const lats = places.map((p) => p.latitude);
-  const lons = places.map((p) => p.longitude);
-  const [south, north, west, east] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
+  const middle = places.reduce((sum, p) => sum + p.latitude, 0) / places.length;
+  const squeeze = Math.cos((middle * Math.PI) / 180);
+  const xs = places.map((p) => p.longitude * squeeze);
+  const ys = places.map((p) => p.latitude);
+  const [west, east, south, north] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   const width = 600;
   const height = 300;
-  const pad = 30;
-  const x = (lon) => pad + ((lon - west) / ((east - west) || 1)) * (width - 2 * pad);
-  const y = (lat) => height - pad - ((lat - south) / ((north - south) || 1)) * (height - 2 * pad);
+  const pad = 24;
+  const scale = Math.min((width - 2 * pad) / ((east - west) || 1), (height - 2 * pad) / ((north - south) || 1));
+  const left = (width - scale * (east - west)) / 2;
+  const top = (height - scale * (north - south)) / 2;
+  const x = (p) => left + (p.longitude * squeeze - west) * scale;
+  const y = (p) => height - top - (p.latitude - south) * scale;
   const grid = [1, 2, 3, 4, 5].map((i) => `<line x1="0" y1="${i * 50}" x2="${width}" y2="${i * 50}" stroke="#dde6d3"/>`
     + `<line x1="${i * 100}" y1="0" x2="${i * 100}" y2="${height}" stroke="#dde6d3"/>`).join("");
-  const pins = places.map((place, index) => `<g class="pin" data-place="${index}">`
-    + `<circle cx="${x(place.longitude)}" cy="${y(place.latitude)}" r="7"/>`
-    + `<text x="${x(place.longitude) + 9}" y="${y(place.latitude) + 4}">${escapeHtml(place.name)}</text></g>`).join("");
+  const pins = places.map((place, index) => `<g class="pin" data-place="${index}"><title>${escapeHtml(place.name)}</title>`
+    + `<circle cx="${x(place)}" cy="${y(place)}" r="7"/>`
+    + `<text x="${x(place) + 9}" y="${y(place) + 4}" text-anchor="${x(place) > width - 160 ? "end" : "start"}"`
+    + `${x(place) > width - 160 ? ` dx="-18"` : ""}>${escapeHtml(place.name)}</text></g>`).join("");
   return `<svg class="map" viewBox="0 0 ${width} ${height}" role="img">${grid}${pins}</svg>`;
 }
 
