@@ -1,6 +1,13 @@
 """Training time and top-10 serving latency of the hybrid beside implicit's ItemItem cosine.
 
-Run: /work/venv/bin/python bench/bench_recommender.py [--users 400] [--skip-synthetic] [--repeat 3]
+Run: .venv/bin/python bench/bench_recommender.py [--users 400] [--skip-synthetic] [--repeat 3]
+     nice -n 10 .venv/bin/python bench/bench_recommender.py --tables [--budget 48] [--only NAME]
+
+``--tables`` runs `refbot evaluate`'s path instead: every shared dataset on each
+split it allows (movielens-small and groceries global and per-user, lastfm-2k
+random), every model tuned with the same budget, the paired bootstrap interval
+of the hybrid against the best other model; then the labelled synthetic set with
+members' income band and region, with and without that side information.
 
 Datasets: the largest shared one (movielens-small ratings.csv, 100,836 rows)
 and a synthetic set of 1,000,000 interactions (50,000 members, 20,000
@@ -35,7 +42,16 @@ from recommender.data import load_movielens  # noqa: E402
 from recommender.evaluation import ImplicitAdapter, implicit_available  # noqa: E402
 from recommender.hybrid import HybridRecommender  # noqa: E402
 
-ML = Path(__file__).resolve().parents[2] / "shared/datasets/movielens-small/ratings.csv"
+# The shared datasets sit beside the checkout (/work/main) or beside the worktrees (/work/wt/x).
+SHARED = next(
+    (
+        p / "shared/datasets"
+        for p in Path(__file__).resolve().parents[2:4]
+        if (p / "shared").is_dir()
+    ),
+    Path("shared/datasets"),
+)
+ML = Path("movielens-small/ratings.csv")  # under SHARED
 PARAMS = dict(
     item_k=50,
     user_k=50,
@@ -136,6 +152,70 @@ def bench(name: str, frame: pd.DataFrame, n_users: int, rng, repeat: int = 3) ->
     )
 
 
+TABLE_RUNS = (
+    ("movielens-small", "movielens-small/ratings.csv", "movielens", "global"),
+    ("movielens-small", "movielens-small/ratings.csv", "movielens", "per-user"),
+    ("groceries", "groceries/groceries.csv", "groceries", "global"),
+    ("groceries", "groceries/groceries.csv", "groceries", "per-user"),
+    ("lastfm-2k", "lastfm-2k/user_artists.dat", "lastfm", "random"),
+)
+
+
+def print_report(title: str, report, seconds: float) -> None:
+    from bot.cli.evaluate import summary
+
+    print(f"\n## {title}: {report.members:,} test members ({seconds:.0f} s)")
+    for line in report.notes:
+        print(f"# {line}")
+    print(report.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    for line in summary(report, 10):
+        print(f"# {line}")
+
+
+def tables(budget: int, only: str | None) -> None:
+    """`refbot evaluate`'s path on every shared dataset and split, then the synthetic
+    set with members' profiles, with and without them."""
+    from recommender.bootstrap import paired_bootstrap
+    from recommender.data import load_dataset
+    from recommender.evaluation import evaluate
+    from recommender.research.synthetic import profiled_purchases
+    from recommender.split import split_frame
+
+    for name, path, fmt, split in TABLE_RUNS:
+        if only and only != name:
+            continue
+        data = load_dataset(SHARED / path, fmt)
+        train, test = split_frame(data.frame, split)
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            report = evaluate(train, test, split=split, budget=budget)
+        print_report(f"{name}, {split} split", report, time.perf_counter() - t0)
+    if only and only != "synthetic":
+        return
+    purchases, profiles = profiled_purchases()
+    train, test = split_frame(purchases, "global")
+    reports = {}
+    for label, side in (("without profiles", None), ("with profiles", profiles)):
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reports[label] = evaluate(train, test, split="global", budget=budget, profiles=side)
+        title = (
+            f"synthetic (labelled, generated) with income band and region, global split, {label}"
+        )
+        print_report(title, reports[label], time.perf_counter() - t0)
+    gain = paired_bootstrap(
+        reports["with profiles"].per_member["hybrid"],
+        reports["without profiles"].per_member["hybrid"],
+    )
+    print(
+        f"# side information: hybrid with profiles - hybrid without, NDCG@10 over "
+        f"{gain.members:,} members: {gain.mean:+.4f} [{gain.low:+.4f}, {gain.high:+.4f}]: "
+        f"{gain.verdict}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--users", type=int, default=400, help="members timed per dataset")
@@ -146,7 +226,17 @@ def main() -> None:
         action="store_true",
         help="hybrid similarity on the scipy path (as without implicit)",
     )
+    ap.add_argument(
+        "--tables",
+        action="store_true",
+        help="instead: refbot evaluate's tuned tables on every shared dataset and split",
+    )
+    ap.add_argument("--budget", type=int, default=48, help="--tables: configurations per model")
+    ap.add_argument("--only", help="--tables: one dataset (movielens-small, groceries, ...)")
     args = ap.parse_args()
+    if args.tables:
+        tables(args.budget, args.only)
+        return
     if args.scipy:
         import recommender.similarity as sim
 
@@ -154,7 +244,7 @@ def main() -> None:
     warnings.simplefilter("ignore")
     rng = np.random.default_rng(0)
     print(f"hybrid parameters: {PARAMS}")
-    bench("movielens-small", load_movielens(ML).frame, args.users, rng, args.repeat)
+    bench("movielens-small", load_movielens(SHARED / ML).frame, args.users, rng, args.repeat)
     if not args.skip_synthetic:
         t0 = time.perf_counter()
         frame = synthetic()

@@ -217,3 +217,13 @@ def test_profile_popularity_ranks_what_members_of_the_same_profile_use():
     hybrid.fit(f, profiles=profiles)
     assert hybrid.top_items("a", 1) == []  # the high band used only latte, which a has
     assert hybrid.top_items("c", 1) == [("x", 0.5)]  # tea is seen; x: half the low band
+
+
+def test_the_blend_keeps_a_part_only_when_validation_gains_beyond_noise():
+    from recommender.tuning import clearly_better
+
+    old = np.array([0.2, 0.4, 0.6, 0.8] * 25)
+    assert clearly_better(old + 0.01, old)  # every member gains: no doubt
+    noisy = old + np.array([0.3, -0.29] * 50)  # mean +0.005, error 0.03
+    assert not clearly_better(noisy, old)
+    assert not clearly_better(old, old)
