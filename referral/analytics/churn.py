@@ -72,9 +72,13 @@ def reasons(row: pd.Series, terms: pd.Series, period: int, language: str) -> lis
 
 
 def _word(feature: str, row: pd.Series, period: int, language: str) -> str:
+    """The member's own values behind a feature; the verb follows their direction
+    (a model may well read a jump in visits as a sign of a fall to come)."""
     template = REASONS[feature][language]
     if feature == "visits_change":
         per_30 = 30.0 / period
+        if row["visits_last"] > row["visits_before"]:
+            template = REASONS["visits_rose"][language]
         return template.format(
             before=rate_words(language, row["visits_before"] * per_30),
             last=rate_words(language, row["visits_last"] * per_30),
@@ -84,6 +88,8 @@ def _word(feature: str, row: pd.Series, period: int, language: str) -> str:
     if feature == "frequency":
         return template.format(visits=plural(language, max(1, round(row["frequency"])), "visit"))
     before = row["check_before"] if not np.isnan(row["check_before"]) else row["check_last"]
+    if row["check_last"] > before:
+        template = REASONS["amount_rose"][language]
     return template.format(before=round(before / 100), last=round(row["check_last"] / 100))
 
 

@@ -63,11 +63,19 @@ REASONS = {
         "ru": "визиты упали: {before} → {last}",
         "en": "visits fell from {before} to {last}",
     },
+    "visits_rose": {
+        "ru": "визиты резко выросли: {before} → {last}",
+        "en": "visits jumped from {before} to {last}",
+    },
     "recency_days": {"ru": "нет покупок уже {days}", "en": "no purchase for {days}"},
     "frequency": {"ru": "в среднем {visits} за месяц", "en": "{visits} a month on average"},
     "amount_change": {
         "ru": "средний чек снизился: {before} → {last} ₽",
         "en": "the average check fell from {before} to {last} RUB",
+    },
+    "amount_rose": {
+        "ru": "средний чек вырос: {before} → {last} ₽",
+        "en": "the average check rose from {before} to {last} RUB",
     },
     "tenure_days": {
         "ru": "новый клиент: первая покупка {days} назад",

@@ -164,3 +164,40 @@ def test_find_reports_a_fall_beyond_noise_and_where_it_happened() -> None:
     assert found["revenue"].segment == "big"
     assert found["average_check"].segment == "big"
     assert find(days, firsts, segments, this_week, floor=11) == []  # 10 buyers: under the floor
+
+
+def test_churn_reasons_are_the_largest_terms_raising_the_risk_in_words() -> None:
+    from referral.analytics.churn import reasons
+
+    row = pd.Series(
+        {
+            "visits_before": 8,
+            "visits_last": 2,
+            "recency_days": 21.0,
+            "frequency": 3.2,
+            "check_before": 120_000.0,
+            "check_last": 90_000.0,
+            "tenure_days": 400.0,
+        }
+    )
+    terms = pd.Series(
+        {
+            "visits_change": 1.5,
+            "recency_days": 0.9,
+            "frequency": -0.4,
+            "amount_change": 0.3,
+            "tenure_days": 0.1,
+        }
+    )
+    assert reasons(row, terms, period=30, language="en") == [
+        "visits fell from more than weekly to every two weeks",
+        "no purchase for 21 days",
+        "the average check fell from 1200 to 900 RUB",
+    ]
+    assert reasons(row, terms, period=30, language="ru")[1] == "нет покупок уже 21 день"
+    jumped = row.copy()
+    jumped["visits_before"], jumped["visits_last"] = 1, 9
+    assert reasons(jumped, terms, 30, "en")[0] == "visits jumped from monthly to more than weekly"
+    # Only terms above zero raise the risk: reversed, frequency alone does.
+    assert reasons(row, -terms, 30, "en") == ["3 visits a month on average"]
+    assert reasons(row, terms * 0 - 1, 30, "en") == []
