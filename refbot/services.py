@@ -88,7 +88,7 @@ def build_services(settings: Settings) -> Services:
         survey_answers=AnswerService(db, ledger),
         survey_results=ResultsService(db, settings.min_audience),
         outbox=Outbox(db),
-        offers=(offers := OfferService(db, settings.data_dir)),
+        offers=(offers := OfferService(db, settings.data_dir, ledger=ledger)),
         nudges=NudgeService(db, offers.store),
         analytics=WorkspaceAnalytics(db, settings.min_audience, settings.zone),
         analytics_job=AnalyticsJob(db, settings.min_audience, settings.zone),

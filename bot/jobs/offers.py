@@ -78,9 +78,16 @@ async def send_retention_offers(services: Services, bot: Bot, now: datetime | No
         if not views:
             continue
         texts = texts_for(nudge.language or "ru")
+        header = texts("offers.retention")
+        bonus = await services.offers.retention_bonus(nudge.member_id, views, now)
+        if bonus is not None:
+            company = next(v.company for v in views if v.company_id == bonus.company_id)
+            header += "\n" + texts(
+                "offers.retention_bonus", points=bonus.points, company=escape(company)
+            )
         async with limiter:
             with suppress(TelegramForbiddenError, TelegramBadRequest):
-                await send_offers(bot, nudge.telegram_id, texts, views, texts("offers.retention"))
+                await send_offers(bot, nudge.telegram_id, texts, views, header)
                 sent += 1
     return sent
 

@@ -8,6 +8,7 @@ from html import escape
 from aiogram import Bot
 
 from bot.keyboards.offers import offer_keyboard
+from bot.messages.rules import percent
 from bot.texts import Texts
 from referral.offers.views import OfferView
 
@@ -33,6 +34,7 @@ def offer_text(texts: Texts, view: OfferView) -> str:
     ]
     if view.cashback_bp:
         lines.append(texts("offers.cashback", percent=f"{view.cashback_bp / 100:g}"))
+    lines += incentive_lines(texts, view)
     if view.bundle is not None:
         b = view.bundle
         lines.append(
@@ -48,6 +50,26 @@ def offer_text(texts: Texts, view: OfferView) -> str:
         lines.append(texts("offers.distance", km=f"{view.distance_km:.1f}"))
     lines.append(texts(f"offers.reason_{view.reason}", related=escape(view.related or "")))
     return "\n".join(lines)
+
+
+def incentive_lines(texts: Texts, view: OfferView) -> list[str]:
+    """The upsell in the member's own terms, and the spend-drop cashback."""
+    lines = []
+    upsell_bp = view.extra_cashback_bp - view.spend_drop_bp
+    if view.usual is not None:
+        lines.append(
+            texts(
+                "offers.upsell" if upsell_bp else "offers.upsell_same",
+                usual=escape(view.usual),
+                usual_price=money(view.usual_minor or 0),
+                service=escape(view.service),
+                price=money(view.price_minor - view.price_minor * upsell_bp // 10_000),
+                percent=percent(upsell_bp),
+            )
+        )
+    if view.spend_drop_bp:
+        lines.append(texts("offers.spend_drop", percent=percent(view.spend_drop_bp)))
+    return lines
 
 
 async def send_offers(

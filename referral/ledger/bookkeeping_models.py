@@ -138,3 +138,14 @@ class Rules(Base):
     invite_daily_cap: Mapped[int] = mapped_column(Integer, default=5)
     invite_total_cap: Mapped[int] = mapped_column(Integer, default=50)
     require_phone: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The offer incentives (referral.offers.incentives); None or 0 switches each off.
+    upsell_margin_bp: Mapped[int | None] = mapped_column(Integer)
+    upsell_cashback_max_bp: Mapped[int] = mapped_column(
+        Integer, default=3000, server_default="3000"
+    )
+    spend_drop_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retention_points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retention_period_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    retention_min_spend_minor: Mapped[int] = mapped_column(
+        BigInteger, default=0, server_default="0"
+    )

@@ -35,6 +35,7 @@ from referral.ledger.ledger import Ledger
 from referral.ledger.posting_engine import resolve
 from referral.ledger.rules import RuleSet, rules_of
 from referral.models import Member
+from referral.offers.payouts import pay_offer_cashback
 
 REQUIRED = ("client", "service", "amount", "time")
 
@@ -137,6 +138,7 @@ class PurchaseService:
                 pending_until=until,
                 purchase_id=purchase.id,
             )
+        await pay_offer_cashback(session, self.ledger, purchase, until)
         await qualify_invite(session, self.ledger, purchase, rules, until)
         return "added"
 

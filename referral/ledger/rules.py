@@ -6,6 +6,15 @@ points), cashback.SERVICE (the same for one service of the catalogue),
 points_ttl_days ("never" or days), return_window_days, voucher_ttl_hours,
 point_value (kopecks a point is worth when spent), invite_daily_cap,
 invite_total_cap, require_phone (yes/no).
+
+Offer incentives (referral.offers.incentives says how each works):
+upsell_margin (percent over the member's usual price an upsell may cost them
+after its cashback; "off" switches upsell off), upsell_cashback_max (the most
+cashback an upsell may carry, percent), spend_drop_cashback (extra cashback,
+percent, on offers to a member whose weekly spend dropped; 0 is off),
+retention_points (bonus points with a retention offer; 0 is off),
+retention_period_days (at most one bonus per member in that many days),
+retention_min_spend (roubles the member spent at the partner to qualify).
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from referral.companies import by_code
 from referral.ledger.bookkeeping_models import Rules
 from referral.ledger.catalogue_models import Service
+from referral.ledger.csvfile import parse_money
 from referral.ledger.errors import InvalidRule, UnknownService
 from referral.stamps import bump
 
@@ -32,7 +42,12 @@ _COUNTS = (
     "voucher_ttl_hours",
     "invite_daily_cap",
     "invite_total_cap",
+    "retention_points",
 )
+_PERCENTS = {
+    "upsell_cashback_max": "upsell_cashback_max_bp",
+    "spend_drop_cashback": "spend_drop_bp",
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,12 @@ class RuleSet:
     invite_daily_cap: int = 5
     invite_total_cap: int = 50
     require_phone: bool = False
+    upsell_margin_bp: int | None = None  # None: no upsell offers
+    upsell_cashback_max_bp: int = 3000
+    spend_drop_bp: int = 0
+    retention_points: int = 0
+    retention_period_days: int = 30
+    retention_min_spend_minor: int = 0
 
 
 def percent_to_bp(text: str) -> int:
@@ -71,6 +92,16 @@ def _count(key: str, text: str) -> int:
     return int(text)
 
 
+def _money(key: str, text: str) -> int:
+    try:
+        amount = parse_money(text)
+    except ValueError:
+        amount = -1
+    if amount < 0:
+        raise InvalidRule(f"{key} must be an amount in roubles like 500 or 99.50, not {text!r}")
+    return amount
+
+
 def parse_rules(values: dict[str, str]) -> tuple[dict[str, object], dict[str, int]]:
     """(rule columns, per-service cashback in basis points) from key=value text."""
     columns: dict[str, object] = {}
@@ -80,6 +111,15 @@ def parse_rules(values: dict[str, str]) -> tuple[dict[str, object], dict[str, in
             columns[key] = _count(key, text)
         elif key == "cashback":
             columns["cashback_bp"] = percent_to_bp(text)
+        elif key in _PERCENTS:
+            columns[_PERCENTS[key]] = percent_to_bp(text)
+        elif key == "upsell_margin":
+            off = text.strip().lower() in ("off", "no", "none")
+            columns["upsell_margin_bp"] = None if off else percent_to_bp(text)
+        elif key == "retention_period_days":
+            columns[key] = _count(key, text) or 1
+        elif key == "retention_min_spend":
+            columns["retention_min_spend_minor"] = _money(key, text)
         elif key.startswith("cashback."):
             per_service[key.removeprefix("cashback.")] = percent_to_bp(text)
         elif key == "points_ttl_days":

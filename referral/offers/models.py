@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
+    Integer,
     SmallInteger,
     String,
     UniqueConstraint,
@@ -21,7 +23,7 @@ from referral.db import Base, BigId
 # ShownOffer.status
 SHOWN, ACCEPTED, DECLINED = "shown", "accepted", "declined"
 # ShownOffer.reason: why the member sees it
-SIMILAR, CROSS, POPULAR = "similar", "cross", "popular"
+SIMILAR, CROSS, POPULAR, UPSELL = "similar", "cross", "popular", "upsell"
 # Lead.status (the lead pipeline of a later issue moves it on)
 PENDING = "pending"
 # ReminderLog.kind
@@ -44,6 +46,12 @@ class ShownOffer(Base):
     status: Mapped[str] = mapped_column(String(10), default=SHOWN)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the offer promised on top of the service's own price and cashback
+    # (referral.offers.incentives), paid at the purchase (referral.offers.payouts).
+    extra_cashback_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    spend_drop_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    usual_service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    usual_minor: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class OfferFeedback(Base):

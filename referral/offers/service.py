@@ -16,10 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.errors import DomainError
 from referral.ledger.activity_models import Purchase
+from referral.ledger.ledger import Ledger
 from referral.models import Member
 from referral.offers import candidates as cand
 from referral.offers.candidates import ModelView
 from referral.offers.geo import haversine_km
+from referral.offers.incentives import Bought, Offered, habits_of, with_incentives
 from referral.offers.leads import LeadView, company_leads
 from referral.offers.models import (
     ACCEPTED,
@@ -30,6 +32,7 @@ from referral.offers.models import (
     OfferSettings,
     ShownOffer,
 )
+from referral.offers.payouts import RetentionBonus, pay_retention_bonus
 from referral.offers.shared import Catalogue, SharedOffers
 from referral.offers.store import ModelStore
 from referral.offers.views import OfferView, offer_view
@@ -48,8 +51,10 @@ class OfferService:
         max_offers: int = 3,
         cooldown_days: float = 30.0,
         default_threshold: float = 0.0,
+        ledger: Ledger | None = None,
     ) -> None:
         self.db = db
+        self.ledger = ledger or Ledger(db)
         self.store = ModelStore(data_dir)
         self.shared = SharedOffers(db)
         self.max_offers = max_offers
@@ -67,26 +72,41 @@ class OfferService:
             found = await _member_context(session, member_id, now - self.cooldown)
         if found is None:
             return []
-        ctx, version = found
+        ctx, bought, version = found
         catalogue = await self.shared.catalogue(version)
         view = self._model_view()
         counted = [] if view.popular else (await self.shared.counted()).popular
+        # One more than asked: an upsell may take the place of one of them.
         picked = cand.rank(
-            view, catalogue, counted, ctx, n, now.timestamp(), self.default_threshold
+            view, catalogue, counted, ctx, n + 1, now.timestamp(), self.default_threshold
         )
-        if not picked:
+        offered = with_incentives(picked, habits_of(bought, now), catalogue, ctx.excluded, n)
+        if not offered:
             return []
         async with self.db.begin() as session:
-            rows = await _shown(session, member_id, picked, catalogue, now)
+            rows = await _shown(session, member_id, offered, catalogue, now)
+        services = catalogue.services
         return [
             offer_view(
-                row.id,
-                row.reason,
-                catalogue.services[row.service_id],
-                catalogue.services.get(row.related_service_id or 0),
+                row,
+                services[row.service_id],
+                services.get(row.related_service_id or 0),
+                services.get(row.usual_service_id or 0),
             )
             for row in rows
         ]
+
+    async def retention_bonus(
+        self, member_id: int, views: list[OfferView], now: datetime | None = None
+    ) -> RetentionBonus | None:
+        """Bonus points with a retention offer, from the first partner among
+        ``views`` whose rules give them; None when none does or it was paid
+        this period (the idempotency key makes a second run pay nothing)."""
+        now = now or datetime.now(UTC)
+        async with self.db.begin() as session:
+            return await pay_retention_bonus(
+                session, self.ledger, member_id, [v.company_id for v in views], now
+            )
 
     async def rerank_by_location(
         self, member_id: int, lat: float, lon: float, now: datetime | None = None
@@ -150,7 +170,7 @@ class OfferService:
 
 async def _member_context(
     session: AsyncSession, member_id: int, declined_since: datetime
-) -> tuple[cand.MemberContext, int | None] | None:
+) -> tuple[cand.MemberContext, list[Bought], int | None] | None:
     """The member's own rows (each read by an index on member_id) and the
     shared state's change stamp, which rides along with the first read."""
     found = (
@@ -159,13 +179,14 @@ async def _member_context(
     if found is None or found[0].erased_at is not None:
         return None
     member, version = found
-    bought = (
-        await session.scalars(
-            select(Purchase.service_id).where(
+    bought = [
+        Bought(service_id, amount, _aware(at))
+        for service_id, amount, at in await session.execute(
+            select(Purchase.service_id, Purchase.amount_minor, Purchase.purchased_at).where(
                 Purchase.member_id == member_id, Purchase.status == "completed"
             )
         )
-    ).all()
+    ]
     excluded = (
         await session.scalars(
             select(OfferFeedback.service_id)
@@ -179,16 +200,21 @@ async def _member_context(
     ).all()
     ctx = cand.MemberContext(
         pseudonym=member.pseudonym,
-        bought={str(s) for s in bought},
+        bought={str(b.service_id) for b in bought},
         excluded={str(s) for s in excluded},
     )
-    return ctx, version
+    return ctx, bought, version
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes for timezone-aware columns; they are UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def _shown(
     session: AsyncSession,
     member_id: int,
-    picked: list[cand.Candidate],
+    offered: list[Offered],
     catalogue: Catalogue,
     now: datetime,
 ) -> list[ShownOffer]:
@@ -200,16 +226,19 @@ async def _shown(
             .where(
                 ShownOffer.member_id == member_id,
                 ShownOffer.status == SHOWN,
-                ShownOffer.service_id.in_([c.service_id for c in picked]),
+                ShownOffer.service_id.in_([o.candidate.service_id for o in offered]),
             )
             .order_by(ShownOffer.id)
         )
     ).all()
     latest = {row.service_id: row for row in open_rows}  # the newest wins
     rows = []
-    for c in picked:
+    for offer in offered:
+        c = offer.candidate
         row = latest.get(c.service_id)
-        if row is None:
+        if row is not None:  # shown again: with what it promises now
+            _promise(row, offer)
+        else:
             row = ShownOffer(
                 member_id=member_id,
                 company_id=catalogue.services[c.service_id].company_id,
@@ -220,10 +249,20 @@ async def _shown(
                 status=SHOWN,
                 created_at=now,
             )
+            _promise(row, offer)
             session.add(row)
         rows.append(row)
     await session.flush()
     return rows
+
+
+def _promise(row: ShownOffer, offer: Offered) -> None:
+    row.reason = offer.candidate.reason
+    row.related_service_id = offer.candidate.related_service_id
+    row.extra_cashback_bp = offer.extra_cashback_bp
+    row.spend_drop_bp = offer.spend_drop_bp
+    row.usual_service_id = offer.usual_service_id
+    row.usual_minor = offer.usual_minor
 
 
 async def _resolve(

@@ -66,6 +66,9 @@ class Catalogue:
     rules: dict[int, RuleSet]
     links: dict[str, dict[str, float]]  # cross-service links, both ways, summed
     outlets: dict[int, list[tuple[float, float]]]  # company -> (lat, lon) of its outlets
+    # Active services of partners with upsell switched on, by category.
+    upsell_by_category: dict[str, list[ServiceCard]] = field(default_factory=dict)
+    nearby: dict[tuple[int, int], bool] = field(default_factory=dict)  # filled as asked
 
     def rules_of(self, company_id: int) -> RuleSet:
         return self.rules.get(company_id) or RuleSet()
@@ -195,7 +198,13 @@ async def load_catalogue(session: AsyncSession, version: int | None) -> Catalogu
         await session.execute(select(Outlet.company_id, Outlet.lat, Outlet.lon))
     ).all():
         outlets[company_id].append((lat, lon))
+    upsell: dict[str, list[ServiceCard]] = defaultdict(list)
+    for card in cards.values():
+        company_rules = rules.get(card.company_id)
+        if card.active and company_rules and company_rules.upsell_margin_bp is not None:
+            upsell[card.category].append(card)
     return Catalogue(
+        upsell_by_category=dict(upsell),
         version=version,
         services=cards,
         items={card.item: card for card in cards.values() if card.active},

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from referral.offers.models import ShownOffer
     from referral.offers.shared import ServiceCard
 
 
@@ -35,17 +36,29 @@ class OfferView:
     related: str | None
     bundle: BundleView | None
     distance_km: float | None = None
+    extra_cashback_bp: int = 0  # the offer's incentive, on top of cashback_bp
+    spend_drop_bp: int = 0  # the part of it for a member whose spend dropped
+    usual: str | None = None  # upsell: the service the member usually takes
+    usual_minor: int | None = None  # and what they usually pay for it
+
+    @property
+    def after_cashback_minor(self) -> int:
+        """The member's price once the offer's extra cashback comes back."""
+        return self.price_minor - self.price_minor * self.extra_cashback_bp // 10_000
 
     def at_distance(self, km: float | None) -> OfferView:
         return replace(self, distance_km=km)
 
 
 def offer_view(
-    offer_id: int, reason: str, card: ServiceCard, related: ServiceCard | None
+    row: ShownOffer,
+    card: ServiceCard,
+    related: ServiceCard | None,
+    usual: ServiceCard | None = None,
 ) -> OfferView:
-    """The view of shown offer ``offer_id`` of the service on ``card``."""
+    """The view of shown offer ``row`` of the service on ``card``."""
     return OfferView(
-        offer_id=offer_id,
+        offer_id=row.id,
         company_id=card.company_id,
         company=card.company,
         service=card.name,
@@ -54,7 +67,11 @@ def offer_view(
         price_minor=card.price_minor,
         discount_percent=card.discount_percent,
         cashback_bp=card.cashback_bp,
-        reason=reason,
+        reason=row.reason,
         related=related.name if related else None,
         bundle=card.bundle,
+        extra_cashback_bp=row.extra_cashback_bp,
+        spend_drop_bp=row.spend_drop_bp,
+        usual=usual.name if usual else None,
+        usual_minor=row.usual_minor,
     )

@@ -76,6 +76,16 @@ CASES: dict[str, Case] = {
             "en": lambda n: f"{n} {EN_POINTS[n]}, cashback {n} {EN_ROUBLES[n]}",
         },
     ),
+    "offers.retention_bonus": (
+        lambda n: {"company": "Acme", "points": n},
+        {
+            "ru": lambda n: (
+                f"Acme дарит вам {n} "
+                f"{'бонусный' if RU_POINTS[n] == 'балл' else 'бонусных'} {RU_POINTS[n]} —"
+            ),
+            "en": lambda n: f"Acme gives you {n} bonus {EN_POINTS[n]},",
+        },
+    ),
     "wallet.reserved": (
         lambda n: {"points": n},
         {"ru": lambda n: f"{n} {RU_POINTS[n]})", "en": lambda n: f"{n} {EN_POINTS[n]})"},

@@ -29,3 +29,11 @@ leads_header = <b>Leads of { $company }</b>
 leads_none = No leads yet.
 lead = #{ NUMBER($id, useGrouping: 0) } { $date }: { $service } — member { $pseudonym } ({ $profile })
 profile_unknown = no profile given
+reason_upsell = Why: you usually take { $related }.
+upsell = You usually take { $usual } for { $usual_price } ₽: { $service } today at about the same price — { $price } ₽ with { $percent }% cashback.
+upsell_same = You usually take { $usual } for { $usual_price } ₽: { $service } costs about the same — { $price } ₽.
+spend_drop = You have been spending less lately: +{ $percent }% extra cashback on this offer.
+retention_bonus = { $company } gives you { $points ->
+    [one] { $points } bonus point
+   *[other] { $points } bonus points
+}, already in /wallet.

@@ -29,3 +29,12 @@ leads_header = <b>Заявки { $company }</b>
 leads_none = Заявок пока нет.
 lead = #{ NUMBER($id, useGrouping: 0) } { $date }: { $service } — участник { $pseudonym } ({ $profile })
 profile_unknown = профиль не указан
+reason_upsell = Почему: вы обычно берёте «{ $related }».
+upsell = Вы обычно берёте «{ $usual }» за { $usual_price } ₽: «{ $service }» сегодня почти по той же цене — { $price } ₽ с кешбэком { $percent }%.
+upsell_same = Вы обычно берёте «{ $usual }» за { $usual_price } ₽: «{ $service }» стоит почти столько же — { $price } ₽.
+spend_drop = Вы стали реже заходить к партнёрам: к этому предложению дополнительный кешбэк +{ $percent }%.
+retention_bonus = { $company } дарит вам { $points ->
+    [one] { $points } бонусный балл
+    [few] { $points } бонусных балла
+   *[many] { $points } бонусных баллов
+} — они уже в /wallet.
