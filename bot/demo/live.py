@@ -73,12 +73,12 @@ def chat_page(link_key: bytes) -> ChatPage:
                     "ru": (
                         "/leads: заявки покупателей, принявших предложение",
                         "/stats: участники, конверсия, средний чек, с графиком",
-                        "/qr: QR-код партнёра для кассы",
+                        "/workspace: аналитика в мини-приложении; /qr: QR-код для кассы",
                     ),
                     "en": (
                         "/leads: leads of consumers who accepted an offer",
                         "/stats: members, conversion, average check, with a chart",
-                        "/qr: the partner's QR code for the till",
+                        "/workspace: analytics in the Mini App; /qr: the till's QR code",
                     ),
                 },
             ),

@@ -1,7 +1,8 @@
 """`refbot demo` in Debian's headless chromium: a newcomer scans a partner's QR
 code on the chat page, accepts, takes an offer, checks the wallet, and sees the
-lead as the partner admin. The page, the bot and the local Bot API server are
-the real ones; only the network is smaller than the CLI's."""
+lead as the partner admin, then opens the workspace Mini App inside the page.
+The page, the bot, refbot's HTTP server and the local Bot API server are the
+real ones; only the network is smaller than the CLI's."""
 
 from __future__ import annotations
 
@@ -127,6 +128,15 @@ async def _journey(page) -> None:  # type: ignore[no-untyped-def]
     await type_in("/leads")
     await bot_says(pseudonym.group(1))  # the partner sees the lead, by pseudonym only
     await page.screenshot(path=ARTIFACTS / "demo-4-partner-leads.png")
+
+    # The workspace Mini App opens inside the page, signed in by its init data.
+    await type_in("/workspace")
+    await page.locator(".inline-button", has_text="Открыть рабочее место").last.click()
+    app = page.frame_locator("#modal-body iframe")
+    await app.locator("main[data-ready]").wait_for(timeout=WAIT_MS)
+    assert await app.locator("main").get_attribute("data-ready") != "error"
+    assert "Кофейня «Зерно»" in await app.locator("#company").inner_text()
+    await page.screenshot(path=ARTIFACTS / "demo-5-workspace.png")
 
 
 async def _address(lines: list[str], demo: asyncio.Task) -> str:
