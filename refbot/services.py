@@ -18,12 +18,15 @@ from referral.analytics.weekly import WeeklyInsights
 from referral.apikeys import ApiKeyService
 from referral.companies import CompanyService
 from referral.db import create_engine, create_sessionmaker
+from referral.ledger.check import LedgerCheck
 from referral.ledger.ledger import Ledger
 from referral.ledger.services import Loyalty, build_loyalty
 from referral.members import MemberService
+from referral.offers.crossmatrix import CrossMatrixService
 from referral.offers.nudges import NudgeService
 from referral.offers.service import OfferService
 from referral.offers.stats import PartnerStats
+from referral.offers.training import Trainer
 from referral.roles import RoleService
 from referral.surveys.answers import AnswerService
 from referral.surveys.outbox import Outbox
@@ -57,6 +60,9 @@ class Services:
     weekly_insights: WeeklyInsights
     apikeys: ApiKeyService
     partner_stats: PartnerStats
+    crossmatrix: CrossMatrixService
+    ledger_check: LedgerCheck
+    trainer: Trainer
 
     async def close(self) -> None:
         drainer = getattr(self, "survey_drainer", None)  # set when the bot's jobs started
@@ -96,4 +102,7 @@ def build_services(settings: Settings) -> Services:
         weekly_insights=WeeklyInsights(db, settings.zone),
         apikeys=ApiKeyService(db),
         partner_stats=PartnerStats(db, settings.min_audience, settings.zone),
+        crossmatrix=CrossMatrixService(db),
+        ledger_check=LedgerCheck(db),
+        trainer=Trainer(db, settings.data_dir),
     )

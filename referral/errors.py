@@ -30,5 +30,13 @@ class NotAMember(DomainError):
     """The user has not consented, so there is nothing to act on."""
 
 
+class UnknownMember(NotFound):
+    """No live member has that Telegram id or pseudonym."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"no member {reference!r}")
+        self.reference = reference
+
+
 class UnknownRole(DomainError):
     pass

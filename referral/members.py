@@ -9,14 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import make_transient_to_detached
 
 from referral.consent import CONSENT_VERSION, active_consent, consenting_member
 from referral.erasure import erase_telegram_id
-from referral.errors import DomainError, NotAMember, UnknownCompany
+from referral.errors import DomainError, NotAMember, UnknownCompany, UnknownMember
 from referral.group_commit import GroupCommitter
 from referral.links import LinkTarget
 from referral.models import Company, Consent, Member
@@ -231,6 +231,17 @@ class MemberService:
             member.reachable = False
             member.erased_at = now
         return True
+
+    async def find(self, reference: str) -> Member:
+        """A live (not erased) member by Telegram id or pseudonym, for operators."""
+        named = Member.pseudonym == reference.lower()
+        if reference.isdigit():
+            named = or_(named, Member.telegram_id == int(reference))
+        async with self.db() as session:
+            member = await session.scalar(select(Member).where(named, Member.erased_at.is_(None)))
+        if member is None:
+            raise UnknownMember(reference)
+        return member
 
     async def require(self, telegram_id: int) -> Member:
         async with self.db() as session:

@@ -10,7 +10,6 @@ import typer
 
 from bot.cli.common import fail, load_settings, refusals_exit, run_async, services_for
 from referral.ledger.bookkeeping_models import CURRENCIES, POINTS
-from referral.ledger.check import check
 
 ledger_app = typer.Typer(help="The points and cashback ledger.", no_args_is_help=True)
 rules_app = typer.Typer(help="Earning rules per company.", no_args_is_help=True)
@@ -37,7 +36,7 @@ def register(app: typer.Typer) -> None:
 def ledger_check() -> None:
     async def run() -> list[str]:
         async with services_for(load_settings()) as services:
-            return await check(services.db)
+            return await services.ledger_check.run()
 
     problems = run_async(run())
     for problem in problems:

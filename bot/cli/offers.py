@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import or_, select
 
 from bot.cli.common import fail, load_settings, refusals_exit, run_async, services_for
 
@@ -36,12 +35,9 @@ def register(app: typer.Typer) -> None:
 def train_command(
     no_tune: bool = typer.Option(False, "--no-tune", help="Keep default hyperparameters (faster)."),
 ) -> None:
-    from referral.offers.training import train
-
     async def run():  # type: ignore[no-untyped-def]
-        settings = load_settings()
-        async with services_for(settings) as services:
-            return await train(settings.data_dir, services.db, tune=not no_tune)
+        async with services_for(load_settings()) as services:
+            return await services.trainer.train(tune=not no_tune)
 
     report = run_async(run())
     typer.echo(f"trained version {report.version} into {report.directory}")
@@ -56,8 +52,6 @@ def train_command(
 )
 @refusals_exit
 def crossmatrix_import(file: Annotated[Path, typer.Argument(help="The CSV file.")]) -> None:
-    from referral.offers.crossmatrix import CrossMatrixService
-
     try:
         data = file.read_bytes()
     except OSError as error:
@@ -65,7 +59,7 @@ def crossmatrix_import(file: Annotated[Path, typer.Argument(help="The CSV file."
 
     async def run():  # type: ignore[no-untyped-def]
         async with services_for(load_settings()) as services:
-            return await CrossMatrixService(services.db).import_csv(data)
+            return await services.crossmatrix.import_csv(data)
 
     report = run_async(run())
     typer.echo(f"stored {report.links} link(s), replacing {report.replaced}")
@@ -75,20 +69,10 @@ def crossmatrix_import(file: Annotated[Path, typer.Argument(help="The CSV file."
 @refusals_exit
 def offers_show(member: str = typer.Argument(..., help="Telegram id or pseudonym.")) -> None:
     from bot.messages.offers import money
-    from referral.models import Member
 
     async def run():  # type: ignore[no-untyped-def]
         async with services_for(load_settings()) as services:
-            async with services.db() as session:
-                telegram = int(member) if member.isdigit() else -1
-                found = await session.scalar(
-                    select(Member).where(
-                        or_(Member.pseudonym == member.lower(), Member.telegram_id == telegram),
-                        Member.erased_at.is_(None),
-                    )
-                )
-            if found is None:
-                raise fail(f"no member {member!r}")
+            found = await services.members.find(member)
             return found.pseudonym, await services.offers.offers_for(found.id)
 
     pseudonym, views = run_async(run())
@@ -129,14 +113,10 @@ def stats_command(
 ) -> None:
     from bot.messages.stats import stats_chart, stats_text
     from bot.texts import texts_for
-    from referral.offers.stats import PartnerStats
 
     async def run():  # type: ignore[no-untyped-def]
-        settings = load_settings()
-        async with services_for(settings) as services:
-            return await PartnerStats(services.db, settings.min_audience, settings.zone).of_code(
-                code
-            )
+        async with services_for(load_settings()) as services:
+            return await services.partner_stats.of_code(code)
 
     report = run_async(run())
     texts = texts_for("en")

@@ -11,6 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from referral.ledger.bookkeeping_models import POINTS, Account, Lot, Posting, Transfer
 
 
+class LedgerCheck:
+    """``refbot ledger check`` as a service: every invariant, one problem per line."""
+
+    def __init__(self, db: async_sessionmaker[AsyncSession]) -> None:
+        self.db = db
+
+    async def run(self) -> list[str]:
+        return await check(self.db)
+
+
 async def check(db: async_sessionmaker[AsyncSession]) -> list[str]:
     async with db() as session:
         return [

@@ -176,6 +176,17 @@ def _churn_quality(purchases: pd.DataFrame, window_days: float) -> dict[str, obj
     }
 
 
+class Trainer:
+    """``refbot train`` as a service: fits on this database, saves under data_dir."""
+
+    def __init__(self, db: async_sessionmaker[AsyncSession], data_dir: str | Path) -> None:
+        self.db = db
+        self.data_dir = data_dir
+
+    async def train(self, tune: bool = True) -> TrainReport:
+        return await train(self.data_dir, self.db, tune=tune)
+
+
 async def train(
     data_dir: str | Path,
     db: async_sessionmaker[AsyncSession],

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from referral.companies import CompanyService
-from referral.errors import DuplicateCompany, InvalidCompany, UnknownCompany
+from referral.errors import DuplicateCompany, InvalidCompany, UnknownCompany, UnknownMember
 from referral.links import LinkTarget
 from referral.members import InvalidProfileValue, MemberService
 from referral.models import Consent, Member
@@ -182,3 +182,17 @@ async def test_a_company_added_by_another_process_is_found(services, db):
     await CompanyService(db).add("Beans", "beans")  # as the CLI would, beside the bot
     assert (await companies.get("beans")).name == "Beans"
     assert (await companies.get("beans")).name == "Beans"  # now from the cache
+
+
+async def test_an_operator_finds_a_live_member_by_telegram_id_or_pseudonym(services):
+    companies, _, members = services
+    await companies.add("Acme Coffee", "acme")
+    member, _ = await members.accept_consent(TELEGRAM_ID, LinkTarget("acme"), "ru")
+    assert (await members.find(str(TELEGRAM_ID))).id == member.id
+    assert (await members.find(member.pseudonym.upper())).id == member.id
+    for unknown in ("ghost", "12345", ""):
+        with pytest.raises(UnknownMember, match="no member"):
+            await members.find(unknown)
+    await members.forget(TELEGRAM_ID)
+    with pytest.raises(UnknownMember):  # erased: neither the id nor the pseudonym finds them
+        await members.find(member.pseudonym)

@@ -1,4 +1,4 @@
-"""`refbot offers threshold` and `refbot stats` as an operator runs them."""
+"""`refbot offers threshold`, `offers show` and `refbot stats` as an operator runs them."""
 
 from __future__ import annotations
 
@@ -47,3 +47,28 @@ def test_stats_prints_the_partners_numbers_in_words_and_writes_the_chart(tmp_pat
     assert chart.read_bytes().startswith(b"\x89PNG")
     unknown = refbot(tmp_path, "stats", "nope")
     assert unknown.returncode == 2 and "no company" in unknown.stderr
+
+
+async def test_offers_show_finds_a_member_through_the_domain_and_refuses_a_ghost(tmp_path):
+    from refbot.services import build_services
+    from refbot.settings import Settings
+    from referral.links import LinkTarget
+
+    assert refbot(tmp_path, "company", "add", "Acme Coffee", "--code", "acme").returncode == 0
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("code,name,category,price\nlatte,Latte,coffee,250\n", encoding="utf-8")
+    imported = refbot(tmp_path, "catalog", "import", str(catalog), "--company", "acme")
+    assert imported.returncode == 0, imported.stderr
+    database = f"sqlite+aiosqlite:///{tmp_path / 'refbot.sqlite3'}"
+    services = build_services(Settings(database_url=database, data_dir=tmp_path / "data"))
+    try:
+        member, _ = await services.members.accept_consent(4242, LinkTarget("acme"), "ru")
+    finally:
+        await services.close()
+    for reference in ("4242", member.pseudonym):
+        shown = refbot(tmp_path, "offers", "show", reference)
+        assert shown.returncode == 0, shown.stderr
+        assert shown.stdout.startswith(f"member {member.pseudonym}: ")
+    ghost = refbot(tmp_path, "offers", "show", "ghost")
+    assert ghost.returncode == 2 and "no member 'ghost'" in ghost.stderr
+    assert "Traceback" not in ghost.stderr
