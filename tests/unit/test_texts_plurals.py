@@ -338,3 +338,9 @@ def test_a_missing_value_is_an_error_not_a_silent_placeholder() -> None:
 def test_catalogues_parse_without_junk() -> None:
     for language in LANGUAGES:
         assert catalogue(language)
+
+
+def test_a_toml_catalogue_left_by_an_old_branch_is_refused_loudly(tmp_path: Path) -> None:
+    (tmp_path / "leads.toml").write_text('header = "Заявки"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="leads.toml: texts are Fluent files now"):
+        load(tmp_path, "ru")
