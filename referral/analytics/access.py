@@ -87,6 +87,13 @@ class WorkspaceAccess:
                 query = query.where(Company.id.in_(staff.roles.partner_company_ids))
             return [tuple(row) for row in (await session.execute(query)).all()]
 
+    async def check_company(self, staff: Staff, company_id: int) -> None:
+        """Refuses (as absent) a company the caller may not see, or one that does
+        not exist, which an operator may otherwise ask for."""
+        staff.check_company(company_id)
+        if staff.roles.admin:
+            await self.code_of(company_id)
+
     async def code_of(self, company_id: int) -> str:
         async with self.db() as session:
             code = await session.scalar(select(Company.code).where(Company.id == company_id))

@@ -17,7 +17,7 @@ from tests.offers_world import add_member
 from tests.workspace.initdata import TOKEN, sign
 from web.app import build_http_app
 
-ALPHA_ADMIN, BETA_ADMIN, MARKETER, NOBODY = 7001, 7002, 7003, 7004
+ALPHA_ADMIN, BETA_ADMIN, MARKETER, NOBODY, OPERATOR = 7001, 7002, 7003, 7004, 7005
 CATALOGUE = (
     "code,name,category,price,discount_percent,outlet_name,outlet_lat,outlet_lon\n"
     "coffee,Coffee,drinks,200,0,,,\n"
@@ -43,6 +43,7 @@ def workspace_settings(database_url: str, data_dir: Path) -> Settings:
         data_dir=data_dir,
         bot_token=TOKEN,
         link_secret="workspace-test",
+        admin_ids=str(OPERATOR),
         min_audience=FLOOR,
     )
 

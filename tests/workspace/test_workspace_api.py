@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.workspace.conftest import ALPHA_ADMIN, BETA_ADMIN, MARKETER, NOBODY, World
+from tests.workspace.conftest import ALPHA_ADMIN, BETA_ADMIN, MARKETER, NOBODY, OPERATOR, World
 from tests.workspace.initdata import sign
 
 VIEWS = ("cohorts", "structure", "segments", "churn", "peers", "insights", "funnel")
@@ -109,6 +109,18 @@ async def test_bad_periods_and_views_are_refused_without_a_500(
     ):
         answer = await http.get(path, headers=alpha)
         assert answer.status_code in (404, 422), (path, answer.status_code)
+
+
+async def test_an_operator_sees_every_company_and_an_unknown_one_is_absent(
+    http: httpx.AsyncClient, world: World
+) -> None:
+    operator = world.tma(OPERATOR)
+    for company_id in (world.alpha, world.beta):
+        answer = await http.get(f"/app/api/companies/{company_id}/cohorts", headers=operator)
+        assert answer.status_code == 200 and answer.json()["data"]
+    for view in ("overview", "cohorts"):
+        missing = await http.get(f"/app/api/companies/999999/{view}", headers=operator)
+        assert missing.status_code == 404, view
 
 
 async def test_marketer_sees_audience_and_surveys(http: httpx.AsyncClient, world: World) -> None:

@@ -67,7 +67,7 @@ async def overview(
     granularity: Literal["day", "week", "month"] = "week",
     format: Format = "json",
 ) -> Response | dict:
-    staff.check_company(company_id)
+    await services_of(request).workspace_access.check_company(staff, company_id)
     analytics = services_of(request).analytics
     end = end or analytics.today(datetime.now().astimezone())
     start = start or end - timedelta(days=89)
@@ -87,7 +87,7 @@ async def snapshot_view(
     table: str | None = None,
 ) -> Response | dict:
     """One part of the company's last computed snapshot (``computed_at`` says when)."""
-    staff.check_company(company_id)
+    await services_of(request).workspace_access.check_company(staff, company_id)
     body = await services_of(request).analytics.snapshot(company_id)
     if body is None:
         return {"view": view, "computed_at": None, "data": None, "floor": None}
