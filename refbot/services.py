@@ -18,6 +18,7 @@ from referral.analytics.weekly import WeeklyInsights
 from referral.apikeys import ApiKeyService
 from referral.companies import CompanyService
 from referral.db import create_engine, create_sessionmaker
+from referral.leases import Leases
 from referral.ledger.check import LedgerCheck
 from referral.ledger.ledger import Ledger
 from referral.ledger.services import Loyalty, build_loyalty
@@ -63,6 +64,7 @@ class Services:
     crossmatrix: CrossMatrixService
     ledger_check: LedgerCheck
     trainer: Trainer
+    leases: Leases
 
     async def close(self) -> None:
         drainer = getattr(self, "survey_drainer", None)  # set when the bot's jobs started
@@ -105,4 +107,5 @@ def build_services(settings: Settings) -> Services:
         crossmatrix=CrossMatrixService(db),
         ledger_check=LedgerCheck(db),
         trainer=Trainer(db, settings.data_dir),
+        leases=Leases(db),
     )

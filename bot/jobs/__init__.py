@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.jobs.periodic import Periodic
+from referral.leases import leased
 
 if TYPE_CHECKING:
     from refbot.services import Services
@@ -37,21 +41,46 @@ class ExpectedJobNoise(logging.Filter):
 _JOB_NOISE = ExpectedJobNoise()  # one instance: adding it again is a no-op
 
 
+def periodic_jobs(services: Services, bot: Bot) -> list[Periodic]:
+    """Every job that must run once per tick across processes."""
+    from bot.jobs.analytics import analytics_jobs
+    from bot.jobs.ledger import ledger_jobs
+    from bot.jobs.offers import offer_jobs
+    from bot.jobs.survey_outbox import survey_jobs
+
+    return [
+        Periodic("prune-updates", services.updates.prune, timedelta(hours=6)),
+        *survey_jobs(services),
+        *ledger_jobs(services, bot),
+        *offer_jobs(services, bot),
+        *analytics_jobs(services),
+    ]
+
+
+def add_periodic(scheduler: AsyncIOScheduler, services: Services, periodic: Periodic) -> None:
+    """Every ``periodic.interval``, behind its lease; one run at a time in this process."""
+    scheduler.add_job(
+        leased(services.leases, periodic.name, periodic.interval, periodic.job),
+        "interval",
+        seconds=periodic.interval.total_seconds(),
+        args=list(periodic.args),
+        id=periodic.name,
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
+
+
 def schedule_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> None:
     for name in ("apscheduler.scheduler", "apscheduler.executors.default"):
         logging.getLogger(name).addFilter(_JOB_NOISE)
-    scheduler.add_job(
-        services.updates.prune, "interval", hours=6, id="prune-updates", replace_existing=True
-    )
+    for periodic in periodic_jobs(services, bot):
+        add_periodic(scheduler, services, periodic)
+    # The outbox drain and progress edits run in every process: rows are
+    # claimed with FOR UPDATE SKIP LOCKED, so more processes send faster.
     from bot.jobs.survey_outbox import schedule_survey_jobs
 
     schedule_survey_jobs(scheduler, services)
-    from bot.jobs.ledger import schedule_ledger_jobs
-
-    schedule_ledger_jobs(scheduler, services, bot)
-    from bot.jobs.offers import schedule_offer_jobs
-
-    schedule_offer_jobs(scheduler, services, bot)
     from bot.jobs.analytics import schedule_analytics_jobs
 
     schedule_analytics_jobs(scheduler, services, bot)

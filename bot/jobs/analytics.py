@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -15,8 +15,10 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiolimiter import AsyncLimiter
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.jobs.periodic import Periodic
 from bot.keyboards.workspace import workspace_keyboard
 from bot.texts import texts_for
+from referral.leases import leased
 
 if TYPE_CHECKING:
     from refbot.services import Services
@@ -57,19 +59,19 @@ async def send_weekly_insights(services: Services, bot: Bot, now: datetime | Non
     return sent
 
 
+def analytics_jobs(services: Services) -> list[Periodic]:
+    return [
+        Periodic("analytics-rollup", refresh_rollup, timedelta(minutes=ROLLUP_MINUTES), (services,))
+    ]
+
+
 def schedule_analytics_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> None:
+    """The nightly snapshots and the weekly insights: cron jobs, each behind a
+    lease of its period like the periodic ones, so one process runs each."""
     scheduler.add_job(
-        refresh_rollup,
-        "interval",
-        minutes=ROLLUP_MINUTES,
-        args=[services],
-        id="analytics-rollup",
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        send_weekly_insights,
+        leased(
+            services.leases, "analytics-weekly-insights", timedelta(days=7), send_weekly_insights
+        ),
         "cron",
         day_of_week="mon",
         hour=10,
@@ -82,26 +84,13 @@ def schedule_analytics_jobs(scheduler: AsyncIOScheduler, services: Services, bot
         coalesce=True,
     )
     scheduler.add_job(
-        rebuild_snapshots,
+        leased(services.leases, "analytics-snapshots", timedelta(days=1), rebuild_snapshots),
         "cron",
         hour=4,
         minute=20,
         timezone=services.settings.zone,
         args=[services],
         id="analytics-snapshots",
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        send_weekly_insights,
-        "cron",
-        day_of_week="mon",
-        hour=10,
-        minute=0,
-        timezone=services.settings.zone,
-        args=[services, bot],
-        id="analytics-weekly-insights",
         replace_existing=True,
         max_instances=1,
         coalesce=True,

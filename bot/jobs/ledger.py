@@ -8,13 +8,13 @@ scheduler only passes ids and the long-lived services (nothing is pickled).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.jobs.periodic import Periodic
 from bot.texts import texts_for
 from referral.ledger.ledger import Ledger
 
@@ -55,29 +55,13 @@ async def remind_expiring(services: Services, bot: Bot, now: datetime | None = N
     return sent
 
 
-def schedule_ledger_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> None:
-    scheduler.add_job(
-        settle_and_expire,
-        "interval",
-        minutes=5,
-        args=[services.ledger],
-        id="ledger-settle-expire",
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        remind_expiring,
-        "interval",
-        hours=6,
-        args=[services, bot],
-        id="ledger-reminders",
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        services.loyalty.reviews.credit_owed,
-        "interval",
-        minutes=10,
-        id="ledger-review-rewards",
-        max_instances=1,
-        coalesce=True,
-        replace_existing=True,
-    )
+def ledger_jobs(services: Services, bot: Bot) -> list[Periodic]:
+    return [
+        Periodic(
+            "ledger-settle-expire", settle_and_expire, timedelta(minutes=5), (services.ledger,)
+        ),
+        Periodic("ledger-reminders", remind_expiring, timedelta(hours=6), (services, bot)),
+        Periodic(
+            "ledger-review-rewards", services.loyalty.reviews.credit_owed, timedelta(minutes=10)
+        ),
+    ]

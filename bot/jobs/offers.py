@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiolimiter import AsyncLimiter
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.jobs.periodic import Periodic
 from bot.messages.offers import send_offers
 from bot.texts import texts_for
 from referral.offers.training import NothingToTrain, train
@@ -96,35 +96,10 @@ def _esc(text: str | None) -> str:
     return escape(text or "")
 
 
-def schedule_offer_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> None:
+def offer_jobs(services: Services, bot: Bot) -> list[Periodic]:
     days = services.settings.retrain_days
-    scheduler.add_job(
-        retrain,
-        "interval",
-        days=days,
-        args=[services],
-        id="offers-retrain",
-        max_instances=1,
-        coalesce=True,
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        send_reminders,
-        "interval",
-        hours=1,
-        args=[services, bot],
-        id="offers-reminders",
-        max_instances=1,
-        coalesce=True,
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        send_retention_offers,
-        "interval",
-        days=1,
-        args=[services, bot],
-        id="offers-retention",
-        max_instances=1,
-        coalesce=True,
-        replace_existing=True,
-    )
+    return [
+        Periodic("offers-retrain", retrain, timedelta(days=days), (services,)),
+        Periodic("offers-reminders", send_reminders, timedelta(hours=1), (services, bot)),
+        Periodic("offers-retention", send_retention_offers, timedelta(days=1), (services, bot)),
+    ]

@@ -20,6 +20,7 @@ import logging
 import os
 import secrets
 import time
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -35,6 +36,7 @@ from aiogram.exceptions import (
 )
 from aiolimiter import AsyncLimiter
 
+from bot.jobs.periodic import Periodic
 from bot.keyboards.surveys import question_message
 from bot.texts import texts_for
 from referral.members import MemberService
@@ -249,7 +251,7 @@ class SurveyDrainer:
 
 
 def schedule_survey_jobs(scheduler, services) -> SurveyDrainer:  # type: ignore[no-untyped-def]
-    """The outbox drain (every second, one run at a time), progress edits, missed rewards."""
+    """The outbox drain (every second, one run at a time) and progress edits."""
     from bot.keyboards.surveys import progress_text
 
     settings = services.settings
@@ -280,13 +282,9 @@ def schedule_survey_jobs(scheduler, services) -> SurveyDrainer:  # type: ignore[
         coalesce=True,
         replace_existing=True,
     )
-    scheduler.add_job(
-        services.survey_answers.credit_missed,
-        "interval",
-        minutes=1,
-        id="survey-rewards",
-        max_instances=1,
-        coalesce=True,
-        replace_existing=True,
-    )
     return drainer
+
+
+def survey_jobs(services) -> list[Periodic]:  # type: ignore[no-untyped-def]
+    """Rewards a crash left uncredited: once per tick across processes."""
+    return [Periodic("survey-rewards", services.survey_answers.credit_missed, timedelta(minutes=1))]
