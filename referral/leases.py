@@ -52,6 +52,7 @@ class Tick:
 
     name: str
     generation: int
+    taken_at: datetime
 
 
 def process_owner() -> str:
@@ -82,7 +83,7 @@ class Leases:
                     generation = await session.scalar(
                         select(JobLease.generation).where(JobLease.name == name)
                     )
-                    return Tick(name, int(generation or 0))
+                    return Tick(name, int(generation or 0), now)
                 exists = await session.scalar(select(JobLease.name).where(JobLease.name == name))
             if exists is not None:
                 return None
@@ -123,7 +124,13 @@ def leased(
         if tick is None:
             log.debug("job %s: another process holds this tick", name)
             return None
-        log.info("job %s tick %s runs in %s", name, tick.generation, leases.owner)
+        log.info(
+            "job %s tick %s runs in %s, taken at %.6f",
+            name,
+            tick.generation,
+            leases.owner,
+            tick.taken_at.timestamp(),
+        )
         return await job(*args, **kwargs)
 
     run_once_per_tick.__name__ = f"leased_{name}"
