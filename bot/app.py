@@ -67,6 +67,7 @@ def build_dispatcher(
     dp["survey_results"] = services.survey_results
     dp["offers"] = services.offers
     dp["workspace_access"] = services.workspace_access
+    dp["leads"] = services.leads
     dp["stats"] = PartnerStats(services.db, settings.min_audience, settings.zone)
 
     dp.update.outer_middleware(

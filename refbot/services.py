@@ -7,6 +7,7 @@ importing aiogram and the routers (seconds of start-up per command).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -18,6 +19,9 @@ from referral.analytics.weekly import WeeklyInsights
 from referral.apikeys import ApiKeyService
 from referral.companies import CompanyService
 from referral.db import create_engine, create_sessionmaker
+from referral.leads.pipeline import LeadPipeline
+from referral.leads.service import LeadService
+from referral.leads.webhooks import WebhookOutbox
 from referral.leases import Leases
 from referral.ledger.check import LedgerCheck
 from referral.ledger.ledger import Ledger
@@ -65,6 +69,9 @@ class Services:
     ledger_check: LedgerCheck
     trainer: Trainer
     leases: Leases
+    leads: LeadService
+    webhooks: WebhookOutbox
+    lead_pipeline: LeadPipeline
 
     async def close(self) -> None:
         drainer = getattr(self, "survey_drainer", None)  # set when the bot's jobs started
@@ -108,4 +115,15 @@ def build_services(settings: Settings) -> Services:
         ledger_check=LedgerCheck(db),
         trainer=Trainer(db, settings.data_dir),
         leases=Leases(db),
+        leads=LeadService(db),
+        webhooks=(webhooks := WebhookOutbox(db)),
+        lead_pipeline=LeadPipeline(
+            db,
+            offers,
+            webhooks,
+            zone=settings.zone,
+            quiet_window=settings.quiet_window,
+            weekly_cap=settings.lead_weekly_cap,
+            expire_after=timedelta(days=settings.lead_expiry_days),
+        ),
     )

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     retrain_days: int = Field(default=7, ge=1)
     # Seconds a Mini App's signed init data stays valid (aiogram checks only the signature).
     webapp_init_max_age: int = Field(default=3600, ge=60)
+    lead_weekly_cap: int = Field(default=2, ge=0)
+    lead_expiry_days: int = Field(default=7, ge=1)
     log_level: str = "INFO"
 
     @field_validator("bot_token")

@@ -23,6 +23,7 @@ _MODULES = (
     "bot.cli.ledger",
     "bot.cli.surveys",
     "bot.cli.offers",
+    "bot.cli.leads",
     "bot.cli.analytics",
     "bot.cli.evaluate",
     "bot.cli.demo",

@@ -44,6 +44,7 @@ _JOB_NOISE = ExpectedJobNoise()  # one instance: adding it again is a no-op
 def periodic_jobs(services: Services, bot: Bot) -> list[Periodic]:
     """Every job that must run once per tick across processes."""
     from bot.jobs.analytics import analytics_jobs
+    from bot.jobs.leads import lead_jobs
     from bot.jobs.ledger import ledger_jobs
     from bot.jobs.offers import offer_jobs
     from bot.jobs.survey_outbox import survey_jobs
@@ -54,6 +55,7 @@ def periodic_jobs(services: Services, bot: Bot) -> list[Periodic]:
         *ledger_jobs(services, bot),
         *offer_jobs(services, bot),
         *analytics_jobs(services),
+        *lead_jobs(services, bot),
     ]
 
 
@@ -81,6 +83,9 @@ def schedule_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> 
     from bot.jobs.survey_outbox import schedule_survey_jobs
 
     schedule_survey_jobs(scheduler, services)
+    from bot.jobs.leads import schedule_webhook_drain
+
+    schedule_webhook_drain(scheduler, services)
     from bot.jobs.analytics import schedule_analytics_jobs
 
     schedule_analytics_jobs(scheduler, services, bot)

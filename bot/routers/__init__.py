@@ -13,6 +13,7 @@ from bot.routers import (
     common,
     fallback,
     invite,
+    leads,
     marketer,
     offers,
     onboarding,
@@ -42,5 +43,6 @@ def get_routers() -> list[Router]:
         reviews.router(),
         redeem.router(),
         offers.router(),
+        leads.router(),
         fallback.router(),
     ]

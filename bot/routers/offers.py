@@ -1,20 +1,18 @@
-"""/offers, the answers to an offer, location ranking, and partners' /leads."""
+"""/offers, the answers to an offer, location ranking (partners' /leads: routers/leads.py)."""
 
 from __future__ import annotations
 
 from contextlib import suppress
-from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.filters import HasRole, IsMember
+from bot.filters import IsMember
 from bot.keyboards.offers import ACCEPT, DECLINE, OfferAction
 from bot.messages.offers import send_offers
 from bot.texts import Texts
-from referral.companies import CompanyService
 from referral.members import Identity
 from referral.offers.service import OfferGone, OfferService
 
@@ -61,31 +59,6 @@ async def answer(
             )
 
 
-async def company_leads(
-    message: Message,
-    identity: Identity,
-    texts: Texts,
-    offers: OfferService,
-    companies: CompanyService,
-) -> None:
-    for company_id in sorted(identity.roles.partner_company_ids):
-        company = await companies.get_by_id(company_id)
-        leads = await offers.leads_of(company_id)
-        lines = [texts("offers.leads_header", company=escape(company.name))]
-        lines += [
-            texts(
-                "offers.lead",
-                id=lead.id,
-                date=f"{lead.created_at:%Y-%m-%d}",
-                service=escape(lead.service),
-                pseudonym=lead.pseudonym,
-                profile=", ".join(lead.bands) or texts("offers.profile_unknown"),
-            )
-            for lead in leads
-        ] or [texts("offers.leads_none")]
-        await message.answer("\n".join(lines))
-
-
 def router() -> Router:
     """A fresh router, so every Dispatcher (tests, restarts) gets its own."""
     r = Router(name="offers")
@@ -94,5 +67,4 @@ def router() -> Router:
     r.callback_query.register(
         answer, OfferAction.filter(F.action.in_({ACCEPT, DECLINE})), IsMember()
     )
-    r.message.register(company_leads, Command("leads"), HasRole("partner"))
     return r

@@ -11,10 +11,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from referral.leads.models import LeadOutcome
 from referral.ledger.activity_models import Purchase
 from referral.ledger.catalogue_models import Service
 from referral.models import Company, Member
 from referral.offers.models import Lead, OfferFeedback
+
+ANSWERED_LEADS = ("accepted", "delivered", "won", "lost")
 
 PURCHASE_COLUMNS = ["user_id", "item_id", "timestamp", "amount", "company_id"]
 
@@ -51,7 +54,8 @@ async def purchases_frame(session: AsyncSession) -> pd.DataFrame:
 
 
 async def feedback_frame(session: AsyncSession) -> pd.DataFrame:
-    """user_id, item_id, value (+1/-1), timestamp: the offer answers."""
+    """user_id, item_id, value (+1/-1), timestamp: the offer answers, then the
+    partners' lead outcomes."""
     rows = (
         await session.execute(
             select(
@@ -63,6 +67,16 @@ async def feedback_frame(session: AsyncSession) -> pd.DataFrame:
             .join(Member, Member.id == OfferFeedback.member_id)
             .where(Member.erased_at.is_(None))
             .order_by(OfferFeedback.id)
+        )
+    ).all()
+    # The partners' outcomes of delivered leads: won +1, lost -1 (issue 11).
+    rows += (
+        await session.execute(
+            select(Member.pseudonym, Lead.service_id, LeadOutcome.value, LeadOutcome.at)
+            .join(Lead, Lead.id == LeadOutcome.lead_id)
+            .join(Member, Member.id == Lead.member_id)
+            .where(Member.erased_at.is_(None))
+            .order_by(LeadOutcome.id)
         )
     ).all()
     df = pd.DataFrame(rows, columns=["user_id", "item_id", "value", "at"])
@@ -121,7 +135,10 @@ async def leads_frame(session: AsyncSession) -> pd.DataFrame:
                     Lead.service_id,
                     Lead.company_id,
                     Lead.created_at,
-                ).join(Member, Member.id == Lead.member_id)
+                )
+                .join(Member, Member.id == Lead.member_id)
+                # Only leads a member said yes to: a card's lead on its way has no service yet.
+                .where(Lead.status.in_(ANSWERED_LEADS))
             )
         ).all(),
         columns=["lead", "member_id", "user_id", "service_id", "company_id", "created"],
@@ -144,6 +161,17 @@ async def leads_frame(session: AsyncSession) -> pd.DataFrame:
     both = leads.merge(buys, on=["member_id", "service_id"], how="inner")
     both = both[both["at"] >= both["created"]]
     spent = both.groupby("lead")["amount"].sum()
+    # A partner's "won" with its amount counts as paid even before the purchase arrives.
+    won = dict(
+        (
+            await session.execute(
+                select(LeadOutcome.lead_id, LeadOutcome.amount_minor).where(LeadOutcome.value == 1)
+            )
+        ).all()
+    )
+    for lead_id, amount in won.items():
+        if lead_id in leads["lead"].values and lead_id not in spent.index:
+            spent.loc[lead_id] = amount or 0
     leads["amount"] = leads["lead"].map(spent).fillna(0).astype(float) / 100.0
     leads["paid"] = leads["lead"].isin(spent.index)
     leads["item_id"] = leads["service_id"].astype(str)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,7 +25,7 @@ from referral.db import Base, BigId
 SHOWN, ACCEPTED, DECLINED = "shown", "accepted", "declined"
 # ShownOffer.reason: why the member sees it
 SIMILAR, CROSS, POPULAR, UPSELL = "similar", "cross", "popular", "upsell"
-# Lead.status (the lead pipeline of a later issue moves it on)
+# Lead.status: the states are referral.leads.states; a card starts at pending
 PENDING = "pending"
 # ReminderLog.kind
 REMINDER, RETENTION = "reminder", "retention"
@@ -69,17 +70,27 @@ class OfferFeedback(Base):
 
 
 class Lead(Base):
-    """A member who accepted an offer: the first thing the partner learns about them."""
+    """A lead: a client card's member on their way to another partner's offer,
+    or a member who accepted an offer. States and moves: referral/leads/states.py.
+
+    ``company_id`` and ``service_id`` are the partner product the pipeline
+    picked (set from *waiting* on; an accepted offer has them at once).
+    """
 
     __tablename__ = "leads"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("shown_offers.id"), unique=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("client_cards.id"), unique=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    probability: Mapped[float | None] = mapped_column(Float)  # P(accept) of the chosen offer
+    candidates: Mapped[str | None] = mapped_column(Text)  # JSON, from processed to waiting
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # partner told
 
 
 class OfferSettings(Base):

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.errors import DomainError
+from referral.leads.intake import offer_accepted, offer_declined
 from referral.ledger.activity_models import Purchase
 from referral.ledger.ledger import Ledger
 from referral.models import Member
@@ -123,20 +124,13 @@ class OfferService:
         return sorted(placed, key=lambda v: (v.distance_km is None, v.distance_km or 0.0))
 
     async def accept(self, offer_id: int, member_id: int, now: datetime | None = None) -> Lead:
-        """A lead for the partner and +1 feedback; OfferGone for a forged or repeated press."""
+        """+1 feedback and the lead at *accepted* (the pipeline delivers it to the
+        partner); OfferGone for a forged or repeated press."""
         now = now or datetime.now(UTC)
         async with self.db.begin() as session:
             offer = await _resolve(session, offer_id, member_id, ACCEPTED, now)
             session.add(_feedback(offer, 1, now))
-            lead = Lead(
-                offer_id=offer.id,
-                company_id=offer.company_id,
-                service_id=offer.service_id,
-                member_id=member_id,
-                created_at=now,
-            )
-            session.add(lead)
-        return lead
+            return await offer_accepted(session, offer, now)
 
     async def decline(self, offer_id: int, member_id: int, now: datetime | None = None) -> None:
         """-1 feedback; the service is not offered again during the cool-down."""
@@ -144,6 +138,7 @@ class OfferService:
         async with self.db.begin() as session:
             offer = await _resolve(session, offer_id, member_id, DECLINED, now)
             session.add(_feedback(offer, -1, now))
+            await offer_declined(session, offer, now)
 
     async def leads_of(self, company_id: int, limit: int = 20) -> list[LeadView]:
         """The company's latest leads: pseudonym, service, profile bands only."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.jobs.leads import run_lead_pass
 from bot.jobs.offers import send_reminders
 from localapi import FakeUser
 from referral import links
@@ -45,8 +46,10 @@ async def test_leads_are_refused_without_the_role_and_never_shown_to_another_com
     await refbot.services.offers.accept(offer.offer_id, solo)
     pseudonym = world.members["solo"].pseudonym
     cafe, gym = await partners(refbot)
+    await run_lead_pass(refbot.services, refbot.bot)  # accepted -> delivered
+    await refbot.wait_sent(cafe, 1)  # the delivery notice
 
-    own = (await refbot.say(cafe, "/leads"))[0].params["text"]
+    own = "\n".join(c.params["text"] for c in await refbot.say(cafe, "/leads", replies=2))
     assert "Leads of Cafe" in own and pseudonym in own and offer.service.split()[0] in own
     other = (await refbot.say(gym, "/leads"))[0].params["text"]
     assert "Gym" in other and pseudonym not in other and "Заявок пока нет" in other

@@ -1,0 +1,463 @@
+"""The lead pipeline pass: pending -> processed -> waiting -> offered, and
+accepted -> delivered, plus expiry.
+
+Each stage reads a batch of leads, does its work outside any transaction
+(scoring opens its own), then claims each lead in a short transaction of its
+own (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has one writer) and
+moves it with a conditional UPDATE (states.move). A lead is therefore moved
+by exactly one pass however the passes interleave, and a pass killed at any
+point leaves every lead in a state the next pass takes on from: nothing lost,
+nothing made twice. Sending happens in the bot (``LeadSender``): the offer
+message goes out before its lead is marked offered, so a kill in between sends
+it once more (the same shown offer, whose buttons answer once) rather than
+never; partner notices likewise.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from referral.leads import states
+from referral.leads.calibration import Calibration, calibration_from_answers
+from referral.leads.delivery import delivered_event
+from referral.leads.models import ClientCard, LeadTransition
+from referral.leads.webhooks import WebhookOutbox
+from referral.ledger.catalogue_models import Service
+from referral.models import Company, Member, RoleGrant
+from referral.offers.models import SHOWN, Lead, OfferSettings, ShownOffer
+from referral.offers.service import OfferService
+
+log = logging.getLogger(__name__)
+
+SENT, UNREACHABLE, RETRY = "sent", "unreachable", "retry"
+
+
+@dataclass(frozen=True)
+class OfferToSend:
+    lead_id: int
+    offer_id: int  # the shown offer whose buttons the member answers
+    telegram_id: int
+    language: str | None
+    company: str
+    service: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class PartnerNotice:
+    lead_id: int
+    company: str
+    service: str
+    pseudonym: str
+    chats: tuple[tuple[int, str | None], ...]  # partner admins: telegram id, language
+
+
+class LeadSender(Protocol):
+    """What the bot does for the pipeline (the domain never imports aiogram)."""
+
+    async def offer(self, offer: OfferToSend) -> str: ...  # SENT, UNREACHABLE or RETRY
+
+    async def tell_partner(self, notice: PartnerNotice) -> None: ...
+
+
+@dataclass
+class PassReport:
+    moved: dict[str, int] = field(default_factory=dict)
+
+    def count(self, status: str, n: int = 1) -> None:
+        self.moved[status] = self.moved.get(status, 0) + n
+
+    def __str__(self) -> str:
+        return ", ".join(f"{n} {s}" for s, n in sorted(self.moved.items())) or "nothing to do"
+
+
+def in_quiet_hours(now: datetime, zone: ZoneInfo, window: tuple[time, time] | None) -> bool:
+    if window is None:
+        return False
+    local = now.astimezone(zone).time()
+    start, end = window
+    return start <= local < end if start < end else local >= start or local < end
+
+
+class LeadPipeline:
+    def __init__(
+        self,
+        db: async_sessionmaker[AsyncSession],
+        offers: OfferService,
+        webhooks: WebhookOutbox,
+        *,
+        zone: ZoneInfo,
+        quiet_window: tuple[time, time] | None,
+        weekly_cap: int = 2,
+        expire_after: timedelta = timedelta(days=7),
+        batch: int = 500,
+        pool: int = 5,
+    ) -> None:
+        self.db, self.offers, self.webhooks = db, offers, webhooks
+        self.zone, self.quiet_window = zone, quiet_window
+        self.weekly_cap, self.expire_after = weekly_cap, expire_after
+        self.batch, self.pool = batch, pool
+
+    async def run(self, sender: LeadSender, now: datetime | None = None) -> PassReport:
+        """One pass over every stage, each until its queue is empty."""
+        now = now or datetime.now(UTC)
+        report = PassReport()
+        report.count(states.EXPIRED, await self.expire(now))
+        while n := await self.process(now, report):
+            pass
+        while n := await self.pick(now, report):
+            pass
+        for offer in await self.due_offers(now):
+            outcome = await sender.offer(offer)
+            if outcome == SENT and await self.mark(
+                offer.lead_id, states.OFFERED, "sent in the bot", now
+            ):
+                report.count(states.OFFERED)
+            elif outcome == UNREACHABLE and await self.mark(
+                offer.lead_id, states.REJECTED, "member unreachable in the bot", now
+            ):
+                report.count(states.REJECTED)
+        while n := await self.deliver(now):
+            report.count(states.DELIVERED, n)
+        for notice in await self.notices():
+            await sender.tell_partner(notice)
+            await self.notified(notice.lead_id, now)
+        del n
+        return report
+
+    # pending -> processed | rejected
+    async def process(self, now: datetime, report: PassReport | None = None) -> int:
+        async with self.db() as session:
+            batch = (
+                await session.execute(
+                    select(Lead.id, Lead.member_id, ClientCard.company_id)
+                    .join(ClientCard, ClientCard.id == Lead.card_id)
+                    .where(Lead.status == states.PENDING)
+                    .order_by(Lead.id)
+                    .limit(self.batch)
+                )
+            ).all()
+            if not batch:
+                return 0
+            calibration = await calibration_from_answers(session)
+            floors = dict(
+                (
+                    await session.execute(
+                        select(OfferSettings.company_id, OfferSettings.relevance_threshold)
+                    )
+                ).all()
+            )
+        for lead_id, member_id, card_company in batch:
+            candidates = await self._candidates(member_id, card_company, calibration, floors, now)
+            async with self.db.begin() as session:
+                if not await _claim(session, lead_id, states.PENDING):
+                    continue
+                if candidates:
+                    best = max(c["probability"] for c in candidates)
+                    moved = await states.move(
+                        session,
+                        lead_id,
+                        states.PENDING,
+                        states.PROCESSED,
+                        f"{len(candidates)} partner service(s) scored, best p={best:.2f}"
+                        + ("" if calibration.fitted else " (uncalibrated)"),
+                        now,
+                        candidates=json.dumps(candidates),
+                    )
+                    status = states.PROCESSED
+                else:
+                    moved = await states.move(
+                        session,
+                        lead_id,
+                        states.PENDING,
+                        states.REJECTED,
+                        "no other partner's service over its relevance floor",
+                        now,
+                    )
+                    status = states.REJECTED
+            if moved and report is not None:
+                report.count(status)
+        return len(batch)
+
+    async def _candidates(
+        self,
+        member_id: int,
+        card_company: int,
+        calibration: Calibration,
+        floors: dict[int, float],
+        now: datetime,
+    ) -> list[dict[str, object]]:
+        """The member's offers of other partners (one per category, as /offers
+        resolves conflicts), each with P(accept), over its company's floor."""
+        views = await self.offers.offers_for(member_id, n=self.pool, now=now)
+        ids = [view.offer_id for view in views if view.company_id != card_company]
+        if not ids:
+            return []
+        async with self.db() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        ShownOffer.id,
+                        ShownOffer.service_id,
+                        ShownOffer.company_id,
+                        ShownOffer.score,
+                    ).where(ShownOffer.id.in_(ids))
+                )
+            ).all()
+        kept = []
+        for offer_id, service_id, company_id, score in rows:
+            probability = calibration.probability(float(score))
+            if probability >= floors.get(company_id, 0.0):
+                kept.append(
+                    {
+                        "offer_id": offer_id,
+                        "service_id": service_id,
+                        "company_id": company_id,
+                        "probability": round(probability, 4),
+                    }
+                )
+        return kept
+
+    # processed -> waiting | rejected
+    async def pick(self, now: datetime, report: PassReport | None = None) -> int:
+        async with self.db() as session:
+            batch = (
+                await session.execute(
+                    select(Lead.id, Lead.candidates)
+                    .where(Lead.status == states.PROCESSED)
+                    .order_by(Lead.id)
+                    .limit(self.batch)
+                )
+            ).all()
+        if not batch:
+            return 0
+        value = self._expected_value()
+        for lead_id, raw in batch:
+            candidates = sorted(json.loads(raw or "[]"), key=value, reverse=True)
+            async with self.db.begin() as session:
+                if not await _claim(session, lead_id, states.PROCESSED):
+                    continue
+                chosen = await _first_open(session, candidates)
+                if chosen is None:
+                    moved = await states.move(
+                        session,
+                        lead_id,
+                        states.PROCESSED,
+                        states.REJECTED,
+                        "every candidate offer was answered or taken meanwhile",
+                        now,
+                    )
+                    status = states.REJECTED
+                else:
+                    moved = await states.move(
+                        session,
+                        lead_id,
+                        states.PROCESSED,
+                        states.WAITING,
+                        f"service {chosen['service_id']} of company {chosen['company_id']} "
+                        f"chosen of {len(candidates)} by p x conversion x ARPPU",
+                        now,
+                        offer_id=chosen["offer_id"],
+                        company_id=chosen["company_id"],
+                        service_id=chosen["service_id"],
+                        probability=chosen["probability"],
+                    )
+                    status = states.WAITING
+            if moved and report is not None:
+                report.count(status)
+        return len(batch)
+
+    def _expected_value(self):  # type: ignore[no-untyped-def]
+        """Conflicts between partners go to the higher p x conversion x ARPPU
+        (the trained service economics); without them, to the higher p."""
+        _, extras = self.offers.store.current()
+        economics = getattr(extras, "economics", None)
+        worth: dict[str, float] = {}
+        if economics is not None and len(economics):
+            for item, conversion, arppu in zip(
+                economics["item_id"], economics["conversion"], economics["arppu"], strict=True
+            ):
+                worth[str(item)] = float(conversion) * max(float(arppu), 1.0)
+        return lambda c: (c["probability"] * worth.get(str(c["service_id"]), 1.0), c["probability"])
+
+    # waiting -> offered (the bot sends, then marks)
+    async def due_offers(self, now: datetime) -> list[OfferToSend]:
+        if in_quiet_hours(now, self.zone, self.quiet_window):
+            return []
+        week_ago = now - timedelta(days=7)
+        async with self.db() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        Lead.id,
+                        Lead.offer_id,
+                        Lead.member_id,
+                        Member.telegram_id,
+                        Member.language,
+                        Company.name,
+                        Service.name,
+                        Lead.probability,
+                    )
+                    .join(Member, Member.id == Lead.member_id)
+                    .join(Company, Company.id == Lead.company_id)
+                    .join(Service, Service.id == Lead.service_id)
+                    .join(ShownOffer, ShownOffer.id == Lead.offer_id)
+                    .where(
+                        Lead.status == states.WAITING,
+                        ShownOffer.status == SHOWN,
+                        Member.telegram_id.is_not(None),
+                        Member.erased_at.is_(None),
+                    )
+                    .order_by(Lead.probability.desc(), Lead.id)
+                    .limit(self.batch)
+                )
+            ).all()
+            members = {row[2] for row in rows}
+            offered = (
+                dict(
+                    (
+                        await session.execute(
+                            select(Lead.member_id, func.count())
+                            .join(LeadTransition, LeadTransition.lead_id == Lead.id)
+                            .where(
+                                Lead.member_id.in_(members),
+                                LeadTransition.to_status == states.OFFERED,
+                                LeadTransition.at > week_ago,
+                            )
+                            .group_by(Lead.member_id)
+                        )
+                    ).all()
+                )
+                if members
+                else {}
+            )
+        due = []
+        for lead_id, offer_id, member_id, chat, language, company, service, p in rows:
+            if offered.get(member_id, 0) >= self.weekly_cap:
+                continue  # stays waiting: next week, or it expires
+            offered[member_id] = offered.get(member_id, 0) + 1
+            due.append(OfferToSend(lead_id, offer_id, chat, language, company, service, p or 0.0))
+        return due
+
+    async def mark(self, lead_id: int, to_status: str, reason: str, now: datetime) -> bool:
+        async with self.db.begin() as session:
+            return await states.move(session, lead_id, states.WAITING, to_status, reason, now)
+
+    # accepted -> delivered, with the webhook event in the same transaction
+    async def deliver(self, now: datetime) -> int:
+        async with self.db() as session:
+            batch = (
+                await session.scalars(
+                    select(Lead.id)
+                    .where(Lead.status == states.ACCEPTED)
+                    .order_by(Lead.id)
+                    .limit(self.batch)
+                )
+            ).all()
+        moved = 0
+        for lead_id in batch:
+            async with self.db.begin() as session:
+                if not await _claim(session, lead_id, states.ACCEPTED):
+                    continue
+                if not await states.move(
+                    session,
+                    lead_id,
+                    states.ACCEPTED,
+                    states.DELIVERED,
+                    "delivered to the partner: bot, API, webhook",
+                    now,
+                ):
+                    continue
+                event = await delivered_event(session, lead_id, now)
+                await self.webhooks.enqueue(session, event, now)
+                moved += 1
+        return moved
+
+    async def notices(self) -> list[PartnerNotice]:
+        """Delivered leads whose partner admins have not been told yet."""
+        async with self.db() as session:
+            rows = (
+                await session.execute(
+                    select(Lead.id, Lead.company_id, Company.name, Service.name, Member.pseudonym)
+                    .join(Company, Company.id == Lead.company_id)
+                    .join(Service, Service.id == Lead.service_id)
+                    .join(Member, Member.id == Lead.member_id)
+                    .where(Lead.status.in_(states.VISIBLE_TO_PARTNER), Lead.notified_at.is_(None))
+                    .order_by(Lead.id)
+                    .limit(self.batch)
+                )
+            ).all()
+            companies = {row[1] for row in rows}
+            admins: dict[int, list[tuple[int, str | None]]] = {}
+            if companies:
+                for company_id, chat, language in (
+                    await session.execute(
+                        select(RoleGrant.company_id, RoleGrant.telegram_id, Member.language)
+                        .outerjoin(Member, Member.telegram_id == RoleGrant.telegram_id)
+                        .where(RoleGrant.role == "partner", RoleGrant.company_id.in_(companies))
+                    )
+                ).all():
+                    admins.setdefault(company_id, []).append((chat, language))
+        return [
+            PartnerNotice(lead_id, company, service, pseudonym, tuple(admins.get(company_id, ())))
+            for lead_id, company_id, company, service, pseudonym in rows
+        ]
+
+    async def notified(self, lead_id: int, now: datetime) -> None:
+        async with self.db.begin() as session:
+            await session.execute(
+                update(Lead)
+                .where(Lead.id == lead_id, Lead.notified_at.is_(None))
+                .values(notified_at=now)
+            )
+
+    async def expire(self, now: datetime) -> int:
+        """Leads that waited too long for a pass or an answer end as expired."""
+        open_states = (states.PENDING, states.PROCESSED, states.WAITING, states.OFFERED)
+        async with self.db() as session:
+            stale = (
+                await session.execute(
+                    select(Lead.id, Lead.status).where(
+                        Lead.status.in_(open_states), Lead.updated_at < now - self.expire_after
+                    )
+                )
+            ).all()
+        expired = 0
+        for lead_id, status in stale:
+            async with self.db.begin() as session:
+                expired += await states.move(
+                    session, lead_id, status, states.EXPIRED, "no answer in time", now
+                )
+        return expired
+
+
+async def _claim(session: AsyncSession, lead_id: int, status: str) -> bool:
+    """Lock the lead if it is still in ``status`` and no other pass holds it."""
+    found = await session.scalar(
+        select(Lead.id)
+        .where(Lead.id == lead_id, Lead.status == status)
+        .with_for_update(skip_locked=True)
+    )
+    return found is not None
+
+
+async def _first_open(
+    session: AsyncSession, candidates: Sequence[dict[str, object]]
+) -> dict[str, object] | None:
+    """The best candidate whose shown offer is still unanswered and in no other lead."""
+    for candidate in candidates:
+        offer_id = candidate["offer_id"]
+        status = await session.scalar(select(ShownOffer.status).where(ShownOffer.id == offer_id))
+        taken = await session.scalar(select(Lead.id).where(Lead.offer_id == offer_id))
+        if status == SHOWN and taken is None:
+            return candidate
+    return None
