@@ -68,6 +68,7 @@ def build_dispatcher(
     dp["offers"] = services.offers
     dp["workspace_access"] = services.workspace_access
     dp["leads"] = services.leads
+    dp["threads"] = services.threads
     dp["stats"] = PartnerStats(services.db, settings.min_audience, settings.zone)
 
     dp.update.outer_middleware(

@@ -21,6 +21,7 @@ from referral.companies import CompanyService
 from referral.db import create_engine, create_sessionmaker
 from referral.leads.pipeline import LeadPipeline
 from referral.leads.service import LeadService
+from referral.leads.threads import ThreadService
 from referral.leads.webhooks import WebhookOutbox
 from referral.leases import Leases
 from referral.ledger.check import LedgerCheck
@@ -72,6 +73,7 @@ class Services:
     leads: LeadService
     webhooks: WebhookOutbox
     lead_pipeline: LeadPipeline
+    threads: ThreadService
 
     async def close(self) -> None:
         drainer = getattr(self, "survey_drainer", None)  # set when the bot's jobs started
@@ -126,4 +128,5 @@ def build_services(settings: Settings) -> Services:
             weekly_cap=settings.lead_weekly_cap,
             expire_after=timedelta(days=settings.lead_expiry_days),
         ),
+        threads=ThreadService(db, webhooks),
     )

@@ -12,6 +12,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referral.analytics.models import WorkspaceToken
+from referral.leads.models import LeadThread
 from referral.models import RoleGrant
 from referral.surveys.models import Survey
 
@@ -25,6 +26,10 @@ async def erase_telegram_id(session: AsyncSession, telegram_id: int) -> int:
         .where(Survey.progress_chat_id == telegram_id)
         .values(progress_chat_id=None, progress_message_id=None, progress_language=None),
         delete(WorkspaceToken).where(WorkspaceToken.telegram_id == telegram_id),
+        # A partner admin who wrote to members: their replies no longer reach this chat.
+        update(LeadThread)
+        .where(LeadThread.partner_chat_id == telegram_id)
+        .values(partner_chat_id=None),
     )
     changed = 0
     for statement in statements:

@@ -18,6 +18,7 @@ from referral.consent import CONSENT_VERSION, active_consent, consenting_member
 from referral.erasure import erase_telegram_id
 from referral.errors import DomainError, NotAMember, UnknownCompany, UnknownMember
 from referral.group_commit import GroupCommitter
+from referral.leads.threads import end_threads
 from referral.links import LinkTarget
 from referral.models import Company, Consent, Member
 from referral.roles import Roles, RoleService
@@ -218,6 +219,7 @@ class MemberService:
         async with self.db.begin() as session:
             member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
             erased_elsewhere = await erase_telegram_id(session, telegram_id)
+            await end_threads(session, member.id if member else None, now)
             if member is None:
                 return bool(erased_elsewhere)
             await session.execute(

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from fastapi import APIRouter, FastAPI
 
 from refbot.services import Services
-from web.api import stats
+from web.api import cards, leads, stats
 from web.errors import install_error_handlers
 from web.limits import BodyLimit
 from web.ratelimit import KeyRates
@@ -21,7 +21,7 @@ from web.workspace import ROUTERS as WORKSPACE_ROUTERS
 API_PREFIX = "/api/v1"
 
 # The CRM API's routers, mounted under API_PREFIX.
-API_ROUTERS: tuple[APIRouter, ...] = (stats.router,)
+API_ROUTERS: tuple[APIRouter, ...] = (stats.router, cards.router, leads.router)
 
 
 def build_http_app(services: Services, *, extra_routers: Iterable[APIRouter] = ()) -> FastAPI:

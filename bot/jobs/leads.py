@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.jobs.periodic import Periodic
 from bot.keyboards.leads import lead_keyboard
 from bot.keyboards.offers import offer_keyboard
+from bot.messages.threads import relay_unsent
 from bot.texts import texts_for
 from referral.leads.pipeline import RETRY, SENT, UNREACHABLE, OfferToSend, PartnerNotice
 from referral.members import MemberService
@@ -78,9 +79,17 @@ async def run_lead_pass(services: Services, bot: Bot) -> str:
     return str(report)
 
 
+async def relay_messages(services: Services, bot: Bot) -> int:
+    return await relay_unsent(bot, services.threads)
+
+
 def lead_jobs(services: Services, bot: Bot) -> list[Periodic]:
     minutes = services.settings.lead_pipeline_minutes
-    return [Periodic("leads-pipeline", run_lead_pass, timedelta(minutes=minutes), (services, bot))]
+    return [
+        Periodic("leads-pipeline", run_lead_pass, timedelta(minutes=minutes), (services, bot)),
+        # Partners' messages sent over the API: relayed once, by one process.
+        Periodic("leads-messages", relay_messages, timedelta(seconds=5), (services, bot)),
+    ]
 
 
 def schedule_webhook_drain(scheduler: AsyncIOScheduler, services: Services) -> None:
@@ -93,6 +102,3 @@ def schedule_webhook_drain(scheduler: AsyncIOScheduler, services: Services) -> N
         coalesce=True,
         replace_existing=True,
     )
-
-
-__all__ = ["RETRY", "BotLeadSender", "lead_jobs", "run_lead_pass", "schedule_webhook_drain"]

@@ -23,6 +23,7 @@ from bot.routers import (
     redeem,
     reviews,
     surveys,
+    threads,
     wallet,
     workspace,
 )
@@ -44,5 +45,6 @@ def get_routers() -> list[Router]:
         redeem.router(),
         offers.router(),
         leads.router(),
+        threads.router(),
         fallback.router(),
     ]

@@ -112,11 +112,26 @@ class LeadPipeline:
         now = now or datetime.now(UTC)
         report = PassReport()
         report.count(states.EXPIRED, await self.expire(now))
-        while n := await self.process(now, report):
+        while await self.process(now, report):
             pass
-        while n := await self.pick(now, report):
+        while await self.pick(now, report):
             pass
-        for offer in await self.due_offers(now):
+        after: int | None = 0
+        while after is not None:
+            offers, after = await self.due_offers(now, after)
+            await self._send(sender, offers, now, report)
+        while moved := await self.deliver(now):
+            report.count(states.DELIVERED, moved)
+        while notices := await self.notices():
+            for notice in notices:
+                await sender.tell_partner(notice)
+                await self.notified(notice.lead_id, now)
+        return report
+
+    async def _send(
+        self, sender: LeadSender, offers: list[OfferToSend], now: datetime, report: PassReport
+    ) -> None:
+        for offer in offers:
             outcome = await sender.offer(offer)
             if outcome == SENT and await self.mark(
                 offer.lead_id, states.OFFERED, "sent in the bot", now
@@ -126,13 +141,6 @@ class LeadPipeline:
                 offer.lead_id, states.REJECTED, "member unreachable in the bot", now
             ):
                 report.count(states.REJECTED)
-        while n := await self.deliver(now):
-            report.count(states.DELIVERED, n)
-        for notice in await self.notices():
-            await sender.tell_partner(notice)
-            await self.notified(notice.lead_id, now)
-        del n
-        return report
 
     # pending -> processed | rejected
     async def process(self, now: datetime, report: PassReport | None = None) -> int:
@@ -290,9 +298,14 @@ class LeadPipeline:
         return lambda c: (c["probability"] * worth.get(str(c["service_id"]), 1.0), c["probability"])
 
     # waiting -> offered (the bot sends, then marks)
-    async def due_offers(self, now: datetime) -> list[OfferToSend]:
+    async def due_offers(
+        self, now: datetime, after: int = 0
+    ) -> tuple[list[OfferToSend], int | None]:
+        """A page of waiting leads past id ``after`` that may go out now, and the
+        id to go on after (None: no more). A member at the weekly cap is skipped:
+        their lead stays waiting (next week, or it expires)."""
         if in_quiet_hours(now, self.zone, self.quiet_window):
-            return []
+            return [], None
         week_ago = now - timedelta(days=7)
         async with self.db() as session:
             rows = (
@@ -313,11 +326,12 @@ class LeadPipeline:
                     .join(ShownOffer, ShownOffer.id == Lead.offer_id)
                     .where(
                         Lead.status == states.WAITING,
+                        Lead.id > after,
                         ShownOffer.status == SHOWN,
                         Member.telegram_id.is_not(None),
                         Member.erased_at.is_(None),
                     )
-                    .order_by(Lead.probability.desc(), Lead.id)
+                    .order_by(Lead.id)
                     .limit(self.batch)
                 )
             ).all()
@@ -346,7 +360,7 @@ class LeadPipeline:
                 continue  # stays waiting: next week, or it expires
             offered[member_id] = offered.get(member_id, 0) + 1
             due.append(OfferToSend(lead_id, offer_id, chat, language, company, service, p or 0.0))
-        return due
+        return due, (rows[-1][0] if rows else None)
 
     async def mark(self, lead_id: int, to_status: str, reason: str, now: datetime) -> bool:
         async with self.db.begin() as session:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from referral.errors import DomainError
+from referral.errors import DomainError, NotFound
 from referral.leads import states
 from referral.leads.cards import CardIn, CardReceipt, receive_card
 from referral.leads.delivery import PartnerLead, partner_lead, partner_leads_query
@@ -23,8 +23,8 @@ from referral.leads.models import LeadOutcome, LeadTransition
 from referral.offers.models import Lead
 
 
-class LeadNotFound(DomainError):
-    """No such lead of this company (or not delivered to it yet)."""
+class LeadNotFound(NotFound):
+    """No such lead of this company (or not delivered to it yet): the API's 404."""
 
 
 class OutcomeConflict(DomainError):
@@ -70,7 +70,7 @@ def encode_cursor(lead_id: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("l") or not raw[1:].isdigit():
+        if not raw.startswith("l") or not raw[1:].isdigit() or len(raw) > 20:
             raise ValueError(raw)
         return int(raw[1:])
     except (ValueError, UnicodeDecodeError):

@@ -33,6 +33,7 @@ TELEGRAM_ID_COLUMNS = {
     ("role_grants", "telegram_id"): "the person's grants are deleted",
     ("surveys", "progress_chat_id"): "a watched progress message is forgotten",
     ("workspace_tokens", "telegram_id"): "the person's workspace links and sessions are deleted",
+    ("lead_threads", "partner_chat_id"): "a partner admin's chat is forgotten by their threads",
     ("processed_updates", "update_id"): "an update's id, not a person's",
     ("processed_updates", "bot_id"): "the bot's own id, not a person's",
 }

@@ -164,3 +164,15 @@ async def test_a_member_who_blocked_the_bot_ends_rejected(db, tmp_path):
     _, pipeline, _, _, lead_id = await carded(db, tmp_path)
     await pipeline.run(RecordingSender(answer="unreachable"), NOON)
     assert (await moves(db, lead_id))[-1] == "rejected"
+
+
+async def test_a_pass_takes_every_batch_not_only_the_first(db, tmp_path):
+    world = await seed(db)
+    pipeline, leads, _ = pipeline_for(db, tmp_path, batch=2)
+    cafe = await company_id(db, "cafe")
+    names = ["c0", "c1", "c2", "c3", "solo"]
+    for name in names:
+        await leads.receive_card(cafe, card(f"deal-{name}", world.members[name].pseudonym), NOON)
+    sender = RecordingSender()
+    report = await pipeline.run(sender, NOON)
+    assert report.moved["offered"] == len(names) == len(sender.offers)
