@@ -10,7 +10,7 @@ notice to the partner's admins once a lead is delivered.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -79,16 +79,24 @@ async def run_lead_pass(services: Services, bot: Bot) -> str:
     return str(report)
 
 
-async def relay_messages(services: Services, bot: Bot) -> int:
-    return await relay_unsent(bot, services.threads)
+async def relay(services: Services, bot: Bot) -> int:
+    """Every few seconds: partner admins told of leads just delivered (a member's
+    Accept delivers at once), and partners' messages queued over the API."""
+    sender = BotLeadSender(bot, services.members)
+    told = 0
+    for notice in await services.lead_pipeline.notices():
+        await sender.tell_partner(notice)
+        await services.lead_pipeline.notified(notice.lead_id, datetime.now(UTC))
+        told += 1
+    return told + await relay_unsent(bot, services.threads)
 
 
 def lead_jobs(services: Services, bot: Bot) -> list[Periodic]:
     minutes = services.settings.lead_pipeline_minutes
     return [
         Periodic("leads-pipeline", run_lead_pass, timedelta(minutes=minutes), (services, bot)),
-        # Partners' messages sent over the API: relayed once, by one process.
-        Periodic("leads-messages", relay_messages, timedelta(seconds=5), (services, bot)),
+        # Notices and partners' API messages: relayed once, by one process.
+        Periodic("leads-relay", relay, timedelta(seconds=5), (services, bot)),
     ]
 
 

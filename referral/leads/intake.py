@@ -2,8 +2,10 @@
 OfferService.accept/decline inside their transaction).
 
 Accept: the pipeline's lead holding that offer moves on to *accepted*; an
-offer accepted straight from /offers starts a lead at *accepted*. Decline: the
-pipeline's lead ends *rejected*. Either way the next pass does the rest.
+offer accepted straight from /offers starts a lead at *accepted*. Either way
+the press is what delivers it, in the same transaction: *delivered*, with its
+webhook event queued; the partner's admins are told in the bot within
+seconds (the notices job). Decline: the pipeline's lead ends *rejected*.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referral.leads import states
+from referral.leads.delivery import delivered_event
+from referral.leads.webhooks import enqueue_event
 from referral.offers.models import Lead, ShownOffer
 
 
@@ -24,6 +28,7 @@ async def offer_accepted(session: AsyncSession, offer: ShownOffer, now: datetime
             await states.move(
                 session, lead.id, lead.status, states.ACCEPTED, "member accepted the offer", now
             )
+            await deliver_lead(session, lead.id, now)
             await session.refresh(lead)
         return lead
     lead = Lead(
@@ -38,7 +43,24 @@ async def offer_accepted(session: AsyncSession, offer: ShownOffer, now: datetime
     session.add(lead)
     await session.flush()
     session.add(states.entered(lead.id, states.ACCEPTED, "accepted from /offers", now))
+    await deliver_lead(session, lead.id, now)
+    await session.refresh(lead)
     return lead
+
+
+async def deliver_lead(session: AsyncSession, lead_id: int, now: datetime) -> bool:
+    """accepted -> delivered and the partner's webhook event, in the caller's transaction."""
+    if not await states.move(
+        session,
+        lead_id,
+        states.ACCEPTED,
+        states.DELIVERED,
+        "delivered to the partner: bot, API, webhook",
+        now,
+    ):
+        return False
+    await enqueue_event(session, await delivered_event(session, lead_id, now), now)
+    return True
 
 
 async def offer_declined(session: AsyncSession, offer: ShownOffer, now: datetime) -> None:

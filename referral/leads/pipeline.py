@@ -2,9 +2,9 @@
 accepted -> delivered, plus expiry.
 
 Each stage reads a batch of leads, does its work outside any transaction
-(scoring opens its own), then claims each lead in a short transaction of its
-own (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has one writer) and
-moves it with a conditional UPDATE (states.move). A lead is therefore moved
+(scoring opens its own), then claims the batch in one write transaction
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has one writer) and moves
+each lead with a conditional UPDATE (states.move). A lead is therefore moved
 by exactly one pass however the passes interleave, and a pass killed at any
 point leaves every lead in a state the next pass takes on from: nothing lost,
 nothing made twice. Sending happens in the bot (``LeadSender``): the offer
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
@@ -28,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.leads import states
 from referral.leads.calibration import Calibration, calibration_from_answers
-from referral.leads.delivery import delivered_event
+from referral.leads.intake import deliver_lead
 from referral.leads.models import ClientCard, LeadTransition
 from referral.leads.webhooks import WebhookOutbox
 from referral.ledger.catalogue_models import Service
@@ -164,76 +163,75 @@ class LeadPipeline:
                     )
                 ).all()
             )
-        for lead_id, member_id, card_company in batch:
-            candidates = await self._candidates(member_id, card_company, calibration, floors, now)
-            async with self.db.begin() as session:
-                if not await _claim(session, lead_id, states.PENDING):
-                    continue
+        offered = {
+            lead_id: await self._offer_ids(member_id, card_company, now)
+            for lead_id, member_id, card_company in batch
+        }
+        scored = await self._scored(offered, calibration, floors)
+        async with self.db.begin() as session:  # one write transaction for the batch
+            for lead_id in await _claim_all(session, list(offered), states.PENDING):
+                candidates = scored[lead_id]
                 if candidates:
-                    best = max(c["probability"] for c in candidates)
-                    moved = await states.move(
-                        session,
-                        lead_id,
-                        states.PENDING,
+                    best = max(float(c["probability"]) for c in candidates)
+                    status, reason = (
                         states.PROCESSED,
                         f"{len(candidates)} partner service(s) scored, best p={best:.2f}"
                         + ("" if calibration.fitted else " (uncalibrated)"),
-                        now,
-                        candidates=json.dumps(candidates),
                     )
-                    status = states.PROCESSED
+                    values = {"candidates": json.dumps(candidates)}
                 else:
-                    moved = await states.move(
-                        session,
-                        lead_id,
-                        states.PENDING,
-                        states.REJECTED,
-                        "no other partner's service over its relevance floor",
-                        now,
-                    )
                     status = states.REJECTED
-            if moved and report is not None:
-                report.count(status)
+                    reason, values = "no other partner's service over its relevance floor", {}
+                moved = await states.move(
+                    session, lead_id, states.PENDING, status, reason, now, **values
+                )
+                if moved and report is not None:
+                    report.count(status)
         return len(batch)
 
-    async def _candidates(
+    async def _offer_ids(self, member_id: int, card_company: int, now: datetime) -> list[int]:
+        """The member's offers of other partners, one per category as /offers
+        resolves conflicts (each a shown offer row, re-used while unanswered)."""
+        views = await self.offers.offers_for(member_id, n=self.pool, now=now)
+        return [view.offer_id for view in views if view.company_id != card_company]
+
+    async def _scored(
         self,
-        member_id: int,
-        card_company: int,
+        offered: dict[int, list[int]],
         calibration: Calibration,
         floors: dict[int, float],
-        now: datetime,
-    ) -> list[dict[str, object]]:
-        """The member's offers of other partners (one per category, as /offers
-        resolves conflicts), each with P(accept), over its company's floor."""
-        views = await self.offers.offers_for(member_id, n=self.pool, now=now)
-        ids = [view.offer_id for view in views if view.company_id != card_company]
-        if not ids:
-            return []
-        async with self.db() as session:
-            rows = (
-                await session.execute(
+    ) -> dict[int, list[dict[str, object]]]:
+        """Each lead's offers with P(accept), kept when over their company's floor."""
+        ids = {offer_id for offer_ids in offered.values() for offer_id in offer_ids}
+        rows: dict[int, tuple[int, int, float]] = {}
+        if ids:
+            async with self.db() as session:
+                for offer_id, service_id, company_id, score in await session.execute(
                     select(
                         ShownOffer.id,
                         ShownOffer.service_id,
                         ShownOffer.company_id,
                         ShownOffer.score,
                     ).where(ShownOffer.id.in_(ids))
-                )
-            ).all()
-        kept = []
-        for offer_id, service_id, company_id, score in rows:
-            probability = calibration.probability(float(score))
-            if probability >= floors.get(company_id, 0.0):
-                kept.append(
-                    {
-                        "offer_id": offer_id,
-                        "service_id": service_id,
-                        "company_id": company_id,
-                        "probability": round(probability, 4),
-                    }
-                )
-        return kept
+                ):
+                    rows[offer_id] = (service_id, company_id, float(score))
+        scored: dict[int, list[dict[str, object]]] = {}
+        for lead_id, offer_ids in offered.items():
+            kept = []
+            for offer_id in offer_ids:
+                service_id, company_id, score = rows[offer_id]
+                probability = calibration.probability(score)
+                if probability >= floors.get(company_id, 0.0):
+                    kept.append(
+                        {
+                            "offer_id": offer_id,
+                            "service_id": service_id,
+                            "company_id": company_id,
+                            "probability": round(probability, 4),
+                        }
+                    )
+            scored[lead_id] = kept
+        return scored
 
     # processed -> waiting | rejected
     async def pick(self, now: datetime, report: PassReport | None = None) -> int:
@@ -249,12 +247,18 @@ class LeadPipeline:
         if not batch:
             return 0
         value = self._expected_value()
-        for lead_id, raw in batch:
-            candidates = sorted(json.loads(raw or "[]"), key=value, reverse=True)
-            async with self.db.begin() as session:
-                if not await _claim(session, lead_id, states.PROCESSED):
-                    continue
-                chosen = await _first_open(session, candidates)
+        ranked = {
+            lead_id: sorted(json.loads(raw or "[]"), key=value, reverse=True)
+            for lead_id, raw in batch
+        }
+        async with self.db.begin() as session:  # one write transaction for the batch
+            claimed = await _claim_all(session, list(ranked), states.PROCESSED)
+            open_offers = await _open_offers(
+                session, {c["offer_id"] for lead_id in claimed for c in ranked[lead_id]}
+            )
+            for lead_id in claimed:
+                candidates = ranked[lead_id]
+                chosen = next((c for c in candidates if c["offer_id"] in open_offers), None)
                 if chosen is None:
                     moved = await states.move(
                         session,
@@ -266,6 +270,7 @@ class LeadPipeline:
                     )
                     status = states.REJECTED
                 else:
+                    open_offers.discard(chosen["offer_id"])  # one lead per shown offer
                     moved = await states.move(
                         session,
                         lead_id,
@@ -280,8 +285,8 @@ class LeadPipeline:
                         probability=chosen["probability"],
                     )
                     status = states.WAITING
-            if moved and report is not None:
-                report.count(status)
+                if moved and report is not None:
+                    report.count(status)
         return len(batch)
 
     def _expected_value(self):  # type: ignore[no-untyped-def]
@@ -366,7 +371,8 @@ class LeadPipeline:
         async with self.db.begin() as session:
             return await states.move(session, lead_id, states.WAITING, to_status, reason, now)
 
-    # accepted -> delivered, with the webhook event in the same transaction
+    # accepted -> delivered, with the webhook event in the same transaction. Accept
+    # itself delivers (intake.py); this picks up any lead left accepted.
     async def deliver(self, now: datetime) -> int:
         async with self.db() as session:
             batch = (
@@ -378,22 +384,9 @@ class LeadPipeline:
                 )
             ).all()
         moved = 0
-        for lead_id in batch:
-            async with self.db.begin() as session:
-                if not await _claim(session, lead_id, states.ACCEPTED):
-                    continue
-                if not await states.move(
-                    session,
-                    lead_id,
-                    states.ACCEPTED,
-                    states.DELIVERED,
-                    "delivered to the partner: bot, API, webhook",
-                    now,
-                ):
-                    continue
-                event = await delivered_event(session, lead_id, now)
-                await self.webhooks.enqueue(session, event, now)
-                moved += 1
+        async with self.db.begin() as session:  # one write transaction for the batch
+            for lead_id in await _claim_all(session, list(batch), states.ACCEPTED):
+                moved += await deliver_lead(session, lead_id, now)
         return moved
 
     async def notices(self) -> list[PartnerNotice]:
@@ -454,24 +447,36 @@ class LeadPipeline:
         return expired
 
 
-async def _claim(session: AsyncSession, lead_id: int, status: str) -> bool:
-    """Lock the lead if it is still in ``status`` and no other pass holds it."""
-    found = await session.scalar(
-        select(Lead.id)
-        .where(Lead.id == lead_id, Lead.status == status)
-        .with_for_update(skip_locked=True)
+async def _claim_all(session: AsyncSession, lead_ids: list[int], status: str) -> list[int]:
+    """Lock those of the leads still in ``status`` that no other pass holds."""
+    if not lead_ids:
+        return []
+    return list(
+        (
+            await session.scalars(
+                select(Lead.id)
+                .where(Lead.id.in_(lead_ids), Lead.status == status)
+                .order_by(Lead.id)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
     )
-    return found is not None
 
 
-async def _first_open(
-    session: AsyncSession, candidates: Sequence[dict[str, object]]
-) -> dict[str, object] | None:
-    """The best candidate whose shown offer is still unanswered and in no other lead."""
-    for candidate in candidates:
-        offer_id = candidate["offer_id"]
-        status = await session.scalar(select(ShownOffer.status).where(ShownOffer.id == offer_id))
-        taken = await session.scalar(select(Lead.id).where(Lead.offer_id == offer_id))
-        if status == SHOWN and taken is None:
-            return candidate
-    return None
+async def _open_offers(session: AsyncSession, offer_ids: set[object]) -> set[object]:
+    """The shown offers among these still unanswered and in no lead yet."""
+    if not offer_ids:
+        return set()
+    unanswered = set(
+        (
+            await session.scalars(
+                select(ShownOffer.id).where(
+                    ShownOffer.id.in_(offer_ids), ShownOffer.status == SHOWN
+                )
+            )
+        ).all()
+    )
+    taken = set(
+        (await session.scalars(select(Lead.offer_id).where(Lead.offer_id.in_(offer_ids)))).all()
+    )
+    return unanswered - taken

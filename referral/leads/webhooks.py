@@ -103,34 +103,7 @@ class WebhookOutbox:
 
     async def enqueue(self, session: AsyncSession, event: Event, now: datetime) -> bool:
         """Queue ``event`` for the company's live endpoint, in the caller's transaction."""
-        endpoint = await session.scalar(
-            select(WebhookEndpoint.id).where(
-                WebhookEndpoint.company_id == event.company_id,
-                WebhookEndpoint.disabled_at.is_(None),
-            )
-        )
-        if endpoint is None:
-            return False
-        exists = await session.scalar(
-            select(WebhookDelivery.id).where(WebhookDelivery.event_key == event.key)
-        )
-        if exists is not None:
-            return False
-        body = {"type": event.type, "timestamp": now.isoformat(), "data": event.data}
-        session.add(
-            WebhookDelivery(
-                endpoint_id=endpoint,
-                message_id="msg_" + secrets.token_urlsafe(18),
-                event_key=event.key,
-                event_type=event.type,
-                payload=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-                status=PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
-        return True
+        return await enqueue_event(session, event, now)
 
     async def drain(self, now: datetime | None = None) -> int:
         """POST every due delivery once (concurrently); returns attempts made."""
@@ -263,3 +236,35 @@ class WebhookOutbox:
                 select(WebhookEndpoint.disabled_at).where(WebhookEndpoint.company_id == company_id)
             )
         return disabled is not None
+
+
+async def enqueue_event(session: AsyncSession, event: Event, now: datetime) -> bool:
+    """Queue ``event`` for the company's live endpoint, in the caller's transaction."""
+    endpoint = await session.scalar(
+        select(WebhookEndpoint.id).where(
+            WebhookEndpoint.company_id == event.company_id,
+            WebhookEndpoint.disabled_at.is_(None),
+        )
+    )
+    if endpoint is None:
+        return False
+    exists = await session.scalar(
+        select(WebhookDelivery.id).where(WebhookDelivery.event_key == event.key)
+    )
+    if exists is not None:
+        return False
+    body = {"type": event.type, "timestamp": now.isoformat(), "data": event.data}
+    session.add(
+        WebhookDelivery(
+            endpoint_id=endpoint,
+            message_id="msg_" + secrets.token_urlsafe(18),
+            event_key=event.key,
+            event_type=event.type,
+            payload=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return True

@@ -5,7 +5,8 @@ moves, and kills itself with SIGKILL at a chosen point when told to.
 
 KILL_AT is a lead state: the process dies inside the transaction of the N-th
 move into it (so that move never commits); or ``sent``: it dies right after
-the N-th offer reached the member, before its lead is marked offered. What
+the N-th offer reached the member, before its lead is marked offered (or
+``notice``: the N-th partner notice, before it is marked told). What
 the "bot" sends is appended to LOG (the real bot's sender is tested apart).
 """
 
@@ -49,6 +50,7 @@ class FileSender:
 
     async def tell_partner(self, notice: PartnerNotice) -> None:
         self._write(f"notice {notice.lead_id}")
+        die_at("notice", self.when, self.kill_at)
 
 
 async def main(log: Path, kill_at: str | None, when: int) -> None:

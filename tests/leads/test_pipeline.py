@@ -120,16 +120,18 @@ async def test_accept_delivers_to_the_partner_and_queues_its_webhook(db, tmp_pat
     assert len(sender.notices) == 1  # told once
 
 
-async def test_an_offer_accepted_from_offers_enters_at_accepted(db, tmp_path):
+async def test_an_offer_accepted_from_offers_enters_at_accepted_and_is_delivered(db, tmp_path):
     world = await seed(db)
     pipeline, leads, _ = pipeline_for(db, tmp_path)
     offers = OfferService(db, tmp_path)
     solo = world.members["solo"].id
     offer = (await offers.offers_for(solo, now=NOON))[0]
     lead = await offers.accept(offer.offer_id, solo, now=NOON)
-    assert await moves(db, lead.id) == ["accepted"]
-    await pipeline.run(RecordingSender(), NOON)
+    assert await moves(db, lead.id) == ["accepted", "delivered"]  # the press delivers
     assert (await leads.get(offer.company_id, lead.id)).status == "delivered"
+    sender = RecordingSender()
+    await pipeline.run(sender, NOON)
+    assert [notice.lead_id for notice in sender.notices] == [lead.id]
 
 
 async def test_the_outcome_is_feedback_the_next_training_reads(db, tmp_path):
