@@ -32,7 +32,8 @@ VISIBLE_TO_PARTNER = (DELIVERED, WON, LOST)
 NEXT: dict[str, frozenset[str]] = {
     PENDING: frozenset({PROCESSED, REJECTED, EXPIRED}),
     PROCESSED: frozenset({WAITING, REJECTED, EXPIRED}),
-    WAITING: frozenset({OFFERED, REJECTED, EXPIRED}),
+    # A waiting lead's offer can be answered in /offers before the bot sends it.
+    WAITING: frozenset({OFFERED, ACCEPTED, REJECTED, EXPIRED}),
     OFFERED: frozenset({ACCEPTED, REJECTED, EXPIRED}),
     ACCEPTED: frozenset({DELIVERED}),
     DELIVERED: frozenset({WON, LOST}),

@@ -178,3 +178,27 @@ async def test_a_pass_takes_every_batch_not_only_the_first(db, tmp_path):
     sender = RecordingSender()
     report = await pipeline.run(sender, NOON)
     assert report.moved["offered"] == len(names) == len(sender.offers)
+
+
+async def test_a_waiting_leads_offer_answered_in_offers_moves_that_lead(db, tmp_path):
+    world, pipeline, leads, _, lead_id = await carded(
+        db,
+        tmp_path,
+        quiet_window=(time(0, 0), time(23, 59)),  # so it stays waiting
+    )
+    await pipeline.run(RecordingSender(), NOON)
+    lead = await lead_of(db, lead_id)
+    assert lead.status == states.WAITING
+    accepted = await OfferService(db, tmp_path).accept(
+        lead.offer_id, world.members["solo"].id, now=NOON
+    )
+    assert accepted.id == lead_id  # the same lead, not a second one
+    assert await moves(db, lead_id) == ["pending", "processed", "waiting", "accepted", "delivered"]
+
+
+async def test_a_declined_offer_rejects_its_lead(db, tmp_path):
+    world, pipeline, _, _, lead_id = await carded(db, tmp_path)
+    await pipeline.run(RecordingSender(), NOON)
+    lead = await lead_of(db, lead_id)
+    await OfferService(db, tmp_path).decline(lead.offer_id, world.members["solo"].id, now=NOON)
+    assert (await moves(db, lead_id))[-1] == "rejected"
