@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from bot.jobs.ledger import settle_and_expire
 from localapi import FakeUser
 from referral import links
+from referral.leads.models import ThreadMessage
 from referral.ledger.activity_models import Invite, Purchase, Review, Voucher
 from referral.ledger.bookkeeping_models import CASHBACK, Account
 from referral.models import Member, RoleGrant
@@ -58,6 +59,7 @@ class Footprint:
     offers_accepted: int
     offers_declined: int
     leads: int
+    thread_messages: int
     roles: int
     language: str | None
 
@@ -127,6 +129,13 @@ async def build(refbot: BotUnderTest) -> Footprint:
     assert len(shown) >= 2, [call.summary() for call in shown]
     await refbot.press(EVE, shown[0], button(shown[0], "Interested"))
     await refbot.press(EVE, shown[1], button(shown[1], "Not interested"))
+    # The partner of the lead her Accept delivered writes; she replies through the bot
+    # (naming herself, as people do), so the thread holds her words.
+    async with services.db() as session:
+        lead = await session.scalar(select(Lead).where(Lead.member_id == eve.id))
+    assert lead is not None and lead.status == "delivered"
+    note = await services.threads.partner_writes(lead.company_id, lead.id, "Hello from us")
+    await services.threads.member_replies(note.thread_id, eve.id, f"Call @{EVE.username}")
     before = len(refbot.sent(EVE))
     refbot.api.share_location(EVE, 55.75, 37.61)
     await refbot.wait_sent(EVE, before + 1)
@@ -192,6 +201,9 @@ async def footprint(refbot: BotUnderTest, member_id: int) -> Footprint:
                 )
             ),
             leads=await scalar(count(Lead, Lead.member_id == member_id)),
+            thread_messages=await scalar(
+                count(ThreadMessage, ThreadMessage.text.contains(EVE.username or "-"))
+            ),
             roles=await scalar(count(RoleGrant, RoleGrant.telegram_id == EVE.id)),
             language=member.language,
         )
