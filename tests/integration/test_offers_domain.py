@@ -83,7 +83,7 @@ async def test_accept_twice_creates_one_lead_and_one_feedback(db, tmp_path):
         await offers.accept(offer.offer_id, solo, now=NOW)
     with pytest.raises(OfferGone):
         await offers.decline(offer.offer_id, solo, now=NOW)
-    assert (lead.status, lead.company_id) == ("accepted", await company_id(db, "cafe"))
+    assert (lead.status, lead.company_id) == ("delivered", await company_id(db, "cafe"))
     assert await count(db, Lead) == 1 and await count(db, OfferFeedback) == 1
     assert offer.service not in [v.service for v in await offers.offers_for(solo, now=NOW)]
 
