@@ -1,0 +1,315 @@
+"""/offers at constant cost: /offers handled per second through the local Bot
+API server on a nearly empty database and on a large one, in the same run,
+with p50/p99 latency; then the /start -> Accept -> /offers flow of many new
+users beside a bare aiogram echo bot answering the same number of updates.
+
+    python bench/bench_offers.py [--users 1000] [--latency 200] [--rounds 3]
+                                 [--data-dir data/bench]
+
+The large database (bench/offers_data.py: 1,000,000 purchases, 100,000
+members, 5,000 services) is generated once with bulk inserts and kept under
+--data-dir; each run serves from a copy. As bench/bench_updates.py does, the
+Bot API server runs in its own process, started afresh for every bot, and
+every bot runs in a fresh interpreter. No recommender model is trained on
+either database: offers come from the cross-service links and popularity
+counted from purchases (what serves until the first `refbot train`).
+
+Throughput: --users members send /offers at once; each answer is four
+messages (a header and three offers). Latency: --latency other members send
+/offers one after another, each timed from the update's arrival at the server
+to the last of its four messages there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import aiohttp
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+sys.path.insert(0, str(BENCH))
+
+from bench_updates import (  # noqa: E402
+    TOKEN,
+    Control,
+    bot_api_process,
+    echo_rate,
+    measured,
+    polling,
+    user,
+)
+from offers_data import TELEGRAM_BASE, database, scaled, small  # noqa: E402
+
+MESSAGES_PER_OFFERS = 4  # the header and three offers
+
+
+@dataclass(frozen=True)
+class Result:
+    updates: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.updates / self.seconds
+
+
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def offers_burst(control: Control, first: int, users: int) -> Result:
+    ids = [TELEGRAM_BASE + first + i for i in range(users)]
+    rates = []
+    with measured(users, rates):
+        await control.texts([{"user": user(i), "text": "/offers"} for i in ids])
+        await control.until_delivered(MESSAGES_PER_OFFERS * users)
+    return Result(users, rates[0].seconds, [])
+
+
+async def offers_one_by_one(control: Control, first: int, users: int) -> list[float]:
+    latencies = []
+    for i in range(users):
+        before = await control.delivered()
+        began = time.perf_counter()
+        await control.texts([{"user": user(TELEGRAM_BASE + first + i), "text": "/offers"}])
+        while await control.delivered() < before + MESSAGES_PER_OFFERS:
+            await asyncio.sleep(0.0005)
+        latencies.append(1000 * (time.perf_counter() - began))
+    return latencies
+
+
+async def flow(control: Control, users: int, payload: str) -> Result:
+    """New users: /start <payload>, Accept on the consent, then /offers."""
+    ids = [2**35 + time.time_ns() % 10**9 + i for i in range(users)]
+    base = await control.delivered()  # messages of a warm-up, if any
+    rates = []
+    with measured(3 * users, rates):
+        await control.texts([{"user": user(i), "text": f"/start {payload}"} for i in ids])
+        await control.until_delivered(base + users)
+        consents = {c["chat_id"]: c["result"]["message_id"] for c in await control.sent()}
+        await control.presses(
+            [{"user": user(i), "message_id": consents[i], "data": f"cs:ok:{payload}"} for i in ids]
+        )
+        await control.until_delivered(users, method="editMessageText")
+        await control.texts([{"user": user(i), "text": "/offers"} for i in ids])
+        await control.until_delivered(base + users + MESSAGES_PER_OFFERS * users)
+    return Result(3 * users, rates[0].seconds, [])
+
+
+async def refbot_role(role: str, api_url: str, path: Path, args: argparse.Namespace) -> Result:
+    from bot.app import build_bot, build_dispatcher
+    from refbot.services import build_services
+    from refbot.settings import Settings
+    from referral import links
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            _env_file=None,
+            bot_token=f"{10**9 + time.time_ns() % 10**9}:bench-token",
+            telegram_api_url=api_url,
+            database_url=f"sqlite+aiosqlite:///{path}",
+            data_dir=Path(tmp),
+            link_secret="bench",
+        )
+        services = build_services(settings)
+        bot, dp = build_bot(settings), build_dispatcher(services)
+        control = Control(aiohttp.ClientSession(), api_url)
+        try:
+            await control.clear()
+            async with polling(bot, dp):
+                # The first /offers builds the shared state; serving is measured after it.
+                await offers_one_by_one(control, args.users + args.latency, 1)
+                if role == "flow":
+                    payload = links.sign(links.LinkTarget("co1"), b"bench")
+                    return await flow(control, args.users, payload)
+                burst = await offers_burst(control, 0, args.users)
+                latencies = await offers_one_by_one(control, args.users, args.latency)
+                return Result(burst.updates, burst.seconds, latencies)
+        finally:
+            await control.http.close()
+            await services.close()
+
+
+async def same_calls_role(api_url: str, users: int) -> Result:
+    """A bare aiogram bot making refbot's Bot API calls for the flow (the same
+    texts and keyboards, through refbot's session and runtime) with no
+    database, middlewares or routers: the floor those calls alone set."""
+    from aiogram import Bot, Dispatcher, F
+    from aiogram.client.default import DefaultBotProperties
+    from aiogram.enums import ParseMode
+    from aiogram.filters import Command, CommandObject, CommandStart
+    from aiogram.types import CallbackQuery, Message
+
+    from bot.keyboards.offers import offer_keyboard
+    from bot.keyboards.onboarding import ConsentAction, consent_keyboard, profile_keyboard
+    from bot.session import build_session
+    from bot.texts import texts_for
+    from referral import links
+    from referral.consent import CONSENT_VERSION
+    from referral.members import PROFILE_FIELDS
+
+    texts = texts_for("ru")
+    offer = "<b>Service 1</b> — Company 1\nЦена: 100 ₽\nПочему: популярно среди участников."
+    dp = Dispatcher()
+
+    @dp.message(CommandStart(deep_link=True))
+    async def start(message: Message, command: CommandObject) -> None:
+        await message.answer(
+            texts("onboarding.consent", version=CONSENT_VERSION),
+            reply_markup=consent_keyboard(texts, command.args or ""),
+        )
+
+    @dp.callback_query(ConsentAction.filter())
+    async def accept(query: CallbackQuery) -> None:
+        await query.answer()
+        first = PROFILE_FIELDS[0]
+        await query.message.edit_text(  # type: ignore[union-attr]
+            f"{texts('onboarding.accepted')}\n\n{texts(f'profile.ask.{first}')}",
+            reply_markup=profile_keyboard(texts, first),
+        )
+
+    @dp.message(Command("offers"), F.chat)
+    async def offers(message: Message) -> None:
+        await message.answer(texts("offers.header") + "\n" + texts("offers.share_location"))
+        for offer_id in range(3):
+            await message.answer(offer, reply_markup=offer_keyboard(texts, offer_id))
+
+    bot = Bot(
+        TOKEN,
+        session=build_session(api_url),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+    async with aiohttp.ClientSession() as http:
+        control = Control(http, api_url)
+        await control.clear()
+        async with polling(bot, dp):
+            return await flow(control, users, links.sign(links.LinkTarget("floor"), b"k"))
+
+
+async def echo_role(api_url: str, updates: int) -> Result:
+    async with aiohttp.ClientSession() as http:
+        rate = await echo_rate(Control(http, api_url), api_url, updates, "stock")
+    return Result(rate.updates, rate.seconds, [])
+
+
+ROLES = ("offers-small", "offers-large", "flow", "same-calls", "echo")
+
+
+def run_role(role: str, api_url: str, path: Path | None, args: argparse.Namespace) -> Result:
+    if role == "echo":
+        return asyncio.run(echo_role(api_url, 3 * args.users))
+    if role == "same-calls":
+        return asyncio.run(same_calls_role(api_url, args.users))
+    assert path is not None
+    return asyncio.run(refbot_role(role, api_url, path, args))
+
+
+def in_own_process(role: str, api_url: str, path: Path | None, args) -> Result:  # type: ignore[no-untyped-def]
+    command = [sys.executable, __file__, "--role", role, "--api-url", api_url]
+    command += ["--users", str(args.users), "--latency", str(args.latency)]
+    if path is not None:
+        command += ["--path", str(path)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"the {role} bot failed:\n{done.stderr[-4000:]}")
+    return Result(**json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--latency", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--data-dir", type=Path, default=BENCH.parent / "data" / "bench")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="the large database times this (quick trials)"
+    )
+    parser.add_argument("--role", choices=ROLES, help=argparse.SUPPRESS)
+    parser.add_argument("--api-url", help=argparse.SUPPRESS)
+    parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.role:
+        print(json.dumps(asdict(run_role(args.role, args.api_url, args.path, args))))
+        return
+
+    members = args.users + args.latency + 1
+    shape = scaled(args.scale)
+    large = asyncio.run(database(shape, args.data_dir))
+    nearly_empty = asyncio.run(database(small(members), args.data_dir))
+    results: dict[str, list[Result]] = {role: [] for role in ROLES}
+    with tempfile.TemporaryDirectory() as work:
+        for n in range(args.rounds):
+            # A fresh copy each round: the runs add members and shown offers.
+            copies = {
+                "offers-small": Path(shutil.copy(nearly_empty, Path(work) / f"small{n}.sqlite3")),
+                "offers-large": Path(shutil.copy(large, Path(work) / f"large{n}.sqlite3")),
+            }
+            copies["flow"] = copies["offers-large"]
+            for role in ROLES:
+                with bot_api_process() as api_url:
+                    results[role].append(in_own_process(role, api_url, copies.get(role), args))
+            for copy in set(copies.values()):
+                copy.unlink()
+    rate = {role: statistics.median(r.per_second for r in results[role]) for role in ROLES}
+
+    print(
+        f"/offers: {args.users} members at once, then {args.latency} one by one; "
+        f"rounds: {args.rounds}; medians, each round's rate in brackets"
+    )
+    print(
+        f"large: {shape.purchases} purchases, {shape.members} members, {shape.services} services;"
+        f" nearly empty: {members} members, one purchase each, 10 services; SQLite"
+    )
+    print(f"{'':24} /offers/s   p50 ms   p99 ms")
+    for role, label in (
+        ("offers-small", "nearly empty database"),
+        ("offers-large", "large database"),
+    ):
+        latencies = [ms for r in results[role] for ms in r.latencies_ms]
+        each = ", ".join(f"{r.per_second:.0f}" for r in results[role])
+        print(
+            f"{label:24} {rate[role]:9.1f} {quantile(latencies, 0.5):8.1f} "
+            f"{quantile(latencies, 0.99):8.1f}   [{each}]"
+        )
+    print(
+        f"{'ratio large / empty':24} "
+        f"{rate['offers-large'] / rate['offers-small']:9.2f}   (aim: >= 0.80)"
+    )
+    print()
+    print(
+        f"flow: {args.users} new users x (/start, Accept, /offers) on the large database, "
+        f"{3 * args.users} updates; the echo bot answers as many"
+    )
+    print(f"{'':24} updates/s")
+    labels = (("echo", "echo bot"), ("same-calls", "same calls only"), ("flow", "refbot flow"))
+    for role, label in labels:
+        each = ", ".join(f"{r.per_second:.0f}" for r in results[role])
+        print(f"{label:24} {rate[role]:9.1f}   [{each}]")
+    print(f"{'ratio flow / echo':24} {rate['flow'] / rate['echo']:9.2f}   (aim: >= 0.50)")
+    print(
+        f"{'ratio same calls / echo':24} {rate['same-calls'] / rate['echo']:9.2f}   "
+        "(the ceiling: 7 Bot API calls per 3 updates against the echo bot's 3)"
+    )
+    print(
+        f"{'ratio flow / same calls':24} {rate['flow'] / rate['same-calls']:9.2f}   "
+        "(what refbot's own work leaves of that ceiling)"
+    )
+
+
+if __name__ == "__main__":
+    main()
