@@ -36,7 +36,10 @@ def evaluate_command(
     ] = None,
     test_fraction: Annotated[
         float,
-        typer.Option("--test-fraction", help="share held out (global: of the time range's rows)"),
+        typer.Option(
+            "--test-fraction",
+            help="share held out (global: the cut-off is its 1 - share quantile of times)",
+        ),
     ] = 0.2,
     split: Annotated[
         str,
@@ -48,7 +51,7 @@ def evaluate_command(
     ] = "global",
     budget: Annotated[
         int | None,
-        typer.Option("--budget", help="configurations tried per model and blends (default 24)"),
+        typer.Option("--budget", help="configurations tried per model and blends (default 48)"),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="random hold-out and sampling seed")] = 0,
     profiles: Annotated[
@@ -101,7 +104,10 @@ def evaluate_command(
             if split != "random" and not has_times(data.frame):
                 notes.append(f"the file has no times: --split {split} is impossible, using random")
                 split = "random"
-            notes.append(f"split: {SPLIT_WORDS[split].format(share=test_fraction, seed=seed)}")
+            notes.append(
+                "split: "
+                + SPLIT_WORDS[split].format(share=test_fraction, cut=1 - test_fraction, seed=seed)
+            )
             train_frame, test_frame = split_frame(data.frame, split, test_fraction, seed)
         side = load_profiles(profiles) if profiles is not None else None
         if side is not None:
@@ -135,7 +141,7 @@ def evaluate_command(
 
 
 SPLIT_WORDS = {
-    "global": "global time cut-off at the {share:.0%}-from-the-end quantile of interaction times: "
+    "global": "global time cut-off at the {cut:.0%} quantile of interaction times: "
     "train before it, test = what members with training history did at or after it",
     "per-user": "each member's latest {share:.0%} of interactions (whole events) held out",
     "random": "a random {share:.0%} of each member's interactions held out (seed {seed})",
