@@ -6,7 +6,8 @@ importing aiogram and the routers (seconds of start-up per command).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -18,6 +19,8 @@ from referral.analytics.service import WorkspaceAnalytics
 from referral.analytics.weekly import WeeklyInsights
 from referral.apikeys import ApiKeyService
 from referral.companies import CompanyService
+from referral.crm.connections import CrmConnections
+from referral.crm.inbound import CrmInbound
 from referral.db import create_engine, create_sessionmaker
 from referral.leads.pipeline import LeadPipeline
 from referral.leads.service import LeadService
@@ -26,6 +29,7 @@ from referral.leads.webhooks import WebhookOutbox
 from referral.leases import Leases
 from referral.ledger.check import LedgerCheck
 from referral.ledger.ledger import Ledger
+from referral.ledger.purchase_reports import PurchaseReports
 from referral.ledger.services import Loyalty, build_loyalty
 from referral.members import MemberService
 from referral.offers.crossmatrix import CrossMatrixService
@@ -74,6 +78,11 @@ class Services:
     webhooks: WebhookOutbox
     lead_pipeline: LeadPipeline
     threads: ThreadService
+    purchase_reports: PurchaseReports
+    crm: CrmConnections
+    crm_inbound: CrmInbound
+    # Inbound CRM calls being read back in the background (web/crm/routes.py).
+    crm_tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def close(self) -> None:
         drainer = getattr(self, "survey_drainer", None)  # set when the bot's jobs started
@@ -95,7 +104,7 @@ def build_services(settings: Settings) -> Services:
         members=MemberService(db, roles),
         updates=UpdateLog(db),
         ledger=(ledger := Ledger(db)),
-        loyalty=build_loyalty(db, ledger, settings.link_key),
+        loyalty=(loyalty := build_loyalty(db, ledger, settings.link_key)),
         surveys=SurveyService(
             db,
             min_audience=settings.min_audience,
@@ -129,4 +138,7 @@ def build_services(settings: Settings) -> Services:
             expire_after=timedelta(days=settings.lead_expiry_days),
         ),
         threads=ThreadService(db, webhooks),
+        purchase_reports=(reports := PurchaseReports(db, loyalty.purchases)),
+        crm=(crm := CrmConnections(db)),
+        crm_inbound=CrmInbound(db, crm, reports),
     )

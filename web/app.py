@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from fastapi import APIRouter, FastAPI
 
 from refbot.services import Services
-from web.api import cards, leads, stats
+from web.api import cards, catalog, leads, purchases, stats
+from web.crm import routes as crm_routes
 from web.errors import install_error_handlers
 from web.limits import BodyLimit
 from web.ratelimit import KeyRates
@@ -21,7 +22,13 @@ from web.workspace import ROUTERS as WORKSPACE_ROUTERS
 API_PREFIX = "/api/v1"
 
 # The CRM API's routers, mounted under API_PREFIX.
-API_ROUTERS: tuple[APIRouter, ...] = (stats.router, cards.router, leads.router)
+API_ROUTERS: tuple[APIRouter, ...] = (
+    purchases.router,
+    catalog.router,
+    stats.router,
+    cards.router,
+    leads.router,
+)
 
 
 def build_http_app(services: Services, *, extra_routers: Iterable[APIRouter] = ()) -> FastAPI:
@@ -47,6 +54,7 @@ def build_http_app(services: Services, *, extra_routers: Iterable[APIRouter] = (
         app.include_router(router, prefix=API_PREFIX)
     for router in WORKSPACE_ROUTERS:  # the Mini App at /app/ and its data at /app/api
         app.include_router(router)
+    app.include_router(crm_routes.router)
     for router in extra_routers:
         app.include_router(router)
     return app

@@ -21,6 +21,7 @@ from referral.analytics.access import AccessRefused, CompanyHidden
 from referral.apikeys import ApiKeyRefused
 from referral.errors import DomainError, NotFound
 from referral.ledger.errors import InsufficientDeposit, InvalidBatch
+from referral.ledger.purchase_reports import PurchaseIdReused
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +93,22 @@ async def _insufficient_deposit(_: Request, error: Exception) -> JSONResponse:
     return _response(409, "insufficient_deposit", str(error))
 
 
+async def _purchase_id_reused(_: Request, error: Exception) -> JSONResponse:
+    return _response(409, "purchase_id_reused", str(error))
+
+
 async def _refused(_: Request, error: Exception) -> JSONResponse:
     return _response(422, "refused", str(error))
+
+
+def _part(part: object) -> str | int:
+    return part if isinstance(part, int) else str(part)
 
 
 async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     fields = [
-        FieldProblem(loc=[str(part) for part in item.get("loc", ())], message=item.get("msg", ""))
+        FieldProblem(loc=[_part(part) for part in item.get("loc", ())], message=item.get("msg", ""))
         for item in error.errors()
     ]
     return _response(422, "invalid_request", f"{len(fields)} field(s) failed validation", fields)
@@ -123,6 +132,11 @@ _HTTP_CODES = {
 
 async def _http_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400 and error.detail == "There was an error parsing the body":
+        # FastAPI's answer to a body that is not even text (not UTF-8): a 422 like
+        # any other unreadable body, so no route has to declare a 400 of its own.
+        problem = FieldProblem(loc=["body"], message="the body is not UTF-8 JSON")
+        return _response(422, "invalid_request", "the body could not be read", [problem])
     code = _HTTP_CODES.get(error.status_code, "http_error")
     headers = dict(error.headers or {})
     return _response(error.status_code, code, str(error.detail), headers=headers)
@@ -142,6 +156,7 @@ def install_error_handlers(app: FastAPI) -> None:
         CompanyHidden: _not_found,
         InvalidBatch: _invalid_batch,
         InsufficientDeposit: _insufficient_deposit,
+        PurchaseIdReused: _purchase_id_reused,
         DomainError: _refused,
         RequestValidationError: _invalid_request,
         RateLimited: _rate_limited,
@@ -158,12 +173,13 @@ def declared(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 _DESCRIPTIONS = {
+    400: "The body could not be read as text at all (e.g. not UTF-8).",
     401: "Missing, wrong or revoked API key.",
     404: "No such id for this company (another company's ids read as absent).",
-    409: "Refused by the ledger: the company's deposit does not cover the rewards.",
+    409: "Refused: the deposit does not cover the rewards, or a purchase id was reused.",
     413: "The body is larger than 1 MiB.",
     422: "The request failed validation; `fields` lists where.",
     429: "Past the key's rate; retry after `Retry-After` seconds.",
 }
 
-API_ERRORS = declared(401, 413, 422, 429)
+API_ERRORS = declared(400, 401, 413, 422, 429)

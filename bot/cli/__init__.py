@@ -20,6 +20,7 @@ _MODULES = (
     "bot.cli.core",
     "bot.cli.company",
     "bot.cli.apikeys",
+    "bot.cli.crm",
     "bot.cli.ledger",
     "bot.cli.surveys",
     "bot.cli.offers",

@@ -89,6 +89,9 @@ def schedule_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> 
     from bot.jobs.analytics import schedule_analytics_jobs
 
     schedule_analytics_jobs(scheduler, services, bot)
+    from bot.jobs.crm import schedule_crm_jobs
+
+    schedule_crm_jobs(scheduler, services)
 
 
 async def stop_jobs(services: Services) -> None:

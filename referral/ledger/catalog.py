@@ -10,6 +10,7 @@ Rows update the service with the same code; re-importing changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,10 +18,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from referral.companies import by_code
 from referral.ledger.catalogue_models import Outlet, Service
 from referral.ledger.csvfile import parse_money, read_rows
-from referral.ledger.errors import InvalidFile
+from referral.ledger.errors import InvalidBatch, InvalidFile
 from referral.stamps import bump
 
 REQUIRED = ("code", "name", "category", "price")
+
+
+class CatalogItem(TypedDict):
+    """A service as stored: code, name, category, price in kopecks, discount."""
+
+    code: str
+    name: str
+    category: str
+    price_minor: int
+    discount_percent: int
 
 
 @dataclass(frozen=True)
@@ -82,16 +93,32 @@ class CatalogService:
             items.append(item)
         if problems:
             raise InvalidFile(problems)
+        outlets = [outlet for item in items if (outlet := item.pop("outlet", None))]
         async with self.db.begin() as session:
             company = await by_code(session, company_code)
-            services = outlets = 0
-            for item in items:
-                outlet = item.pop("outlet", None)
-                services += await _upsert_service(session, company.id, item)
-                if outlet:
-                    outlets += await _upsert_outlet(session, company.id, *outlet)
-            await bump(session)  # offers everyone sees show the catalogue
-        return CatalogReport(services, outlets)
+            return await _store(session, company.id, items, outlets)
+
+    async def put(
+        self,
+        company_id: int,
+        services: list[CatalogItem],
+        outlets: list[tuple[str, float, float]],
+    ) -> CatalogReport:
+        """Services and outlets checked already (the HTTP API's models), by the
+        same rules as a file: upserts by code and name, whole or not at all."""
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for kind, keys in (
+            ("services", [s["code"] for s in services]),
+            ("outlets", [o[0] for o in outlets]),
+        ):
+            first: dict[str, int] = {}
+            for index, key in enumerate(keys):
+                if first.setdefault(key, index) != index:
+                    problems.append(((kind, index), f"{key!r} repeats item {first[key]}"))
+        if problems:
+            raise InvalidBatch(problems)
+        async with self.db.begin() as session:
+            return await _store(session, company_id, [dict(s) for s in services], outlets)
 
     async def services(self, company_id: int) -> list[Service]:
         async with self.db() as session:
@@ -104,6 +131,18 @@ class CatalogService:
                     )
                 ).all()
             )
+
+
+async def _store(
+    session: AsyncSession,
+    company_id: int,
+    items: list[dict],
+    outlets: list[tuple[str, float, float]],
+) -> CatalogReport:
+    services = sum([await _upsert_service(session, company_id, item) for item in items])
+    changed = sum([await _upsert_outlet(session, company_id, *outlet) for outlet in outlets])
+    await bump(session)  # offers everyone sees show the catalogue
+    return CatalogReport(services, changed)
 
 
 async def _upsert_service(session: AsyncSession, company_id: int, item: dict) -> int:

@@ -21,12 +21,15 @@ def parse_money(text: str) -> int:
 
 
 def parse_time(text: str) -> datetime:
-    """ISO 8601; a time without an offset is taken as UTC."""
+    """ISO 8601, returned in UTC; a time without an offset is taken as UTC.
+
+    In UTC because SQLite keeps a datetime's wall time and drops its offset:
+    14:30+03:00 stored as given would read back as 14:30 UTC."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{text!r} is not a time like 2026-11-25T14:30:00+03:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def read_rows(data: bytes | str, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:

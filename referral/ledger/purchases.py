@@ -48,7 +48,9 @@ class ImportReport:
 
 
 @dataclass(frozen=True)
-class _Row:
+class PurchaseRow:
+    """One purchase checked against the catalogue and the members, ready to apply."""
+
     line: int
     member_id: int
     service_id: int
@@ -73,15 +75,17 @@ class PurchaseService:
             rules = await rules_of(session, company.id)
             added = reversed_ = unchanged = 0
             for row in parsed:
-                outcome = await self._apply(session, company.id, rules, row)
+                outcome = await self.apply(session, company.id, rules, row)
                 added += outcome == "added"
                 reversed_ += outcome == "reversed"
                 unchanged += outcome == "unchanged"
         return ImportReport(added, reversed_, unchanged)
 
-    async def _apply(
-        self, session: AsyncSession, company_id: int, rules: RuleSet, row: _Row
+    async def apply(
+        self, session: AsyncSession, company_id: int, rules: RuleSet, row: PurchaseRow
     ) -> str:
+        """Record one purchase and accrue its rewards in ``session``: "added",
+        "reversed" (an earlier purchase), or "unchanged" (already recorded)."""
         now = self.ledger.clock()
         known = await session.scalar(
             select(Purchase)
@@ -173,7 +177,7 @@ def receipt_key(row: dict[str, str]) -> str:
 
 async def _validate(
     session: AsyncSession, company_id: int, rows: list[tuple[int, dict[str, str]]]
-) -> list[_Row]:
+) -> list[PurchaseRow]:
     services = {
         s.code: s
         for s in await session.scalars(select(Service).where(Service.company_id == company_id))
@@ -189,7 +193,7 @@ async def _validate(
         ).all()
     )
     problems: list[tuple[int, str]] = []
-    parsed: list[_Row] = []
+    parsed: list[PurchaseRow] = []
     seen: dict[tuple[str, str], int] = {}
     for line, row in rows:
         try:
@@ -210,7 +214,7 @@ async def _validate(
                 raise ValueError(f"the same purchase as line {seen[key, status]}")
             seen[key, status] = line
             parsed.append(
-                _Row(
+                PurchaseRow(
                     line,
                     members[client],
                     service.id,

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from referral.apikeys import ApiKey, ApiKeyRefused
+from referral.apikeys import TRUST_SECONDS, ApiKey, ApiKeyRefused, ApiKeyService
 from tests.api.conftest import World
 
 
@@ -60,3 +60,15 @@ async def test_a_revoked_key_gets_401_at_once(world: World, http: httpx.AsyncCli
         await world.services.apikeys.authenticate(world.key)
     # The other company's key is untouched.
     assert (await http.get("/api/v1/stats", headers=world.auth(world.other_key))).status_code == 200
+
+
+async def test_a_key_revoked_by_another_process_is_refused_after_the_trust_window(world: World):
+    now = [0.0]
+    server = ApiKeyService(world.services.db, clock=lambda: now[0])  # the serving process
+    assert (await server.authenticate(world.key)).company_code == "acme"
+    [info] = await world.services.apikeys.list("acme")
+    await world.services.apikeys.revoke(info.public_id)  # `refbot apikey revoke`, elsewhere
+    assert (await server.authenticate(world.key)).company_code == "acme"  # trusted a moment
+    now[0] += TRUST_SECONDS + 0.1
+    with pytest.raises(ApiKeyRefused):
+        await server.authenticate(world.key)

@@ -1,0 +1,230 @@
+"""POST /api/v1/purchases requests per second beside a bare FastAPI handler
+doing one INSERT in a transaction, on SQLite and PostgreSQL, 1 and 16
+concurrent clients, in the same run.
+
+Each server runs in its own process the way it is deployed (`refbot api`;
+the bare app under the same uvicorn and the same engine settings), so client
+and server do not share an interpreter. Both get the same JSON body; every
+request is a new purchase (refbot: member and service checked, the purchase
+row, cashback and points postings, the read-back). The two take turns in
+short rounds so a neighbour's load on the shared machine falls on both.
+
+    .venv/bin/python bench/bench_api.py [--seconds 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
+
+from tests.net import free_port  # noqa: E402
+
+MEMBERS = 100
+
+
+class BareBody(BaseModel):
+    """The same JSON body refbot's route reads."""
+
+    purchase_id: str
+    member: str
+    service: str
+    amount_minor: int
+    time: str
+
+
+def bare_app(database_url: str):  # type: ignore[no-untyped-def]
+    """The baseline: FastAPI, the same pydantic body, one INSERT in a transaction."""
+    from fastapi import FastAPI
+    from sqlalchemy import text
+
+    from referral.db import create_engine
+
+    engine = create_engine(database_url)
+    app = FastAPI()
+
+    @app.post("/bare")
+    async def bare(body: BareBody) -> dict:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO bench_bare (k, v) VALUES (:k, :v)"),
+                {"k": body.purchase_id, "v": body.amount_minor},
+            )
+        return {"purchase_id": body.purchase_id}
+
+    return app
+
+
+async def serve_bare(database_url: str, port: int) -> None:
+    from web.server import serving, stop_on_signals
+
+    stop = stop_on_signals()
+    async with serving(bare_app(database_url), "127.0.0.1", port):
+        await stop.wait()
+
+
+async def seed(database_url: str, data_dir: Path) -> tuple[str, list[str]]:
+    """A company with a catalogue, rules and deposits, members, a key."""
+    from sqlalchemy import text
+
+    from migrations.runner import upgrade_async
+    from refbot.services import build_services
+    from refbot.settings import Settings
+    from referral.links import LinkTarget
+
+    await upgrade_async(database_url)
+    services = build_services(
+        Settings(_env_file=None, database_url=database_url, data_dir=data_dir, link_secret="b")
+    )
+    try:
+        async with services.engine.begin() as connection:
+            await connection.execute(
+                text("CREATE TABLE bench_bare (id INTEGER PRIMARY KEY, k VARCHAR(64), v BIGINT)")
+                if database_url.startswith("sqlite")
+                else text(
+                    "CREATE TABLE bench_bare (id BIGSERIAL PRIMARY KEY, k VARCHAR(64), v BIGINT)"
+                )
+            )
+        company = await services.companies.add("Bench Coffee", "bench")
+        loyalty = services.loyalty
+        await loyalty.catalog.import_csv(
+            "bench", "code,name,category,price\nlatte,Latte,coffee,450\n"
+        )
+        await loyalty.rules.set("bench", {"cashback": "10", "purchase_points": "5"})
+        for currency in ("cashback", "points"):
+            await loyalty.ledger.deposit(company.id, 10**15, f"bench-{currency}", currency=currency)
+        members = [
+            (await services.members.accept_consent(50_000 + n, LinkTarget("bench"), "ru"))[
+                0
+            ].pseudonym
+            for n in range(MEMBERS)
+        ]
+        _, key = await services.apikeys.create("bench", "bench")
+    finally:
+        await services.close()
+    return key, members
+
+
+async def start(args: list[str], env: dict[str, str], port: int) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *args, env={**os.environ, **env}, cwd=ROOT
+    )
+    async with aiohttp.ClientSession() as http:
+        for _ in range(300):
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/nothing"):
+                    return process
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+    raise RuntimeError(f"server on {port} did not start")
+
+
+async def rate(url: str, headers: dict, bodies, clients: int, seconds: float) -> tuple[int, float]:
+    done = 0
+    stop = time.perf_counter() + seconds
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as http:
+
+        async def client() -> None:
+            nonlocal done
+            while time.perf_counter() < stop:
+                async with http.post(url, json=next(bodies)) as response:
+                    await response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"{url}: {response.status} {await response.text()}")
+                done += 1
+
+        start_at = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+    return done, time.perf_counter() - start_at
+
+
+async def measure(database_url: str, label: str, seconds: float, data_dir: Path) -> None:
+    key, members = await seed(database_url, data_dir)
+    refbot_port, bare_port = free_port(), free_port()
+    env = {
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(data_dir),
+        "LINK_SECRET": "b",
+        "API_RATE_PER_MINUTE": str(10**9),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    refbot = await start(
+        ["-c", "from bot.cli import main; main()", "api"],
+        {**env, "HTTP_PORT": str(refbot_port)},
+        refbot_port,
+    )
+    bare = await start([__file__, "--bare-server", str(bare_port)], env, bare_port)
+    counter = iter(range(10**9))
+
+    def bodies():  # type: ignore[no-untyped-def]
+        while True:
+            n = next(counter)
+            yield {
+                "purchase_id": f"{label}-{n}",
+                "member": members[n % MEMBERS],
+                "service": "latte",
+                "amount_minor": 45050,
+                "time": "2026-11-30T14:30:00+03:00",
+            }
+
+    targets = {
+        "refbot": (
+            f"http://127.0.0.1:{refbot_port}/api/v1/purchases",
+            {"Authorization": f"Bearer {key}"},
+        ),
+        "bare": (f"http://127.0.0.1:{bare_port}/bare", {}),
+    }
+    try:
+        for clients in (1, 16):
+            done = dict.fromkeys(targets, 0)
+            spent = dict.fromkeys(targets, 0.0)
+            for _ in range(3):
+                for name, (url, headers) in targets.items():
+                    n, t = await rate(url, headers, bodies(), clients, seconds / 3)
+                    done[name] += n
+                    spent[name] += t
+            ours, theirs = done["refbot"] / spent["refbot"], done["bare"] / spent["bare"]
+            print(
+                f"{label:10s} clients={clients:2d}  bare FastAPI insert {theirs:6.0f}/s  "
+                f"POST /api/v1/purchases {ours:6.0f}/s  ratio {ours / theirs:.2f}",
+                flush=True,
+            )
+    finally:
+        for process in (refbot, bare):
+            process.terminate()
+            await process.wait()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=6.0, help="per line and server")
+    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare_server:
+        await serve_bare(os.environ["DATABASE_URL"], args.bare_server)
+        return
+    from tests.services import create_pg_database, drop_pg_database
+
+    with tempfile.TemporaryDirectory() as tmp:
+        await measure(f"sqlite+aiosqlite:///{tmp}/bench.sqlite3", "sqlite", args.seconds, Path(tmp))
+        url = await create_pg_database()
+        try:
+            await measure(url, "postgresql", args.seconds, Path(tmp))
+        finally:
+            await drop_pg_database(url)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,111 @@
+"""`refbot crm connect|list|disconnect|reconcile`: a partner's Bitrix24 or amoCRM."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import typer
+
+from bot.cli.common import fail, load_settings, refusals_exit, run_async, services_for
+from refbot.settings import Settings
+
+crm_app = typer.Typer(help="A partner's CRM (Bitrix24, amoCRM) connected without code.")
+
+
+class Kind(str, Enum):
+    bitrix24 = "bitrix24"
+    amocrm = "amocrm"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(crm_app, name="crm", no_args_is_help=True)
+
+
+def public_base(settings: Settings) -> str:
+    return settings.public_url or f"http://{settings.http_host}:{settings.http_port}"
+
+
+@crm_app.command(
+    "connect", help="Connect a CRM; prints, alone on the last line, the URL to paste into it."
+)
+@refusals_exit
+def connect(
+    code: str = typer.Argument(..., help="The company code."),
+    kind: Kind = typer.Argument(..., help="bitrix24 or amocrm."),
+    service: str = typer.Option(..., "--service", help="The catalogue service a won deal is."),
+    portal_webhook: str = typer.Option(
+        "", "--portal-webhook", help="Bitrix24: the incoming webhook URL (…/rest/1/KEY/)."
+    ),
+    application_token: str = typer.Option(
+        "", "--application-token", help="Bitrix24: the outgoing webhook's application token."
+    ),
+    member_field: str = typer.Option(
+        "", "--member-field", help="Bitrix24: the deal field holding the member code (UF_CRM_…)."
+    ),
+    subdomain: str = typer.Option("", "--subdomain", help="amoCRM: NAME of NAME.amocrm.ru."),
+    token: str = typer.Option("", "--token", help="amoCRM: the integration's long-lived token."),
+    member_field_id: int = typer.Option(
+        0, "--member-field-id", help="amoCRM: id of the lead field holding the member code."
+    ),
+    api_base: str = typer.Option("", "--api-base", hidden=True),  # a local stub in tests
+) -> None:
+    from referral.crm.connections import amocrm_settings, bitrix24_settings
+
+    if kind is Kind.bitrix24:
+        if not (portal_webhook and application_token and member_field):
+            raise fail("bitrix24 needs --portal-webhook, --application-token and --member-field")
+        settings = bitrix24_settings(portal_webhook, application_token, member_field, service)
+    else:
+        if not (subdomain and token and member_field_id):
+            raise fail("amocrm needs --subdomain, --token and --member-field-id")
+        settings = amocrm_settings(subdomain, token, member_field_id, service, api_base)
+
+    async def store() -> str:
+        async with services_for(load_settings()) as services:
+            return await services.crm.connect(code, kind.value, settings)
+
+    path = run_async(store())
+    typer.echo(f"{kind.value} connected for {code}; paste this URL into it (shown only now):")
+    typer.echo(public_base(load_settings()) + path)
+
+
+@crm_app.command("list", help="A company's CRM connections (never their secrets).")
+@refusals_exit
+def listing(code: str = typer.Argument(..., help="The company code.")) -> None:
+    async def read():  # type: ignore[no-untyped-def]
+        async with services_for(load_settings()) as services:
+            return await services.crm.list(code)
+
+    for connection in run_async(read()):
+        service = connection.settings["service"]
+        typer.echo(
+            f"{connection.kind}\t{connection.public_id}\tservice {service}\t"
+            f"connected {connection.created_at:%Y-%m-%d %H:%M}"
+        )
+
+
+@crm_app.command("disconnect", help="Remove a company's CRM connection; its URL stops working.")
+@refusals_exit
+def disconnect(
+    code: str = typer.Argument(..., help="The company code."),
+    kind: Kind = typer.Argument(..., help="bitrix24 or amocrm."),
+) -> None:
+    async def drop() -> None:
+        async with services_for(load_settings()) as services:
+            await services.crm.disconnect(code, kind.value)
+
+    run_async(drop())
+    typer.echo(f"{kind.value} disconnected from {code}")
+
+
+@crm_app.command("reconcile", help="Read followed deals back from the CRMs now (one pass).")
+@refusals_exit
+def reconcile_now() -> None:
+    from referral.crm.reconcile import reconcile
+
+    async def run():  # type: ignore[no-untyped-def]
+        async with services_for(load_settings()) as services:
+            return await reconcile(services.crm_inbound)
+
+    report = run_async(run())
+    typer.echo(f"events retried: {report.events}, deals closed: {report.closed}")

@@ -1,0 +1,120 @@
+"""amoCRM (Kommo): its digital-pipeline webhook in, `/api/v4/leads` read back.
+
+The webhook posts form-encoded ``leads[status][0][id]``, ``[status_id]``,
+``[pipeline_id]``, ``[old_status_id]`` ...
+(https://www.amocrm.com/developers/content/digital_pipeline/dp-webhooks/). It
+is not signed, so the URL's secret token is the proof, and it is sent once,
+never retried: the reconcile (referral/crm/reconcile.py) reads open deals back.
+Status 142 is amoCRM's "won" and 143 its "lost" in every pipeline. Past its
+7 requests a second (https://es-developers.kommo.com/docs/limitaciones) the
+API answers 429: waited out and retried.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from referral.crm.deals import LOST, OPEN, WON, CrmUnavailable, DealState
+from referral.crm.forms import MalformedForm
+
+WON_STATUS, LOST_STATUS = 142, 143
+_ID = re.compile(r"^\d{1,18}$")
+PAGE = 50  # ids per /api/v4/leads request in the reconcile
+
+
+class MalformedEvent(MalformedForm):
+    pass
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    deal_id: str
+    status_id: str
+
+
+def parse_status_changes(form: dict) -> list[StatusChange]:
+    """Every ``leads[status][i]`` entry; MalformedEvent if there are none or one is odd."""
+    entries = (
+        (form.get("leads") or {}).get("status") if isinstance(form.get("leads"), dict) else None
+    )
+    if not isinstance(entries, dict) or not entries:
+        raise MalformedEvent("leads[status][...] expected")
+    changes = []
+    for entry in entries.values():
+        if not isinstance(entry, dict):
+            raise MalformedEvent("leads[status][i] must hold id and status_id")
+        deal_id, status = entry.get("id"), entry.get("status_id")
+        if not (isinstance(deal_id, str) and _ID.match(deal_id)):
+            raise MalformedEvent("leads[status][i][id] must be a deal id")
+        if not (isinstance(status, str) and _ID.match(status)):
+            raise MalformedEvent("leads[status][i][status_id] must be a status id")
+        changes.append(StatusChange(deal_id, status))
+    return changes
+
+
+class _Limited(Exception):
+    pass
+
+
+class AmoCrmAccount:
+    def __init__(
+        self, api_base: str, token: str, *, backoff: float = 1.0, attempts: int = 6
+    ) -> None:
+        self.api_base = api_base
+        self.token = token
+        self.backoff = backoff
+        self.attempts = attempts
+
+    async def _get(self, path: str, params: list[tuple[str, str]]) -> dict:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type((_Limited, httpx.TransportError)),
+            wait=wait_exponential(multiplier=self.backoff, max=30 * self.backoff),
+            stop=stop_after_attempt(self.attempts),
+            reraise=True,
+        )
+        headers = {"Authorization": f"Bearer {self.token}"}
+        try:
+            async with httpx.AsyncClient(timeout=10, headers=headers) as http:
+                async for attempt in retrying:
+                    with attempt:
+                        response = await http.get(f"{self.api_base}{path}", params=params)
+                        if response.status_code == 429:
+                            raise _Limited()
+                        if response.status_code == 204:  # amoCRM's "nothing found"
+                            return {}
+                        response.raise_for_status()
+                        return response.json()
+        except (_Limited, httpx.HTTPError, ValueError) as error:
+            raise CrmUnavailable(f"amoCRM {path}: {type(error).__name__}") from None
+        raise AssertionError("unreachable")
+
+    async def deals(self, deal_ids: list[str], member_field_id: int) -> list[DealState]:
+        found: list[DealState] = []
+        for start in range(0, len(deal_ids), PAGE):
+            page = deal_ids[start : start + PAGE]
+            params = [("filter[id][]", deal_id) for deal_id in page]
+            body = await self._get("api/v4/leads", params)
+            for lead in (body.get("_embedded") or {}).get("leads") or []:
+                found.append(_state(lead, member_field_id))
+        return found
+
+
+def _state(lead: dict, member_field_id: int) -> DealState:
+    status = lead.get("status_id")
+    member = None
+    for field in lead.get("custom_fields_values") or []:
+        if field.get("field_id") == member_field_id and field.get("values"):
+            member = str(field["values"][0].get("value") or "").strip().lower() or None
+    closed = lead.get("closed_at")
+    return DealState(
+        external_id=str(lead.get("id")),
+        state={WON_STATUS: WON, LOST_STATUS: LOST}.get(status, OPEN),
+        amount_minor=int(lead.get("price") or 0) * 100,  # amoCRM prices are whole roubles
+        member_code=member,
+        closed_at=datetime.fromtimestamp(closed, UTC) if isinstance(closed, int) else None,
+    )

@@ -1,0 +1,21 @@
+"""A deal as refbot reads it from either CRM: open, won or lost, amount, member code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+OPEN, WON, LOST = "open", "won", "lost"
+
+
+@dataclass(frozen=True)
+class DealState:
+    external_id: str
+    state: str  # OPEN, WON or LOST
+    amount_minor: int
+    member_code: str | None
+    closed_at: datetime | None
+
+
+class CrmUnavailable(Exception):
+    """The CRM's API did not answer usably (after its rate-limit waits): try again later."""

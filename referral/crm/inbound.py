@@ -1,0 +1,167 @@
+"""Inbound CRM calls: recorded first, then the deal read back and settled.
+
+A call is answered as soon as it is recorded (CRMs give a webhook a few
+seconds); reading the deal back, with the CRM's rate-limit waits, happens
+after. An event left ``received`` (the process stopped in between, or the CRM
+was unavailable) is taken again by the reconcile. Settling is idempotent: the
+purchase carries the deal as its purchase id, and a followed deal moves from
+open to won or lost once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from referral.crm.amocrm import AmoCrmAccount
+from referral.crm.bitrix24 import Bitrix24Portal
+from referral.crm.connections import Connection, CrmConnections
+from referral.crm.deals import OPEN, WON, CrmUnavailable, DealState
+from referral.crm.models import CrmDeal, CrmEvent
+from referral.errors import DomainError
+from referral.ledger.purchase_reports import PurchaseReports, ReportedPurchase
+
+log = logging.getLogger(__name__)
+
+RECEIVED, APPLIED, FAILED = "received", "applied", "failed"
+
+
+class CrmInbound:
+    def __init__(
+        self,
+        db: async_sessionmaker[AsyncSession],
+        connections: CrmConnections,
+        purchases: PurchaseReports,
+        *,
+        backoff: float = 1.0,
+    ) -> None:
+        self.db = db
+        self.connections = connections
+        self.purchases = purchases
+        self.backoff = backoff  # the CRMs' rate-limit waits scale with it (tests: tiny)
+
+    async def record(self, connection: Connection, event_key: str, deal_id: str) -> int | None:
+        """The new event's id; None when this very call was recorded already."""
+        try:
+            async with self.db.begin() as session:
+                event = CrmEvent(
+                    connection_id=connection.id,
+                    event_key=event_key[:96],
+                    deal_id=deal_id,
+                    received_at=datetime.now(UTC),
+                    status=RECEIVED,
+                    detail="",
+                )
+                session.add(event)
+                await session.flush()
+                return event.id
+        except IntegrityError:
+            return None
+
+    async def process(self, event_id: int) -> str:
+        """Read the event's deal back and settle it; the event's new status."""
+        async with self.db() as session:
+            event = await session.get(CrmEvent, event_id)
+            if event is None or event.status != RECEIVED:
+                return event.status if event else FAILED
+            connection_id, deal_id = event.connection_id, event.deal_id
+        connection = await self.connections.by_id(connection_id)
+        try:
+            [deal] = await self.read_deals(connection, [deal_id]) or [None]
+        except CrmUnavailable as error:
+            log.warning("CRM %s event %s: %s", connection.public_id, event_id, error)
+            return RECEIVED  # taken again by the reconcile
+        detail = await self.settle(connection, deal) if deal else "the CRM has no such deal"
+        await self._mark(event_id, APPLIED if deal else FAILED, detail)
+        return APPLIED if deal else FAILED
+
+    async def read_deals(self, connection: Connection, deal_ids: list[str]) -> list[DealState]:
+        settings = connection.settings
+        if connection.kind == "bitrix24":
+            portal = Bitrix24Portal(settings["portal_webhook"], backoff=self.backoff)
+            return [await portal.deal(deal_id, settings["member_field"]) for deal_id in deal_ids]
+        account = AmoCrmAccount(settings["api_base"], settings["token"], backoff=self.backoff)
+        return await account.deals(deal_ids, int(settings["member_field_id"]))
+
+    async def settle(self, connection: Connection, deal: DealState) -> str:
+        """Follow an open deal; turn a closed one into its purchase, once. What was done."""
+        async with self.db() as session:
+            followed = await _followed(session, connection.id, deal.external_id)
+        if followed is not None and followed.state != OPEN:
+            return f"already {followed.state}"
+        detail = f"deal {deal.state}"
+        if deal.state == WON and deal.member_code and deal.amount_minor > 0:
+            detail = await self._purchase(connection, deal)
+        # Cards and lead outcomes (referral/leads/) join here once they are on main.
+        await self._follow(connection.id, deal)
+        return detail
+
+    async def _purchase(self, connection: Connection, deal: DealState) -> str:
+        reported = ReportedPurchase(
+            purchase_id=f"{connection.kind}-{deal.external_id}",
+            member=deal.member_code or "",
+            service=connection.settings["service"],
+            amount_minor=deal.amount_minor,
+            at=deal.closed_at or datetime.now(UTC),
+        )
+        try:
+            await self.purchases.record(connection.company_id, [reported])
+        except DomainError as error:  # unknown member, short deposit: recorded, not retried
+            return f"deal won, no purchase: {error}"[:300]
+        return "deal won, purchase recorded"
+
+    async def _follow(self, connection_id: int, deal: DealState) -> None:
+        now = datetime.now(UTC)
+        async with self.db.begin() as session:
+            followed = await _followed(session, connection_id, deal.external_id)
+            if followed is None:
+                session.add(
+                    CrmDeal(
+                        connection_id=connection_id,
+                        external_id=deal.external_id,
+                        state=deal.state,
+                        updated_at=now,
+                    )
+                )
+            elif followed.state == OPEN:
+                followed.state, followed.updated_at = deal.state, now
+
+    async def _mark(self, event_id: int, status: str, detail: str) -> None:
+        async with self.db.begin() as session:
+            await session.execute(
+                update(CrmEvent)
+                .where(CrmEvent.id == event_id)
+                .values(status=status, detail=detail[:300])
+            )
+
+    async def stale_events(self, older_than: timedelta) -> list[int]:
+        """Events still ``received`` after ``older_than``: their processing never finished."""
+        async with self.db() as session:
+            rows = await session.scalars(
+                select(CrmEvent.id).where(
+                    CrmEvent.status == RECEIVED,
+                    CrmEvent.received_at <= datetime.now(UTC) - older_than,
+                )
+            )
+            return list(rows)
+
+    async def open_deals(self, connection_id: int) -> list[str]:
+        async with self.db() as session:
+            rows = await session.scalars(
+                select(CrmDeal.external_id).where(
+                    CrmDeal.connection_id == connection_id, CrmDeal.state == OPEN
+                )
+            )
+            return list(rows)
+
+
+async def _followed(session: AsyncSession, connection_id: int, external_id: str) -> CrmDeal | None:
+    return await session.scalar(
+        select(CrmDeal).where(
+            CrmDeal.connection_id == connection_id, CrmDeal.external_id == external_id
+        )
+    )

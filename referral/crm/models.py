@@ -1,0 +1,56 @@
+"""A company's CRM connection, the deals refbot follows there, and every inbound call."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from referral.db import Base, BigId
+
+
+class CrmConnection(Base):
+    """``settings`` is JSON and holds the partner's secrets (the Bitrix24 webhook
+    URL and application token, the amoCRM token): never printed after connect,
+    never logged. The inbound URL's token is kept only as its SHA-256."""
+
+    __tablename__ = "crm_connections"
+    __table_args__ = (UniqueConstraint("company_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(11), unique=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # bitrix24 or amocrm
+    token_hash: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CrmDeal(Base):
+    """A deal refbot follows in the partner's CRM; ``state`` moves from open to
+    won or lost once, which is what makes a repeated or late update change nothing."""
+
+    __tablename__ = "crm_deals"
+    __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("crm_connections.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(8))  # open, won, lost
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CrmEvent(Base):
+    """One inbound call, recorded before anything else; the same call again is a duplicate."""
+
+    __tablename__ = "crm_events"
+    __table_args__ = (UniqueConstraint("connection_id", "event_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("crm_connections.id", ondelete="CASCADE"))
+    event_key: Mapped[str] = mapped_column(String(96))
+    deal_id: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(10))  # received, applied, ignored, failed
+    detail: Mapped[str] = mapped_column(String(300), default="")

@@ -1,0 +1,1 @@
+"""Inbound webhooks of the partners' CRMs (Bitrix24, amoCRM), under /crm."""
