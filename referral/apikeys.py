@@ -40,7 +40,7 @@ class UnknownApiKey(DomainError):
 
 
 class InvalidKeyName(DomainError):
-    pass
+    """A key name refbot will not store (too long)."""
 
 
 class ApiKey(Base):

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from referral.crm.deals import LOST, OPEN, WON, CrmUnavailable, DealState
+from referral.crm.deals import LOST, OPEN, WON, CrmRateLimited, CrmUnavailable, DealState
 from referral.crm.forms import MalformedForm
 
 WON_STATUS, LOST_STATUS = 142, 143
@@ -28,7 +28,7 @@ PAGE = 50  # ids per /api/v4/leads request in the reconcile
 
 
 class MalformedEvent(MalformedForm):
-    pass
+    """The call's form lacks a field this CRM always sends, or has one of the wrong shape."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,6 @@ def parse_status_changes(form: dict) -> list[StatusChange]:
     return changes
 
 
-class _Limited(Exception):
-    pass
-
-
 class AmoCrmAccount:
     def __init__(
         self, api_base: str, token: str, *, backoff: float = 1.0, attempts: int = 6
@@ -72,7 +68,7 @@ class AmoCrmAccount:
 
     async def _get(self, path: str, params: list[tuple[str, str]]) -> dict:
         retrying = AsyncRetrying(
-            retry=retry_if_exception_type((_Limited, httpx.TransportError)),
+            retry=retry_if_exception_type((CrmRateLimited, httpx.TransportError)),
             wait=wait_exponential(multiplier=self.backoff, max=30 * self.backoff),
             stop=stop_after_attempt(self.attempts),
             reraise=True,
@@ -84,12 +80,12 @@ class AmoCrmAccount:
                     with attempt:
                         response = await http.get(f"{self.api_base}{path}", params=params)
                         if response.status_code == 429:
-                            raise _Limited()
+                            raise CrmRateLimited()
                         if response.status_code == 204:  # amoCRM's "nothing found"
                             return {}
                         response.raise_for_status()
                         return response.json()
-        except (_Limited, httpx.HTTPError, ValueError) as error:
+        except (CrmRateLimited, httpx.HTTPError, ValueError) as error:
             raise CrmUnavailable(f"amoCRM {path}: {type(error).__name__}") from None
         raise AssertionError("unreachable")
 

@@ -19,7 +19,7 @@ from datetime import datetime
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from referral.crm.deals import LOST, OPEN, WON, CrmUnavailable, DealState
+from referral.crm.deals import LOST, OPEN, WON, CrmRateLimited, CrmUnavailable, DealState
 from referral.crm.forms import MalformedForm
 from referral.ledger.csvfile import parse_money
 
@@ -28,7 +28,7 @@ _ID = re.compile(r"^\d{1,18}$")
 
 
 class MalformedEvent(MalformedForm):
-    pass
+    """The call's form lacks a field this CRM always sends, or has one of the wrong shape."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,6 @@ def parse_event(form: dict) -> DealEvent:
     return DealEvent(event, deal_id, ts, token)
 
 
-class _Limited(Exception):
-    pass
-
-
 class Bitrix24Portal:
     """The partner's portal through its incoming webhook URL (…/rest/<user>/<key>/)."""
 
@@ -71,7 +67,7 @@ class Bitrix24Portal:
 
     async def call(self, method: str, params: dict) -> dict:
         retrying = AsyncRetrying(
-            retry=retry_if_exception_type((_Limited, httpx.TransportError)),
+            retry=retry_if_exception_type((CrmRateLimited, httpx.TransportError)),
             wait=wait_exponential(multiplier=self.backoff, max=30 * self.backoff),
             stop=stop_after_attempt(self.attempts),
             reraise=True,
@@ -82,10 +78,10 @@ class Bitrix24Portal:
                     with attempt:
                         response = await http.post(f"{self.webhook_url}{method}.json", json=params)
                         if response.status_code == 503 and "QUERY_LIMIT_EXCEEDED" in response.text:
-                            raise _Limited()
+                            raise CrmRateLimited()
                         response.raise_for_status()
                         return response.json()
-        except (_Limited, httpx.HTTPError, ValueError) as error:
+        except (CrmRateLimited, httpx.HTTPError, ValueError) as error:
             raise CrmUnavailable(f"Bitrix24 {method}: {type(error).__name__}") from None
         raise AssertionError("unreachable")
 

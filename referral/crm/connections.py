@@ -32,7 +32,7 @@ _SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 class InvalidConnection(DomainError):
-    pass
+    """Settings that cannot work: a URL not http(s), a malformed token or field code."""
 
 
 class UnknownConnection(NotFound):

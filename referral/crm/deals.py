@@ -8,6 +8,11 @@ from datetime import datetime
 OPEN, WON, LOST = "open", "won", "lost"
 
 
+class CrmRateLimited(Exception):
+    """The CRM answered with its rate-limit error (Bitrix24's 503 QUERY_LIMIT_EXCEEDED,
+    amoCRM's 429): the call is retried with backoff."""
+
+
 @dataclass(frozen=True)
 class DealState:
     external_id: str

@@ -15,7 +15,7 @@ MAX_DEPTH = 6
 
 
 class MalformedForm(ValueError):
-    pass
+    """A form-encoded body that does not parse into bracketed keys."""
 
 
 def parse_form(body: bytes) -> dict:
