@@ -126,7 +126,7 @@ def build_services(settings: Settings) -> Services:
         ledger_check=LedgerCheck(db),
         trainer=Trainer(db, settings.data_dir),
         leases=Leases(db),
-        leads=LeadService(db),
+        leads=(leads := LeadService(db)),
         webhooks=(webhooks := WebhookOutbox(db)),
         lead_pipeline=LeadPipeline(
             db,
@@ -140,5 +140,5 @@ def build_services(settings: Settings) -> Services:
         threads=ThreadService(db, webhooks),
         purchase_reports=(reports := PurchaseReports(db, loyalty.purchases)),
         crm=(crm := CrmConnections(db)),
-        crm_inbound=CrmInbound(db, crm, reports),
+        crm_inbound=CrmInbound(db, crm, reports, leads),
     )

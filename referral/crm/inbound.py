@@ -5,7 +5,7 @@ seconds); reading the deal back, with the CRM's rate-limit waits, happens
 after. An event left ``received`` (the process stopped in between, or the CRM
 was unavailable) is taken again by the reconcile. Settling is idempotent: the
 purchase carries the deal as its purchase id, and a followed deal moves from
-open to won or lost once.
+open to won or lost once (referral/crm/settle.py).
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from referral.crm.amocrm import AmoCrmAccount
 from referral.crm.bitrix24 import Bitrix24Portal
 from referral.crm.connections import Connection, CrmConnections
-from referral.crm.deals import OPEN, WON, CrmUnavailable, DealState
+from referral.crm.deals import OPEN, CrmUnavailable, DealState
 from referral.crm.models import CrmDeal, CrmEvent
-from referral.errors import DomainError
-from referral.ledger.purchase_reports import PurchaseReports, ReportedPurchase
+from referral.crm.settle import DealSettler
+from referral.leads.service import LeadService
+from referral.ledger.purchase_reports import PurchaseReports
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,13 @@ class CrmInbound:
         db: async_sessionmaker[AsyncSession],
         connections: CrmConnections,
         purchases: PurchaseReports,
+        leads: LeadService,
         *,
         backoff: float = 1.0,
     ) -> None:
         self.db = db
         self.connections = connections
-        self.purchases = purchases
+        self.settler = DealSettler(db, purchases, leads)
         self.backoff = backoff  # the CRMs' rate-limit waits scale with it (tests: tiny)
 
     async def record(self, connection: Connection, event_key: str, deal_id: str) -> int | None:
@@ -88,47 +90,8 @@ class CrmInbound:
         return await account.deals(deal_ids, int(settings["member_field_id"]))
 
     async def settle(self, connection: Connection, deal: DealState) -> str:
-        """Follow an open deal; turn a closed one into its purchase, once. What was done."""
-        async with self.db() as session:
-            followed = await _followed(session, connection.id, deal.external_id)
-        if followed is not None and followed.state != OPEN:
-            return f"already {followed.state}"
-        detail = f"deal {deal.state}"
-        if deal.state == WON and deal.member_code and deal.amount_minor > 0:
-            detail = await self._purchase(connection, deal)
-        # Cards and lead outcomes (referral/leads/) join here once they are on main.
-        await self._follow(connection.id, deal)
-        return detail
-
-    async def _purchase(self, connection: Connection, deal: DealState) -> str:
-        reported = ReportedPurchase(
-            purchase_id=f"{connection.kind}-{deal.external_id}",
-            member=deal.member_code or "",
-            service=connection.settings["service"],
-            amount_minor=deal.amount_minor,
-            at=deal.closed_at or datetime.now(UTC),
-        )
-        try:
-            await self.purchases.record(connection.company_id, [reported])
-        except DomainError as error:  # unknown member, short deposit: recorded, not retried
-            return f"deal won, no purchase: {error}"[:300]
-        return "deal won, purchase recorded"
-
-    async def _follow(self, connection_id: int, deal: DealState) -> None:
-        now = datetime.now(UTC)
-        async with self.db.begin() as session:
-            followed = await _followed(session, connection_id, deal.external_id)
-            if followed is None:
-                session.add(
-                    CrmDeal(
-                        connection_id=connection_id,
-                        external_id=deal.external_id,
-                        state=deal.state,
-                        updated_at=now,
-                    )
-                )
-            elif followed.state == OPEN:
-                followed.state, followed.updated_at = deal.state, now
+        """Follow an open deal; a closed one becomes card, lead outcome and purchase, once."""
+        return await self.settler.settle(connection, deal)
 
     async def _mark(self, event_id: int, status: str, detail: str) -> None:
         async with self.db.begin() as session:
@@ -157,11 +120,3 @@ class CrmInbound:
                 )
             )
             return list(rows)
-
-
-async def _followed(session: AsyncSession, connection_id: int, external_id: str) -> CrmDeal | None:
-    return await session.scalar(
-        select(CrmDeal).where(
-            CrmDeal.connection_id == connection_id, CrmDeal.external_id == external_id
-        )
-    )

@@ -29,7 +29,9 @@ class CrmConnection(Base):
 
 class CrmDeal(Base):
     """A deal refbot follows in the partner's CRM; ``state`` moves from open to
-    won or lost once, which is what makes a repeated or late update change nothing."""
+    won or lost once, which is what makes a repeated or late update change nothing.
+    ``lead_id`` is the refbot lead the deal settles, bound before its outcome is
+    reported, so a settle taken again after a crash reports the same lead."""
 
     __tablename__ = "crm_deals"
     __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
@@ -38,6 +40,7 @@ class CrmDeal(Base):
     connection_id: Mapped[int] = mapped_column(ForeignKey("crm_connections.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(8))  # open, won, lost
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
