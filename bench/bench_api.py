@@ -6,7 +6,7 @@ Each server runs in its own process the way it is deployed (`refbot api`;
 the bare app under the same uvicorn and the same engine settings), so client
 and server do not share an interpreter. Both get the same JSON body; every
 request is a new purchase (refbot: member and service checked, the purchase
-row, cashback and points postings, the read-back). The two take turns in
+row, its cashback and points transfers through the ledger). The two take turns in
 short rounds so a neighbour's load on the shared machine falls on both.
 
     .venv/bin/python bench/bench_api.py [--seconds 6]

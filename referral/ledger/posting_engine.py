@@ -22,16 +22,21 @@ Accounts (their kinds, codes and ids) live in referral.ledger.accounts.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, case, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from referral.ledger.account_cache import known_accounts
 from referral.ledger.accounts import (
     DEPOSIT,
     FUNDING,
+    MEMBER,
     AccountInfo,
+    account,
+    account_code,
     account_infos,
     lock_order,
     upsert,
@@ -359,3 +364,154 @@ async def locked_transfer(session: AsyncSession, key: str) -> Transfer | None:
 def aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every time we store is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class PendingAward:
+    """A reward from a company's deposit to a member's wallet there, pending until ``until``."""
+
+    member_id: int
+    currency: str
+    amount: int
+    key: str
+    kind: str
+    reason: str
+    until: datetime
+    purchase_id: int | None = None
+
+
+_CLAIM_MANY: dict[str, Any] = {}
+_INCOMING = bindparam("incoming")
+# A pending credit has no overdraft check; a deposit's pending debit has one.
+_HOLD_ON = (
+    update(ACCOUNTS)
+    .where(
+        ACCOUNTS.c.id == _ID,
+        or_(ACCOUNTS.c.kind != DEPOSIT, ACCOUNTS.c.posted - ACCOUNTS.c.pending_out >= _AMOUNT),
+    )
+    .values(
+        pending_out=ACCOUNTS.c.pending_out + _AMOUNT, pending_in=ACCOUNTS.c.pending_in + _INCOMING
+    )
+)
+
+
+async def award_pending(
+    session: AsyncSession, company_id: int, awards: list[PendingAward], now: datetime
+) -> None:
+    """Many pending awards of one company in a few statements, not a handful
+    each: the same rows and balances as ``transfer(..., pending=True)`` per award.
+
+    The transfers are claimed in one multi-row INSERT ... ON CONFLICT DO
+    NOTHING; a key used before goes through ``transfer`` alone, which answers
+    for it as always (unchanged, or IdempotencyConflict). Then each account's
+    total moves at once, member wallets first and the deposits last (the lock
+    order of every transfer); InsufficientDeposit when a deposit cannot cover
+    its share, and the caller rolls back."""
+    if not awards:
+        return
+    for award in awards:
+        if not isinstance(award.amount, int) or award.amount <= 0:
+            raise InvalidAmount(
+                f"a transfer amount must be a positive integer, not {award.amount!r}"
+            )
+    conn = await session.connection()
+    known = known_accounts(conn).ids  # committed ids, read without a round trip
+    deposits: dict[str, int] = {}
+    wallets: dict[tuple[int, str], int] = {}
+    for a in awards:
+        if a.currency not in deposits:
+            code = account_code(DEPOSIT, a.currency, company_id, None)
+            deposits[a.currency] = known.get(code) or await account(
+                session, DEPOSIT, a.currency, company_id
+            )
+        if (a.member_id, a.currency) not in wallets:
+            code = account_code(MEMBER, a.currency, company_id, a.member_id)
+            wallets[a.member_id, a.currency] = known.get(code) or await account(
+                session, MEMBER, a.currency, company_id, a.member_id
+            )
+    dialect = conn.dialect.name
+    if dialect not in _CLAIM_MANY:
+        _CLAIM_MANY[dialect] = (
+            upsert(conn, TRANSFERS)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(TRANSFERS.c.key)
+        )
+    claimed = {
+        key
+        for (key,) in await conn.execute(
+            _CLAIM_MANY[dialect],
+            [
+                dict(
+                    key=a.key,
+                    kind=a.kind,
+                    currency=a.currency,
+                    debit_id=deposits[a.currency],
+                    credit_id=wallets[a.member_id, a.currency],
+                    amount=a.amount,
+                    status="pending",
+                    reason=a.reason[:200],
+                    resolve_at=a.until,
+                    on_timeout="post",
+                    purchase_id=a.purchase_id,
+                    reverses_id=None,
+                    created_at=now,
+                    resolved_at=None,
+                )
+                for a in awards
+            ],
+        )
+    }
+    incoming: dict[int, int] = {}
+    outgoing: dict[int, int] = {}
+    for a in awards:
+        if a.key not in claimed:
+            continue
+        wallet, deposit = wallets[a.member_id, a.currency], deposits[a.currency]
+        incoming[wallet] = incoming.get(wallet, 0) + a.amount
+        outgoing[deposit] = outgoing.get(deposit, 0) + a.amount
+    credits = [{"account": i, "amount": 0, "incoming": n} for i, n in sorted(incoming.items())]
+    debits = [{"account": i, "amount": n, "incoming": 0} for i, n in sorted(outgoing.items())]
+    if dialect == "sqlite":  # one writer: no lock order to keep, one call for all
+        if credits or debits:
+            moved = await conn.execute(_HOLD_ON, credits + debits)
+            if moved.rowcount != len(credits) + len(debits):
+                await _refuse_short_deposit(conn, company_id, deposits, outgoing)
+    else:
+        if credits:
+            await conn.execute(_HOLD_ON, credits)
+        for debit in debits:  # each deposit's own overdraft check
+            if (await conn.execute(_HOLD_ON, debit)).rowcount != 1:
+                await _refuse_short_deposit(conn, company_id, deposits, outgoing)
+    for a in awards:  # keys used before: answered the one-at-a-time way
+        if a.key not in claimed:
+            await transfer(
+                session,
+                key=a.key,
+                kind=a.kind,
+                currency=a.currency,
+                debit=deposits[a.currency],
+                credit=wallets[a.member_id, a.currency],
+                amount=a.amount,
+                now=now,
+                pending=True,
+                resolve_at=a.until,
+                on_timeout="post",
+                purchase_id=a.purchase_id,
+                reason=a.reason,
+            )
+
+
+async def _refuse_short_deposit(
+    conn: AsyncConnection, company_id: int, deposits: dict[str, int], outgoing: dict[int, int]
+) -> None:
+    """Raise InsufficientDeposit for the first deposit short of its share."""
+    for currency, deposit in sorted(deposits.items()):
+        needed = outgoing.get(deposit, 0)
+        posted, reserved = (
+            await conn.execute(
+                select(ACCOUNTS.c.posted, ACCOUNTS.c.pending_out).where(ACCOUNTS.c.id == deposit)
+            )
+        ).one()
+        if needed and posted - reserved < needed:
+            await _refuse(conn, deposit, AccountInfo(DEPOSIT, currency, company_id), needed)
+    raise AssertionError("an award's account changed nowhere though every deposit covers it")

@@ -11,20 +11,30 @@ silently keeping either version would lose the partner's mistake.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from referral.ledger.activity_models import Purchase
-from referral.ledger.bookkeeping_models import Transfer
+from referral.ledger.accounts import upsert
+from referral.ledger.activity_models import Invite, Purchase
+from referral.ledger.bookkeeping_models import CASHBACK, POINTS, Transfer
 from referral.ledger.catalogue_models import Service
 from referral.ledger.errors import InvalidBatch, LedgerError
+from referral.ledger.invites import qualify_invite
+from referral.ledger.posting_engine import PendingAward, award_pending
 from referral.ledger.purchases import PurchaseRow, PurchaseService
-from referral.ledger.rules import rules_of
+from referral.ledger.rules import RuleSet, rules_of
 from referral.models import Member
+from referral.offers.models import ACCEPTED, ShownOffer
+from referral.offers.payouts import pay_offer_cashback
+from referral.stamps import version_of
+
+PURCHASES = Purchase.__table__
 
 
 class PurchaseIdReused(LedgerError):
@@ -54,10 +64,32 @@ class RecordedPurchase:
     replayed: bool  # already recorded as sent: nothing changed
 
 
+@dataclass(frozen=True)
+class _Terms:
+    """What every purchase at one company reads the same, as of a change stamp:
+    its catalogue (code -> service id, cashback override) and its rules."""
+
+    version: int | None
+    services: dict[str, tuple[int, int | None]]
+    rules: RuleSet
+
+
+@dataclass(frozen=True)
+class _Buyer:
+    member_id: int
+    # Worth a closer look inside the transaction (rare, so read only then):
+    may_have_offer_cashback: bool  # an accepted offer with extra cashback
+    invite_undecided: bool  # invited, and no invite decided yet
+
+
 class PurchaseReports:
     def __init__(self, db: async_sessionmaker[AsyncSession], purchases: PurchaseService) -> None:
         self.db = db
         self.purchases = purchases
+        # company -> its catalogue and rules, re-read only when the offers stamp
+        # (bumped by every catalogue and rules change) moved: it rides along
+        # with the members query each request runs anyway.
+        self._terms: dict[int, _Terms] = {}
 
     async def record(
         self, company_id: int, items: list[ReportedPurchase]
@@ -75,45 +107,194 @@ class PurchaseReports:
         self, company_id: int, items: list[ReportedPurchase]
     ) -> list[RecordedPurchase]:
         async with self.db.begin() as session:
-            rows = await _resolve(session, company_id, items)
-            known = await _known(session, company_id, [item.purchase_id for item in items])
-            _refuse_reuse(rows, known)
+            buyers, version = await _buyers(session, items)
+            terms = await self._terms_of(session, company_id, version)
+            rows = _resolve(items, buyers, terms.services)
+            counts = Counter(row.receipt for row in rows)
+            fresh = [row for row in rows if counts[row.receipt] == 1]
+            inserted = await self._insert_new(session, company_id, terms.rules, fresh, buyers)
+            # Purchase ids recorded before, or sent twice in this batch (a sale and
+            # its return): checked against what is stored, then one by one.
+            rest = [row for row in rows if row.receipt not in inserted]
+            if not rest:
+                return [inserted[item.purchase_id] for item in items]
+            known = await _known(session, company_id, [row.receipt for row in rest])
+            _refuse_reuse(rest, known)
             before = {key: purchase.status for key, purchase in known.items()}
-            rules = await rules_of(session, company_id)
-            for row in rows:
-                await self.purchases.apply(session, company_id, rules, row)
-            return await _read_back(session, company_id, items, before)
-
-
-async def _resolve(
-    session: AsyncSession, company_id: int, items: list[ReportedPurchase]
-) -> list[PurchaseRow]:
-    services = {
-        s.code: s
-        for s in await session.scalars(
-            select(Service).where(
-                Service.company_id == company_id,
-                Service.code.in_({item.service for item in items}),
+            for row in rest:
+                await self.purchases.apply(session, company_id, terms.rules, row)
+            again = await _read_back(
+                session, company_id, [i for i in items if i.purchase_id not in inserted], before
             )
-        )
-    }
-    codes = {item.member.lower() for item in items}
-    members = dict(
-        (
-            await session.execute(
-                select(Member.pseudonym, Member.id).where(
-                    Member.pseudonym.in_(codes), Member.erased_at.is_(None)
+            return [inserted.get(i.purchase_id) or again[i.purchase_id] for i in items]
+
+    async def _terms_of(
+        self, session: AsyncSession, company_id: int, version: int | None
+    ) -> _Terms:
+        terms = self._terms.get(company_id)
+        if terms is not None and version is not None and terms.version == version:
+            return terms
+        services = {
+            code: (service_id, cashback_bp)
+            for code, service_id, cashback_bp in await session.execute(
+                select(Service.code, Service.id, Service.cashback_bp).where(
+                    Service.company_id == company_id
                 )
             )
-        ).all()
-    )
+        }
+        terms = _Terms(version, services, await rules_of(session, company_id))
+        if version is not None:
+            if len(self._terms) > 10_000:  # companies are few; this only bounds memory
+                self._terms.clear()
+            self._terms[company_id] = terms
+        return terms
+
+    async def _insert_new(
+        self,
+        session: AsyncSession,
+        company_id: int,
+        rules: RuleSet,
+        rows: list[PurchaseRow],
+        buyers: dict[str, _Buyer],
+    ) -> dict[str, RecordedPurchase]:
+        """Insert the purchases whose ids are new (one multi-row INSERT that skips
+        ids recorded before) and accrue their rewards: the recorded purchases by id."""
+        if not rows:
+            return {}
+        now = self.purchases.ledger.clock()
+        conn = await session.connection()
+        ids = dict(
+            (
+                await conn.execute(
+                    _insert_purchases(conn),
+                    [
+                        dict(
+                            company_id=company_id,
+                            member_id=row.member_id,
+                            service_id=row.service_id,
+                            amount_minor=row.amount,
+                            purchased_at=row.at,
+                            client_ref=row.client,
+                            receipt=row.receipt,
+                            imported_at=now,
+                            status="reversed" if row.reversed else "completed",
+                            reversed_at=now if row.reversed else None,
+                        )
+                        for row in rows
+                    ],
+                )
+            ).all()
+        )
+        awards: list[PendingAward] = []
+        recorded: dict[str, RecordedPurchase] = {}
+        for row in rows:
+            purchase_id = ids.get(row.receipt)
+            if purchase_id is None:
+                continue
+            cashback = points = 0
+            if not row.reversed:
+                until = row.at + timedelta(days=rules.return_window_days)
+                bp = rules.cashback_bp if row.cashback_bp is None else row.cashback_bp
+                cashback = row.amount * bp // 10_000
+                points = rules.purchase_points
+                for amount, currency, kind, reason, key in (
+                    (cashback, CASHBACK, "cashback", "cashback", f"cashback:{purchase_id}"),
+                    (points, POINTS, "purchase", "purchase", f"purchase:{purchase_id}"),
+                ):
+                    if amount:
+                        awards.append(
+                            PendingAward(
+                                row.member_id,
+                                currency,
+                                amount,
+                                key,
+                                kind,
+                                reason,
+                                until,
+                                purchase_id,
+                            )
+                        )
+            recorded[row.receipt] = RecordedPurchase(
+                purchase_id=row.receipt,
+                member=row.client,
+                service=row.service_code,
+                amount_minor=row.amount,
+                at=row.at,
+                status="reversed" if row.reversed else "completed",
+                cashback_minor=cashback,
+                points=points,
+                replayed=False,
+            )
+        await award_pending(session, company_id, awards, now)
+        for row in rows:  # what only some purchases need, with the ORM row it takes
+            buyer = buyers[row.client]
+            if row.receipt not in ids or row.reversed:
+                continue
+            if not (buyer.may_have_offer_cashback or buyer.invite_undecided):
+                continue
+            purchase = await session.get_one(Purchase, ids[row.receipt])
+            until = row.at + timedelta(days=rules.return_window_days)
+            await pay_offer_cashback(session, self.purchases.ledger, purchase, until)
+            await qualify_invite(session, self.purchases.ledger, purchase, rules, until)
+        return recorded
+
+
+# Prebuilt: a purchase request builds no SQL expression of its own.
+_BUYERS = select(
+    Member.pseudonym,
+    Member.id,
+    exists().where(
+        ShownOffer.member_id == Member.id,
+        ShownOffer.status == ACCEPTED,
+        ShownOffer.extra_cashback_bp > 0,
+    ),
+    and_(Member.invited_by_id.is_not(None), ~exists().where(Invite.invitee_id == Member.id)),
+    func.coalesce(version_of(), 0),
+).where(Member.pseudonym.in_(bindparam("codes", expanding=True)), Member.erased_at.is_(None))
+_INSERT_PURCHASES: dict[str, Any] = {}
+
+
+def _insert_purchases(conn: AsyncConnection):  # type: ignore[no-untyped-def]
+    """INSERT ... ON CONFLICT (company, purchase id) DO NOTHING RETURNING:
+    ids recorded before are skipped."""
+    dialect = conn.dialect.name
+    if dialect not in _INSERT_PURCHASES:
+        _INSERT_PURCHASES[dialect] = (
+            upsert(conn, PURCHASES)
+            .on_conflict_do_nothing(index_elements=["company_id", "receipt"])
+            .returning(PURCHASES.c.receipt, PURCHASES.c.id)
+        )
+    return _INSERT_PURCHASES[dialect]
+
+
+async def _buyers(
+    session: AsyncSession, items: list[ReportedPurchase]
+) -> tuple[dict[str, _Buyer], int | None]:
+    """The members named (by code), and the offers change stamp read in the
+    same statement (None when no member matched, so nothing rode along)."""
+    conn = await session.connection()
+    rows = (
+        await conn.execute(_BUYERS, {"codes": sorted({item.member.lower() for item in items})})
+    ).all()
+    buyers = {
+        code: _Buyer(member_id, bool(offer), bool(invite))
+        for code, member_id, offer, invite, _ in rows
+    }
+    return buyers, (int(rows[0][4]) if rows else None)
+
+
+def _resolve(
+    items: list[ReportedPurchase],
+    buyers: dict[str, _Buyer],
+    services: dict[str, tuple[int, int | None]],
+) -> list[PurchaseRow]:
     problems: list[tuple[tuple[str | int, ...], str]] = []
     seen: dict[tuple[str, bool], int] = {}
     rows = []
     for index, item in enumerate(items):
-        member = members.get(item.member.lower())
+        buyer = buyers.get(item.member.lower())
         service = services.get(item.service)
-        if member is None:
+        if buyer is None:
             problems.append((("purchases", index, "member"), f"no member {item.member!r}"))
         if service is None:
             problems.append(
@@ -124,18 +305,19 @@ async def _resolve(
             problems.append(
                 (("purchases", index, "purchase_id"), f"the same purchase as item {twin}")
             )
-        if member is not None and service is not None:
+        if buyer is not None and service is not None:
             rows.append(
                 PurchaseRow(
                     line=index,
-                    member_id=member,
-                    service_id=service.id,
-                    cashback_bp=service.cashback_bp,
+                    member_id=buyer.member_id,
+                    service_id=service[0],
+                    cashback_bp=service[1],
                     amount=item.amount_minor,
                     at=_utc(item.at),
                     client=item.member.lower(),
                     receipt=item.purchase_id,
                     reversed=item.reversed,
+                    service_code=item.service,
                 )
             )
     if problems:
@@ -174,7 +356,7 @@ async def _read_back(
     company_id: int,
     items: list[ReportedPurchase],
     before: dict[str, str],
-) -> list[RecordedPurchase]:
+) -> dict[str, RecordedPurchase]:
     """The batch as recorded, in one query: purchase, service code, live rewards."""
 
     def accrued(kind: str):  # type: ignore[no-untyped-def]
@@ -199,20 +381,18 @@ async def _read_back(
     found = {
         purchase.receipt: (purchase, code, cash, points) for purchase, code, cash, points in rows
     }
-    out = []
+    out = {}
     for item in items:
         purchase, code, cashback, points = found[item.purchase_id]
-        out.append(
-            RecordedPurchase(
-                purchase_id=purchase.receipt,
-                member=purchase.client_ref,
-                service=code,
-                amount_minor=purchase.amount_minor,
-                at=_utc(purchase.purchased_at),
-                status=purchase.status,
-                cashback_minor=int(cashback),
-                points=int(points),
-                replayed=before.get(item.purchase_id) == purchase.status,
-            )
+        out[item.purchase_id] = RecordedPurchase(
+            purchase_id=purchase.receipt,
+            member=purchase.client_ref,
+            service=code,
+            amount_minor=purchase.amount_minor,
+            at=_utc(purchase.purchased_at),
+            status=purchase.status,
+            cashback_minor=int(cashback),
+            points=int(points),
+            replayed=before.get(item.purchase_id) == purchase.status,
         )
     return out

@@ -60,6 +60,7 @@ class PurchaseRow:
     client: str
     receipt: str
     reversed: bool
+    service_code: str = ""
 
 
 class PurchaseService:
