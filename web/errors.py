@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from referral.analytics.access import AccessRefused, CompanyHidden
 from referral.apikeys import ApiKeyRefused
 from referral.errors import DomainError, NotFound
+from referral.leads.service import OutcomeConflict
 from referral.ledger.errors import InsufficientDeposit, InvalidBatch
 from referral.ledger.purchase_reports import PurchaseIdReused
 
@@ -97,6 +98,10 @@ async def _purchase_id_reused(_: Request, error: Exception) -> JSONResponse:
     return _response(409, "purchase_id_reused", str(error))
 
 
+async def _outcome_conflict(_: Request, error: Exception) -> JSONResponse:
+    return _response(409, "outcome_conflict", str(error))
+
+
 async def _refused(_: Request, error: Exception) -> JSONResponse:
     return _response(422, "refused", str(error))
 
@@ -157,6 +162,7 @@ def install_error_handlers(app: FastAPI) -> None:
         InvalidBatch: _invalid_batch,
         InsufficientDeposit: _insufficient_deposit,
         PurchaseIdReused: _purchase_id_reused,
+        OutcomeConflict: _outcome_conflict,
         DomainError: _refused,
         RequestValidationError: _invalid_request,
         RateLimited: _rate_limited,
@@ -176,7 +182,8 @@ _DESCRIPTIONS = {
     400: "The body could not be read as text at all (e.g. not UTF-8).",
     401: "Missing, wrong or revoked API key.",
     404: "No such id for this company (another company's ids read as absent).",
-    409: "Refused: the deposit does not cover the rewards, or a purchase id was reused.",
+    409: "Refused: the deposit does not cover the rewards, a purchase id was reused, "
+    "or a lead already has the other outcome.",
     413: "The body is larger than 1 MiB.",
     422: "The request failed validation; `fields` lists where.",
     429: "Past the key's rate; retry after `Retry-After` seconds.",

@@ -30,6 +30,20 @@ class LeadNotFound(NotFound):
 class OutcomeConflict(DomainError):
     """The lead already has the other outcome."""
 
+    def __init__(self, lead_id: int, recorded: str, reported: str) -> None:
+        self.lead_id, self.recorded, self.reported = lead_id, recorded, reported
+        super().__init__(
+            f"lead {lead_id} is already {recorded}; an outcome, once reported, stays: "
+            f"it cannot become {reported}"
+        )
+
+
+def _same_outcome(lead: PartnerLead, outcome: str) -> PartnerLead:
+    """The lead as first reported when ``outcome`` repeats it; OutcomeConflict otherwise."""
+    if lead.status != outcome:
+        raise OutcomeConflict(lead.id, lead.status, outcome)
+    return lead
+
 
 class InvalidCursor(DomainError):
     """The cursor is not one this API handed out."""
@@ -124,9 +138,7 @@ class LeadService:
         async with self.db.begin() as session:
             lead = await _visible(session, company_id, lead_id)
             if lead.status in (states.WON, states.LOST):
-                if lead.status != outcome:
-                    raise OutcomeConflict(f"lead {lead_id} is already {lead.status}")
-                return lead
+                return _same_outcome(lead, outcome)
             moved = await states.move(
                 session,
                 lead_id,
@@ -135,8 +147,8 @@ class LeadService:
                 f"partner reported {outcome}",
                 now,
             )
-            if not moved:  # another request reported it a moment ago
-                raise OutcomeConflict(f"lead {lead_id} was just reported")
+            if not moved:  # another request reported it a moment ago: its answer stands
+                return _same_outcome(await _visible(session, company_id, lead_id), outcome)
             session.add(
                 LeadOutcome(
                     lead_id=lead_id,

@@ -150,8 +150,18 @@ async def test_the_outcome_is_reported_once(api):
     won = await api.http.post(url, json=body, headers=api.auth(partner))
     again = await api.http.post(url, json=body, headers=api.auth(partner))
     assert won.status_code == again.status_code == 200 and won.json()["status"] == "won"
+    assert again.json() == won.json()  # the first answer, unchanged
+    other_amount = {"outcome": "won", "amount_minor": 5}
+    assert (
+        await api.http.post(url, json=other_amount, headers=api.auth(partner))
+    ).json() == won.json()
     flipped = await api.http.post(url, json={"outcome": "lost"}, headers=api.auth(partner))
-    assert flipped.status_code == 422
+    assert flipped.status_code == 409
+    assert flipped.json()["error"] == "outcome_conflict"
+    assert f"lead {lead_id} is already won" in flipped.json()["message"]
+    assert (
+        await api.http.get(f"/api/v1/leads/{lead_id}", headers=api.auth(partner))
+    ).json() == won.json()
     won_only = await api.http.get("/api/v1/leads?status=won", headers=api.auth(partner))
     assert [lead["id"] for lead in won_only.json()["leads"]] == [lead_id]
 
@@ -184,3 +194,9 @@ async def test_a_message_to_the_member_is_queued_for_the_bot(api):
     assert empty.status_code == 422
     async with api.services.db() as session:
         assert (await session.scalars(select(ThreadMessage.text))).all() == ["Hello!"]
+
+
+async def test_the_outcome_conflict_is_in_the_openapi_document(api):
+    document = (await api.http.get("/api/v1/openapi.json")).json()
+    responses = document["paths"]["/api/v1/leads/{lead_id}/outcome"]["post"]["responses"]
+    assert "409" in responses

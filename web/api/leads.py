@@ -97,11 +97,14 @@ async def get_lead(lead_id: LeadId, request: Request, company: Company) -> LeadO
     return LeadOut.of(await services_of(request).leads.get(company.company_id, lead_id))
 
 
-@router.post("/leads/{lead_id}/outcome", response_model=LeadOut, responses=ERRORS)
+@router.post(
+    "/leads/{lead_id}/outcome", response_model=LeadOut, responses={**ERRORS, **declared(409)}
+)
 async def post_outcome(
     lead_id: LeadId, outcome: OutcomeIn, request: Request, company: Company
 ) -> LeadOut:
-    """won (with the amount) or lost; the same report again changes nothing."""
+    """won (with the amount) or lost, once: the same outcome again answers as the
+    first time and changes nothing; the other outcome is a 409 (outcome_conflict)."""
     won = outcome.outcome == "won"
     lead = await services_of(request).leads.report_outcome(
         company.company_id, lead_id, won, outcome.amount_minor
