@@ -55,6 +55,14 @@ class Tick:
     taken_at: datetime
 
 
+@dataclass(frozen=True)
+class Holder:
+    """The process holding a lease, and when the lease lapses."""
+
+    owner: str
+    until: datetime | None  # None: it lapsed between the refusal and the look
+
+
 def process_owner() -> str:
     """host:pid:random, unique per process even when pids repeat across machines."""
     return f"{os.uname().nodename}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -99,6 +107,20 @@ class Leases:
                 )
         except IntegrityError:
             pass  # another process created it first: the same row, fine
+
+    async def holder(self, name: str, now: datetime | None = None) -> Holder | None:
+        """Who holds the lease now and until when; None when it is free."""
+        now = now or datetime.now(UTC)
+        async with self.db() as session:
+            row = (
+                await session.execute(
+                    select(JobLease.owner, JobLease.expires_at).where(JobLease.name == name)
+                )
+            ).first()
+        if row is None:
+            return None
+        until = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+        return Holder(row.owner, until) if until > now else None
 
     async def release(self, name: str) -> None:
         """Give a lease back early (this process stops): the next tick anywhere may take it."""

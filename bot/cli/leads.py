@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import typer
 
 from bot.cli.common import fail, load_settings, refusals_exit, run_async, services_for
@@ -10,6 +12,7 @@ webhook_app = typer.Typer(help="A partner's lead webhook.", no_args_is_help=True
 
 
 RUN = "run"
+BUSY = 3  # exit code: another pass holds the pipeline's lease
 
 
 def register(app: typer.Typer) -> None:
@@ -33,12 +36,21 @@ def leads_command(
 
 
 def leads_run() -> None:
+    from referral.leads.pipeline import PIPELINE_LEASE
+    from referral.leases import HOLD_SHARE, Holder
+
     async def run():  # type: ignore[no-untyped-def]
         from bot.app import build_bot
         from bot.jobs.leads import BotLeadSender
 
         settings = load_settings()
+        settings.require_token()  # before the lease: a run that cannot send takes no tick
         async with services_for(settings) as services:
+            # The scheduled pass's own lease: a pass now counts as this tick, and
+            # never runs beside one that a bot process is running.
+            hold = timedelta(minutes=settings.lead_pipeline_minutes) * HOLD_SHARE
+            if await services.leases.take(PIPELINE_LEASE, hold) is None:
+                return await services.leases.holder(PIPELINE_LEASE) or Holder("?", None)
             bot = build_bot(settings)
             try:
                 report = await services.lead_pipeline.run(BotLeadSender(bot, services.members))
@@ -47,7 +59,15 @@ def leads_run() -> None:
                 await bot.session.close()
             return report
 
-    typer.echo(f"pass done: {run_async(run())}")
+    done = run_async(run())
+    if isinstance(done, Holder):
+        until = f" until {done.until:%Y-%m-%d %H:%M:%S} UTC" if done.until else ""
+        raise fail(
+            f"another pipeline pass holds the lease {PIPELINE_LEASE!r} ({done.owner}){until}; "
+            "nothing was run: try again after that",
+            BUSY,
+        )
+    typer.echo(f"pass done: {done}")
 
 
 def leads_list(code: str, status: str | None) -> None:

@@ -23,7 +23,14 @@ from bot.keyboards.leads import lead_keyboard
 from bot.keyboards.offers import offer_keyboard
 from bot.messages.threads import relay_unsent
 from bot.texts import texts_for
-from referral.leads.pipeline import RETRY, SENT, UNREACHABLE, OfferToSend, PartnerNotice
+from referral.leads.pipeline import (
+    PIPELINE_LEASE,
+    RETRY,
+    SENT,
+    UNREACHABLE,
+    OfferToSend,
+    PartnerNotice,
+)
 from referral.members import MemberService
 
 if TYPE_CHECKING:
@@ -94,7 +101,7 @@ async def relay(services: Services, bot: Bot) -> int:
 def lead_jobs(services: Services, bot: Bot) -> list[Periodic]:
     minutes = services.settings.lead_pipeline_minutes
     return [
-        Periodic("leads-pipeline", run_lead_pass, timedelta(minutes=minutes), (services, bot)),
+        Periodic(PIPELINE_LEASE, run_lead_pass, timedelta(minutes=minutes), (services, bot)),
         # Notices and partners' API messages: relayed once, by one process.
         Periodic("leads-relay", relay, timedelta(seconds=5), (services, bot)),
     ]

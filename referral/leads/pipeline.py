@@ -38,6 +38,8 @@ from referral.offers.service import OfferService
 log = logging.getLogger(__name__)
 
 SENT, UNREACHABLE, RETRY = "sent", "unreachable", "retry"
+# The job lease every pass takes, scheduled or `refbot leads run`: one pass at a time.
+PIPELINE_LEASE = "leads-pipeline"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ CODE` lists a company's leads; `refbot leads run` refuses without a token."""
 
 from __future__ import annotations
 
+import sqlite3
+
 from tests.operator_cli import refbot
 
 
@@ -25,3 +27,26 @@ def test_webhook_set_and_leads_listing(tmp_path):
 def test_leads_run_needs_the_bot_token(tmp_path):
     done = refbot(tmp_path, "leads", "run")
     assert done.returncode == 2 and "BOT_TOKEN" in done.stderr
+
+
+def _lease(tmp_path) -> tuple[str, str, int] | None:  # type: ignore[no-untyped-def]
+    with sqlite3.connect(tmp_path / "data" / "refbot.sqlite3") as db:
+        return db.execute(
+            "SELECT owner, expires_at, generation FROM job_leases WHERE name = 'leads-pipeline'"
+        ).fetchone()
+
+
+def test_leads_run_takes_the_scheduled_pass_lease_or_says_who_has_it(tmp_path):
+    token = {"BOT_TOKEN": "123456789:local-test-token", "TELEGRAM_API_URL": "http://127.0.0.1:9"}
+    first = refbot(tmp_path, "leads", "run", **token)
+    assert first.returncode == 0, first.stderr
+    assert "pass done" in first.stdout
+    owner, _, generation = _lease(tmp_path)
+    assert generation == 1 and owner.split(":")[0]  # this run's process holds this tick
+    # A bot process (or another run) within the same tick finds it held.
+    second = refbot(tmp_path, "leads", "run", **token)
+    assert second.returncode == 3
+    assert "another pipeline pass holds the lease 'leads-pipeline'" in second.stderr
+    assert owner in second.stderr and "until" in second.stderr
+    assert "pass done" not in second.stdout
+    assert _lease(tmp_path)[2] == 1
