@@ -12,7 +12,7 @@ import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.errors import DomainError, NotFound
@@ -158,6 +158,21 @@ class LeadService:
                 )
             )
             return await _visible(session, company_id, lead_id)
+
+    async def funnel(self, company_id: int) -> dict[str, int]:
+        """The company's leads by state, every state named (0 when none); a lead
+        counts for a company once the pipeline chose that company's offer."""
+        async with self.db() as session:
+            counts = dict(
+                (
+                    await session.execute(
+                        select(Lead.status, func.count())
+                        .where(Lead.company_id == company_id)
+                        .group_by(Lead.status)
+                    )
+                ).all()
+            )
+        return {state: int(counts.get(state, 0)) for state in states.STATES}
 
     async def of_company(self, company_id: int, status: str | None = None, limit: int = 50):  # type: ignore[no-untyped-def]
         """Every lead of the company in any state, newest first (the operator's view)."""

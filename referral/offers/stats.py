@@ -4,7 +4,8 @@ payment, ARPPU, average check and month-to-month retention.
 Definitions (all over the company's whole history, reversed purchases left out):
 
 * members: consenting members who joined through the company's QR code;
-* leads: accepted offers of the company's services; a lead *converts* when
+* leads: leads delivered to the company (delivered, won or lost: the member
+  accepted its offer, so the partner learned of them); a lead *converts* when
   that member bought that service at or after the lead's time;
 * ARPPU: revenue / members who paid at least once; average check: revenue /
   purchases;
@@ -30,6 +31,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.companies import by_code
+from referral.leads.states import VISIBLE_TO_PARTNER
 from referral.ledger.activity_models import Purchase
 from referral.models import Company, Member
 from referral.offers.models import Lead
@@ -180,7 +182,7 @@ class PartnerStats:
         leads = await _frame(
             session,
             select(Lead.id, Lead.member_id, Lead.service_id, Lead.created_at).where(
-                Lead.company_id == company.id
+                Lead.company_id == company.id, Lead.status.in_(VISIBLE_TO_PARTNER)
             ),
             LEAD_COLUMNS,
             "created",

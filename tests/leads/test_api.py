@@ -15,6 +15,7 @@ from sqlalchemy import select
 from refbot.services import Services, build_services
 from referral.leads.models import ThreadMessage
 from referral.leads.service import encode_cursor
+from referral.leads.states import STATES
 from referral.offers.models import Lead
 from tests.api.conftest import api_settings
 from tests.leads.world import NOON, RecordingSender
@@ -200,3 +201,26 @@ async def test_the_outcome_conflict_is_in_the_openapi_document(api):
     document = (await api.http.get("/api/v1/openapi.json")).json()
     responses = document["paths"]["/api/v1/leads/{lead_id}/outcome"]["post"]["responses"]
     assert "409" in responses
+
+
+async def test_stats_count_delivered_leads_and_give_the_funnel_by_state(api):
+    for member in ("c0", "c1", "c2"):  # offered in the bot, not answered
+        made = await api.http.post(
+            CARDS, json=api.card(f"f-{member}", member), headers=api.auth("cafe")
+        )
+        assert made.status_code == 201, made.text
+    await delivered_lead(api)  # its pass offers the three above as well
+    async with api.services.db() as session:
+        rows = (await session.execute(select(Lead.company_id, Lead.status))).all()
+    codes = {c.id: c.code for c in await api.services.companies.all()}
+    assert any(status != "delivered" for company, status in rows if company is not None)
+    for company_id, code in codes.items():
+        body = (await api.http.get("/api/v1/stats", headers=api.auth(code))).json()
+
+        def shown(n: int, floor: int = body["floor"]) -> dict:
+            return {"value": n, "hidden": False} if n >= floor else {"value": None, "hidden": True}
+
+        mine = [status for company, status in rows if company == company_id]
+        delivered = sum(status in ("delivered", "won", "lost") for status in mine)
+        assert body["leads"] == shown(delivered), code
+        assert body["funnel"] == {state: shown(mine.count(state)) for state in STATES}

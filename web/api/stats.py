@@ -41,7 +41,14 @@ class StatsOut(BaseModel):
     company: str
     floor: int = Field(description="Counts under it are hidden so no person can be singled out.")
     members: CountOut
-    leads: CountOut
+    leads: CountOut = Field(
+        description="Leads delivered to the company: delivered, won or lost (the member "
+        "accepted its offer)."
+    )
+    funnel: dict[str, CountOut] = Field(
+        description="The company's leads by pipeline state, every state named; a lead counts "
+        "for the company once the pipeline chose its offer (waiting on)."
+    )
     converted: CountOut
     conversion: ShareOut
     payers: CountOut
@@ -60,6 +67,7 @@ class StatsOut(BaseModel):
                     "floor": 5,
                     "members": {"value": 120, "hidden": False},
                     "leads": {"value": None, "hidden": True},
+                    "funnel": {"delivered": {"value": None, "hidden": True}},
                     "converted": {"value": None, "hidden": True},
                     "conversion": {"value": None, "under": None},
                     "payers": {"value": 40, "hidden": False},
@@ -83,12 +91,13 @@ def _share(share: Share) -> ShareOut:
     return ShareOut(value=share.value, under=share.under)
 
 
-def stats_out(stats: CompanyStats, at: datetime) -> StatsOut:
+def stats_out(stats: CompanyStats, funnel: dict[str, int], at: datetime) -> StatsOut:
     return StatsOut(
         company=stats.company,
         floor=stats.floor,
         members=_count(stats.members),
         leads=_count(stats.leads),
+        funnel={state: _count(Count(n, stats.floor)) for state, n in funnel.items()},
         converted=_count(stats.converted),
         conversion=_share(stats.conversion),
         payers=_count(stats.payers),
@@ -112,8 +121,10 @@ def stats_out(stats: CompanyStats, at: datetime) -> StatsOut:
 
 @router.get("/stats", response_model=StatsOut, responses=API_ERRORS)
 async def get_stats(request: Request, company: Caller = Depends(api_company)) -> StatsOut:
-    """The company's members, leads, conversion, ARPPU, average check and retention."""
+    """The company's members, leads (and their funnel by state), conversion, ARPPU,
+    average check and retention."""
     services = services_of(request)
     at = services.ledger.clock()
     stats: PartnerStats = services.partner_stats
-    return stats_out(await stats.of_company(company.company_id, at), at)
+    funnel = await services.leads.funnel(company.company_id)
+    return stats_out(await stats.of_company(company.company_id, at), funnel, at)
