@@ -21,6 +21,7 @@ from referral.apikeys import ApiKeyService
 from referral.companies import CompanyService
 from referral.crm.connections import CrmConnections
 from referral.crm.inbound import CrmInbound
+from referral.crm.outbound import CrmPushes
 from referral.db import create_engine, create_sessionmaker
 from referral.leads.pipeline import LeadPipeline
 from referral.leads.service import LeadService
@@ -81,6 +82,7 @@ class Services:
     purchase_reports: PurchaseReports
     crm: CrmConnections
     crm_inbound: CrmInbound
+    crm_pushes: CrmPushes
     # Inbound CRM calls being read back in the background (web/crm/routes.py).
     crm_tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -141,4 +143,5 @@ def build_services(settings: Settings) -> Services:
         purchase_reports=(reports := PurchaseReports(db, loyalty.purchases)),
         crm=(crm := CrmConnections(db)),
         crm_inbound=CrmInbound(db, crm, reports, leads),
+        crm_pushes=CrmPushes(db, crm),
     )

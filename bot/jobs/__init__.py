@@ -44,6 +44,7 @@ _JOB_NOISE = ExpectedJobNoise()  # one instance: adding it again is a no-op
 def periodic_jobs(services: Services, bot: Bot) -> list[Periodic]:
     """Every job that must run once per tick across processes."""
     from bot.jobs.analytics import analytics_jobs
+    from bot.jobs.crm import crm_jobs
     from bot.jobs.leads import lead_jobs
     from bot.jobs.ledger import ledger_jobs
     from bot.jobs.offers import offer_jobs
@@ -56,6 +57,7 @@ def periodic_jobs(services: Services, bot: Bot) -> list[Periodic]:
         *offer_jobs(services, bot),
         *analytics_jobs(services),
         *lead_jobs(services, bot),
+        *crm_jobs(services),
     ]
 
 
@@ -89,9 +91,6 @@ def schedule_jobs(scheduler: AsyncIOScheduler, services: Services, bot: Bot) -> 
     from bot.jobs.analytics import schedule_analytics_jobs
 
     schedule_analytics_jobs(scheduler, services, bot)
-    from bot.jobs.crm import schedule_crm_jobs
-
-    schedule_crm_jobs(scheduler, services)
 
 
 async def stop_jobs(services: Services) -> None:

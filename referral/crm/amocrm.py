@@ -8,6 +8,12 @@ never retried: the reconcile (referral/crm/reconcile.py) reads open deals back.
 Status 142 is amoCRM's "won" and 143 its "lost" in every pipeline. Past its
 7 requests a second (https://es-developers.kommo.com/docs/limitaciones) the
 API answers 429: waited out and retried.
+
+A delivered lead is created with ``POST /api/v4/leads/complex``
+(https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-complex-add),
+its name ending in "refbot <lead id>"; before creating, ``/api/v4/leads?query=``
+(a search over the deals' filled fields, same page) looks for one created
+before we could record it.
 """
 
 from __future__ import annotations
@@ -19,8 +25,17 @@ from datetime import UTC, datetime
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from referral.crm.deals import LOST, OPEN, WON, CrmRateLimited, CrmUnavailable, DealState
+from referral.crm.deals import (
+    LOST,
+    OPEN,
+    WON,
+    CreatedItem,
+    CrmRateLimited,
+    CrmUnavailable,
+    DealState,
+)
 from referral.crm.forms import MalformedForm
+from referral.leads.delivery import PartnerLead
 
 WON_STATUS, LOST_STATUS = 142, 143
 _ID = re.compile(r"^\d{1,18}$")
@@ -67,6 +82,9 @@ class AmoCrmAccount:
         self.attempts = attempts
 
     async def _get(self, path: str, params: list[tuple[str, str]]) -> dict:
+        return await self._call("GET", path, params=params)
+
+    async def _call(self, method: str, path: str, **request: object) -> dict | list:
         retrying = AsyncRetrying(
             retry=retry_if_exception_type((CrmRateLimited, httpx.TransportError)),
             wait=wait_exponential(multiplier=self.backoff, max=30 * self.backoff),
@@ -78,7 +96,11 @@ class AmoCrmAccount:
             async with httpx.AsyncClient(timeout=10, headers=headers) as http:
                 async for attempt in retrying:
                     with attempt:
-                        response = await http.get(f"{self.api_base}{path}", params=params)
+                        response = await http.request(
+                            method,
+                            f"{self.api_base}{path}",
+                            **request,  # type: ignore[arg-type]
+                        )
                         if response.status_code == 429:
                             raise CrmRateLimited()
                         if response.status_code == 204:  # amoCRM's "nothing found"
@@ -98,6 +120,29 @@ class AmoCrmAccount:
             for lead in (body.get("_embedded") or {}).get("leads") or []:
                 found.append(_state(lead, member_field_id))
         return found
+
+    async def create(self, lead: PartnerLead, member_field_id: int) -> CreatedItem:
+        """The delivered lead as an amoCRM deal: found by its name's marker, or made once."""
+        marker = f"refbot {lead.id}"
+        name = f"{lead.service} · {marker}"
+        found = await self._get("api/v4/leads", [("query", marker)])
+        for existing in (found.get("_embedded") or {}).get("leads") or []:
+            if str(existing.get("name") or "").endswith(f" · {marker}"):
+                return CreatedItem("deal", str(existing["id"]))
+        body = [
+            {
+                "name": name,
+                "custom_fields_values": [
+                    {"field_id": member_field_id, "values": [{"value": lead.member_code}]}
+                ],
+                "_embedded": {"tags": [{"name": "refbot"}]},
+            }
+        ]
+        created = await self._call("POST", "api/v4/leads/complex", json=body)
+        try:
+            return CreatedItem("deal", str(created[0]["id"]))  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            raise CrmUnavailable("amoCRM leads/complex: no id in the answer") from None
 
 
 def _state(lead: dict, member_field_id: int) -> DealState:

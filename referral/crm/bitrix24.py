@@ -4,10 +4,24 @@ The outgoing webhook posts ``event=ONCRMDEALUPDATE``, ``data[FIELDS][ID]``,
 ``ts`` and ``auth[application_token]`` form-encoded
 (https://apidocs.bitrix24.com/api-reference/crm/deals/events/on-crm-deal-update.html);
 it carries only the deal's id, so the deal is read back
-(https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-get.html): its
+(https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-get.html; the
+reconcile reads many with crm.deal.list filtered by ``@ID``,
+https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-list.html): its
 STAGE_SEMANTIC_ID is S for a won stage, F for a lost one, P in progress.
 Past the portal's request rate Bitrix24 answers 503 with QUERY_LIMIT_EXCEEDED
 (https://apidocs.bitrix24.ru/limits.html): waited out and retried.
+
+A delivered lead is created with the universal ``crm.item.add``
+(https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html;
+``crm.lead.add`` is deprecated): a lead (entityTypeId 1) on a classic portal, a
+deal (2) on one in simple mode, which has no leads (``crm.settings.mode.get``
+answers 1 classic, 2 simple:
+https://dev.1c-bitrix.ru/rest_help/crm/mode/crm_settings_mode_get.php). The item
+carries the refbot lead's id as ``originId`` under ``originatorId`` "refbot", so
+``crm.item.list`` filtered by them
+(https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html)
+finds an item created before we could record it. ``useOriginalUfNames`` lets the
+member field keep the UF_CRM_... code the partner gave at connect.
 """
 
 from __future__ import annotations
@@ -19,11 +33,24 @@ from datetime import datetime
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from referral.crm.deals import LOST, OPEN, WON, CrmRateLimited, CrmUnavailable, DealState
+from referral.crm.deals import (
+    LOST,
+    OPEN,
+    WON,
+    CreatedItem,
+    CrmRateLimited,
+    CrmUnavailable,
+    DealState,
+)
 from referral.crm.forms import MalformedForm
+from referral.leads.delivery import PartnerLead
 from referral.ledger.csvfile import parse_money
 
 DEAL_EVENTS = ("ONCRMDEALUPDATE", "ONCRMDEALADD")
+LEAD_TYPE, DEAL_TYPE = 1, 2
+CLASSIC_MODE = 1
+ORIGINATOR = "refbot"
+PAGE = 50  # crm.deal.list answers 50 a page: 50 ids a call is always one page
 _ID = re.compile(r"^\d{1,18}$")
 
 
@@ -87,18 +114,72 @@ class Bitrix24Portal:
 
     async def deal(self, deal_id: str, member_field: str) -> DealState:
         found = (await self.call("crm.deal.get", {"id": deal_id})).get("result") or {}
-        semantic = found.get("STAGE_SEMANTIC_ID")
-        state = {"S": WON, "F": LOST}.get(semantic, OPEN)
-        member = found.get(member_field)
-        if isinstance(member, list):
-            member = member[0] if member else None
-        return DealState(
-            external_id=deal_id,
-            state=state,
-            amount_minor=_kopecks(found.get("OPPORTUNITY")),
-            member_code=str(member).strip().lower() or None if member else None,
-            closed_at=_time(found.get("CLOSEDATE")),
+        return deal_state(found, member_field, deal_id)
+
+    async def deals(self, deal_ids: list[str], member_field: str) -> list[DealState]:
+        """The deals among ``deal_ids``, 50 a crm.deal.list call (its page size)."""
+        found: list[DealState] = []
+        for start in range(0, len(deal_ids), PAGE):
+            page = deal_ids[start : start + PAGE]
+            params = {"filter": {"@ID": page}, "select": ["*", "UF_*"]}
+            body = await self.call("crm.deal.list", params)
+            found.extend(deal_state(deal, member_field) for deal in body.get("result") or [])
+        return found
+
+    async def create(self, lead: PartnerLead, member_field: str) -> CreatedItem:
+        """The delivered lead as a CRM lead (a deal in simple mode): found, or made once."""
+        mode = (await self.call("crm.settings.mode.get", {})).get("result")
+        entity = LEAD_TYPE if str(mode) == str(CLASSIC_MODE) else DEAL_TYPE
+        kind = "lead" if entity == LEAD_TYPE else "deal"
+        origin = {"originatorId": ORIGINATOR, "originId": str(lead.id)}
+        found = await self.call(
+            "crm.item.list",
+            {
+                "entityTypeId": entity,
+                "filter": {f"={key}": value for key, value in origin.items()},
+                "select": ["id"],
+            },
         )
+        items = (found.get("result") or {}).get("items") or []
+        if items:
+            return CreatedItem(kind, str(items[0]["id"]))
+        bands = ", ".join(
+            f"{name}: {value}"
+            for name, value in (
+                ("age", lead.age_band),
+                ("income", lead.income_band),
+                ("region", lead.region),
+            )
+            if value
+        )
+        fields = {
+            "title": f"{lead.service} · refbot {lead.id}",
+            **origin,
+            member_field: lead.member_code,
+            "comments": f"refbot lead {lead.id}: {lead.service_code}. {bands}".strip(),
+        }
+        added = await self.call(
+            "crm.item.add", {"entityTypeId": entity, "useOriginalUfNames": "Y", "fields": fields}
+        )
+        try:
+            return CreatedItem(kind, str(added["result"]["item"]["id"]))
+        except (KeyError, TypeError):
+            raise CrmUnavailable("Bitrix24 crm.item.add: no item in the answer") from None
+
+
+def deal_state(found: dict, member_field: str, deal_id: str = "") -> DealState:
+    """A deal as crm.deal.get and crm.deal.list give it (upper-case field codes)."""
+    member = found.get(member_field)
+    if isinstance(member, list):
+        member = member[0] if member else None
+    return DealState(
+        external_id=deal_id or str(found.get("ID") or ""),
+        state={"S": WON, "F": LOST}.get(found.get("STAGE_SEMANTIC_ID"), OPEN),
+        amount_minor=_kopecks(found.get("OPPORTUNITY")),
+        member_code=str(member).strip().lower() or None if member else None,
+        closed_at=_time(found.get("CLOSEDATE")),
+        source_lead_id=str(found["LEAD_ID"]) if found.get("LEAD_ID") else None,
+    )
 
 
 def _kopecks(value: object) -> int:

@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.companies import by_code
-from referral.crm.models import CrmConnection, CrmDeal, CrmEvent
+from referral.crm.models import CrmConnection, CrmDeal, CrmEvent, CrmPush
 from referral.errors import DomainError, NotFound
 from referral.ledger.catalogue_models import Service
 
@@ -161,6 +161,11 @@ class CrmConnections:
             raise UnknownConnection(f"no CRM connection {connection_id}")
         return _connection(row)
 
+    async def all(self) -> list[Connection]:
+        async with self.db() as session:
+            rows = await session.scalars(select(CrmConnection).order_by(CrmConnection.id))
+            return [_connection(row) for row in rows]
+
     async def of_kind(self, kind: str) -> list[Connection]:
         async with self.db() as session:
             rows = await session.scalars(select(CrmConnection).where(CrmConnection.kind == kind))
@@ -175,7 +180,7 @@ async def _drop(session: AsyncSession, company_id: int, kind: str) -> bool:
     )
     if found is None:
         return False
-    for table in (CrmEvent, CrmDeal):
+    for table in (CrmEvent, CrmDeal, CrmPush):
         await session.execute(delete(table).where(table.connection_id == found))
     await session.execute(delete(CrmConnection).where(CrmConnection.id == found))
     await session.flush()

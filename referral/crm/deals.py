@@ -20,6 +20,15 @@ class DealState:
     amount_minor: int
     member_code: str | None
     closed_at: datetime | None
+    source_lead_id: str | None = None  # Bitrix24: the CRM lead the deal was converted from
+
+
+@dataclass(frozen=True)
+class CreatedItem:
+    """What a delivered lead became in the CRM: a ``deal`` (followed) or a Bitrix24 ``lead``."""
+
+    entity: str
+    external_id: str
 
 
 class CrmUnavailable(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from referral.db import Base, BigId
@@ -57,3 +57,22 @@ class CrmEvent(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(10))  # received, applied, ignored, failed
     detail: Mapped[str] = mapped_column(String(300), default="")
+
+
+class CrmPush(Base):
+    """A delivered lead to be created in the partner's CRM (referral/crm/outbound.py):
+    one row per connection and lead, so a lead is never created twice."""
+
+    __tablename__ = "crm_pushes"
+    __table_args__ = (UniqueConstraint("connection_id", "lead_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("crm_connections.id", ondelete="CASCADE"))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"))
+    status: Mapped[str] = mapped_column(String(8))  # pending, created
+    entity: Mapped[str | None] = mapped_column(String(8))  # deal or lead, once created
+    external_id: Mapped[str | None] = mapped_column(String(32))  # the CRM's id
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

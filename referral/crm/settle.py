@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from referral.crm.connections import Connection
 from referral.crm.deals import OPEN, WON, DealState
 from referral.crm.models import CrmDeal
+from referral.crm.outbound import lead_of_crm_lead
 from referral.errors import DomainError
 from referral.leads.cards import CardIn, receive_card
 from referral.leads.service import LeadService
@@ -72,6 +73,10 @@ class DealSettler:
                     updated_at=datetime.now(UTC),
                 )
                 session.add(followed)
+            if followed.lead_id is None and deal.source_lead_id:  # a lead refbot created there
+                followed.lead_id = await lead_of_crm_lead(
+                    session, connection.id, deal.source_lead_id
+                )
             if followed.lead_id is None and deal.member_code:
                 followed.lead_id = await _delivered_lead(
                     session, connection.company_id, deal.member_code, connection.settings["service"]

@@ -1,4 +1,16 @@
-"""The CRMs' APIs played on 127.0.0.1, rate-limit answers included."""
+"""The CRMs' APIs played on 127.0.0.1, rate-limit answers included.
+
+Bitrix24 answers as its REST documentation shows: crm.deal.get and crm.deal.list
+(https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-list.html),
+crm.settings.mode.get (1 classic, 2 simple:
+https://dev.1c-bitrix.ru/rest_help/crm/mode/crm_settings_mode_get.php),
+crm.item.list and crm.item.add
+(https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html):
+``{"result": {"item": {...}}}``. amoCRM: /api/v4/leads (``filter[id][]``,
+``query``; 204 when nothing is found) and /api/v4/leads/complex, which answers a
+list of ``{"id", "contact_id", "company_id", "request_id", "merged"}``
+(https://www.amocrm.ru/developers/content/crm_platform/leads-api).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +23,22 @@ from aiohttp import web
 from tests.api.crm_fixtures import BITRIX24_LIMITED
 from tests.net import free_port
 
+TIME = {"time": {"start": 1764500000.1, "finish": 1764500000.2}}
+
 
 @dataclass
 class CrmStub:
-    """Deals by id; the next ``limited`` calls answer the CRM's rate-limit error."""
+    """Deals by id; the next ``limited`` calls answer the CRM's rate-limit error,
+    the next ``down`` calls a plain 500, and the next ``lose_answers`` creations
+    are stored but answered 500 (the CRM took it; we never learned)."""
 
     deals: dict[str, dict] = field(default_factory=dict)
     limited: int = 0
+    down: int = 0
+    lose_answers: int = 0
+    mode: int = 1  # Bitrix24: 1 classic (with leads), 2 simple (deals only)
+    items: dict[int, dict] = field(default_factory=dict)  # created: id -> fields
+    created: list[dict] = field(default_factory=list)  # every creation body received
     calls: list[str] = field(default_factory=list)
     url: str = ""
     token: str = "amo-long-lived-token"
@@ -28,30 +49,102 @@ class CrmStub:
             return True
         return False
 
+    def _down(self) -> bool:
+        if self.down > 0:
+            self.down -= 1
+            return True
+        return False
+
+    def _store(self, fields: dict) -> tuple[int, bool]:
+        """A new item's id, and whether its answer is to be lost."""
+        self.created.append(fields)
+        item_id = 7000 + len(self.items)
+        self.items[item_id] = fields
+        lost = self.lose_answers > 0
+        self.lose_answers -= lost
+        return item_id, lost
+
     async def bitrix24(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        self.calls.append(method)
+        method = request.match_info["method"].removesuffix(".json")
+        self.calls.append(f"{method}.json")
         if self._limited():
             return web.json_response(BITRIX24_LIMITED, status=503)
+        if self._down():
+            return web.Response(status=500, text="Internal Server Error")
         body = await request.json()
-        deal = self.deals.get(str(body.get("id")))
-        if method != "crm.deal.get.json" or deal is None:
-            return web.json_response(
-                {"error": "NOT_FOUND", "error_description": "Not found"}, status=400
-            )
-        return web.json_response({"result": deal, "time": {"start": 1764500000.1}})
+        if method == "crm.deal.get" and str(body.get("id")) in self.deals:
+            return web.json_response({"result": self.deals[str(body["id"])], **TIME})
+        if method == "crm.deal.list":
+            wanted = [str(i) for i in (body.get("filter") or {}).get("@ID", [])]
+            found = [self.deals[i] for i in wanted if i in self.deals]
+            return web.json_response({"result": found, "total": len(found), **TIME})
+        if method == "crm.settings.mode.get":
+            return web.json_response({"result": self.mode, **TIME})
+        if method == "crm.item.list":
+            wanted = body.get("filter") or {}
+            found = [
+                {"id": item_id}
+                for item_id, fields in self.items.items()
+                if fields.get("entityTypeId") == body.get("entityTypeId")
+                and fields.get("originatorId") == wanted.get("=originatorId")
+                and fields.get("originId") == wanted.get("=originId")
+            ]
+            return web.json_response({"result": {"items": found}, "total": len(found), **TIME})
+        if method == "crm.item.add":
+            item_id, lost = self._store({"entityTypeId": body["entityTypeId"], **body["fields"]})
+            if lost:
+                return web.Response(status=500, text="Internal Server Error")
+            return web.json_response({"result": {"item": {"id": item_id, **body["fields"]}}})
+        return web.json_response(
+            {"error": "NOT_FOUND", "error_description": "Not found"}, status=400
+        )
 
-    async def amocrm(self, request: web.Request) -> web.Response:
-        self.calls.append("leads")
+    def _amo_refused(self, request: web.Request) -> web.Response | None:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"title": "Unauthorized", "status": 401}, status=401)
         if self._limited():
             return web.Response(status=429)
+        if self._down():
+            return web.Response(status=500)
+        return None
+
+    async def amocrm(self, request: web.Request) -> web.Response:
+        self.calls.append("leads")
+        refused = self._amo_refused(request)
+        if refused is not None:
+            return refused
         wanted = request.query.getall("filter[id][]", [])
         leads = [self.deals[deal_id] for deal_id in wanted if deal_id in self.deals]
+        if "query" in request.query:  # a search over the deals' filled fields
+            leads = [
+                {"id": item_id, **fields}
+                for item_id, fields in self.items.items()
+                if request.query["query"] in fields.get("name", "")
+            ]
         if not leads:
             return web.Response(status=204)
         return web.json_response({"_page": 1, "_embedded": {"leads": leads}})
+
+    async def amocrm_complex(self, request: web.Request) -> web.Response:
+        self.calls.append("leads/complex")
+        refused = self._amo_refused(request)
+        if refused is not None:
+            return refused
+        answer = []
+        for position, lead in enumerate(await request.json()):
+            item_id, lost = self._store(lead)
+            if lost:
+                return web.Response(status=500)
+            answer.append(
+                {
+                    "id": item_id,
+                    "contact_id": None,
+                    "company_id": None,
+                    "request_id": [str(position)],
+                    "merged": False,
+                }
+            )
+        return web.json_response(answer)
 
 
 @asynccontextmanager
@@ -60,6 +153,7 @@ async def crm_stub() -> AsyncIterator[CrmStub]:
     app = web.Application()
     app.router.add_post("/rest/1/{key}/{method}", stub.bitrix24)
     app.router.add_get("/api/v4/leads", stub.amocrm)
+    app.router.add_post("/api/v4/leads/complex", stub.amocrm_complex)
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()

@@ -4,71 +4,22 @@ with the CRMs' documented payloads and their APIs played by the local stub."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-
-import httpx
-import pytest
 from sqlalchemy import func, select, update
 
-from referral.crm.connections import amocrm_settings, bitrix24_settings
 from referral.crm.models import CrmDeal
 from referral.leads.models import ClientCard, LeadOutcome, LeadTransition
 from referral.offers.models import Lead
+from tests.api import crm_world
 from tests.api.crm_fixtures import (
     amocrm_lead,
     amocrm_status_change,
     bitrix24_deal,
     bitrix24_deal_update,
 )
-from tests.api.crm_stubs import CrmStub, crm_stub
-from tests.leads.test_api import Api, api, delivered_lead  # noqa: F401  (api: the fixture)
+from tests.api.crm_world import AMO_FIELD, APP_TOKEN, Delivered, post, settled
 
-APP_TOKEN = "51856fefc120afa4b628cc82d3935cce"
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-AMO_FIELD = 1184725
-
-
-@dataclass
-class Delivered:
-    api: Api
-    stub: CrmStub
-    lead_id: int
-    company_id: int
-    member: str  # the member's code, as a partner's manager types it into the deal
-    bitrix_url: str
-    amo_url: str
-
-
-@pytest.fixture
-async def delivered(api: Api) -> AsyncIterator[Delivered]:  # noqa: F811
-    """A lead delivered to its partner, whose Bitrix24 and amoCRM are connected."""
-    services = api.services
-    services.crm_inbound.backoff = 0.001
-    lead_id, partner = await delivered_lead(api)
-    company = await services.companies.get(partner)
-    lead = await services.leads.get(company.id, lead_id)
-    async with crm_stub() as stub:
-        bitrix = await services.crm.connect(
-            partner,
-            "bitrix24",
-            bitrix24_settings(
-                f"{stub.url}/rest/1/k3y/", APP_TOKEN, "UF_CRM_REFBOT", lead.service_code
-            ),
-        )
-        amo = await services.crm.connect(
-            partner,
-            "amocrm",
-            amocrm_settings(
-                "acmecoffee", stub.token, AMO_FIELD, lead.service_code, api_base=stub.url
-            ),
-        )
-        yield Delivered(api, stub, lead_id, company.id, lead.member_code, bitrix, amo)
-
-
-async def settled(world: Delivered) -> None:
-    await asyncio.gather(*list(world.api.services.crm_tasks))
+# The fixtures, named here so pytest finds them for this module.
+api, delivered = crm_world.api, crm_world.delivered
 
 
 async def snapshot(world: Delivered) -> dict[str, object]:
@@ -92,12 +43,6 @@ async def snapshot(world: Delivered) -> dict[str, object]:
         "cards": [(external, won, member is not None) for external, won, member in cards],
         "moves": moves,
     }
-
-
-async def post(http: httpx.AsyncClient, url: str, body: str) -> dict:
-    response = await http.post(url, content=body, headers=FORM)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_a_won_bitrix24_deal_is_the_leads_outcome_and_a_card_once(delivered: Delivered):

@@ -1,0 +1,210 @@
+"""Delivered leads created in the partner's CRM: an outbox, one row per lead.
+
+When a member accepts, the lead is *delivered*; every tick (one process, under
+its job lease) each lead delivered to a company with a connected CRM gets a
+``crm_pushes`` row (unique per connection and lead, so never two) and every due
+row is sent: Bitrix24 ``crm.item.add``, amoCRM ``/api/v4/leads/complex``.
+The CRM may have taken the item while we never learned it (a crash, a lost
+answer), so each send first looks the item up by the lead's id, which the
+item carries (Bitrix24 ``originId``; the amoCRM lead's name), and creates it
+only when absent. A CRM that is down or out of quota keeps the row pending,
+tried again later with a growing pause: the lead is never lost.
+
+What is sent is what the partner's lead webhook already carries (the lead id,
+the service, the member's code and bands), never a Telegram id.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from referral.crm.amocrm import AmoCrmAccount
+from referral.crm.bitrix24 import Bitrix24Portal
+from referral.crm.connections import Connection, CrmConnections
+from referral.crm.deals import OPEN, CreatedItem, CrmUnavailable
+from referral.crm.models import CrmDeal, CrmPush
+from referral.leads.delivery import PartnerLead, partner_lead, partner_leads_query
+from referral.leads.states import DELIVERED
+from referral.offers.models import Lead
+
+log = logging.getLogger(__name__)
+
+PENDING, CREATED = "pending", "created"
+# A claimed row is not due again before this: longer than a send with its waits.
+CLAIM = timedelta(minutes=5)
+MAX_PAUSE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class PushReport:
+    queued: int  # leads newly given a row
+    created: int  # items created (or found created) in a CRM
+    waiting: int  # sends that failed and wait for a later tick
+
+
+class CrmPushes:
+    def __init__(
+        self,
+        db: async_sessionmaker[AsyncSession],
+        connections: CrmConnections,
+        *,
+        backoff: float = 1.0,
+        first_pause: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self.db, self.connections = db, connections
+        self.backoff = backoff  # the CRMs' rate-limit waits scale with it (tests: tiny)
+        self.first_pause = first_pause
+
+    async def run(self, now: datetime | None = None) -> PushReport:
+        """Queue newly delivered leads, then send every due row once."""
+        now = now or datetime.now(UTC)
+        queued = await self.enqueue(now)
+        created = waiting = 0
+        for push_id in await self._claim(now):
+            if await self._send(push_id):
+                created += 1
+            else:
+                waiting += 1
+        return PushReport(queued, created, waiting)
+
+    async def enqueue(self, now: datetime) -> int:
+        """A row for each delivered lead of a connected company that has none yet."""
+        queued = 0
+        for connection in await self.connections.all():
+            async with self.db() as session:
+                pushed = select(CrmPush.lead_id).where(CrmPush.connection_id == connection.id)
+                lead_ids = list(
+                    await session.scalars(
+                        select(Lead.id).where(
+                            Lead.company_id == connection.company_id,
+                            Lead.status == DELIVERED,
+                            Lead.id.not_in(pushed),
+                        )
+                    )
+                )
+            for lead_id in lead_ids:
+                try:
+                    async with self.db.begin() as session:
+                        session.add(
+                            CrmPush(
+                                connection_id=connection.id,
+                                lead_id=lead_id,
+                                status=PENDING,
+                                attempts=0,
+                                next_attempt_at=now,
+                                last_error="",
+                                created_at=now,
+                            )
+                        )
+                    queued += 1
+                except IntegrityError:
+                    pass  # queued a moment ago by a run that outlived its lease: one row
+        return queued
+
+    async def _claim(self, now: datetime) -> list[int]:
+        # Moving next_attempt_at on is the claim: a run that outlives its lease
+        # and another process's next tick do not send the same row at once.
+        async with self.db.begin() as session:
+            rows = list(
+                await session.scalars(
+                    select(CrmPush)
+                    .where(CrmPush.status == PENDING, CrmPush.next_attempt_at <= now)
+                    .order_by(CrmPush.next_attempt_at, CrmPush.id)
+                    .limit(50)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for row in rows:
+                row.next_attempt_at = now + CLAIM
+            return [row.id for row in rows]
+
+    async def _send(self, push_id: int) -> bool:
+        async with self.db() as session:
+            push = await session.get(CrmPush, push_id)
+            if push is None or push.status != PENDING:
+                return False
+            connection_id, lead_id, attempts = push.connection_id, push.lead_id, push.attempts
+            row = (await session.execute(partner_leads_query().where(Lead.id == lead_id))).first()
+        connection = await self.connections.by_id(connection_id)
+        if row is None:  # never: a delivered lead stays visible to its partner
+            return False
+        try:
+            item = await self._create(connection, partner_lead(row))
+        except CrmUnavailable as error:
+            pause = min(self.first_pause * 2**attempts, MAX_PAUSE)
+            await self._retry_later(push_id, attempts + 1, pause, str(error))
+            log.warning("CRM %s lead %s not created yet: %s", connection.public_id, lead_id, error)
+            return False
+        await self._created(connection, push_id, lead_id, item)
+        return True
+
+    async def _create(self, connection: Connection, lead: PartnerLead) -> CreatedItem:
+        settings = connection.settings
+        if connection.kind == "bitrix24":
+            portal = Bitrix24Portal(settings["portal_webhook"], backoff=self.backoff)
+            return await portal.create(lead, settings["member_field"])
+        account = AmoCrmAccount(settings["api_base"], settings["token"], backoff=self.backoff)
+        return await account.create(lead, int(settings["member_field_id"]))
+
+    async def _retry_later(self, push_id: int, attempts: int, pause: timedelta, error: str) -> None:
+        async with self.db.begin() as session:
+            await session.execute(
+                update(CrmPush)
+                .where(CrmPush.id == push_id, CrmPush.status == PENDING)
+                .values(
+                    attempts=attempts,
+                    next_attempt_at=datetime.now(UTC) + pause,
+                    last_error=error[:200],
+                )
+            )
+
+    async def _created(
+        self, connection: Connection, push_id: int, lead_id: int, item: CreatedItem
+    ) -> None:
+        """Record the CRM's id; a deal is followed from now on, bound to the lead."""
+        now = datetime.now(UTC)
+        async with self.db.begin() as session:
+            await session.execute(
+                update(CrmPush)
+                .where(CrmPush.id == push_id)
+                .values(status=CREATED, entity=item.entity, external_id=item.external_id)
+            )
+            if item.entity != "deal":
+                return  # a Bitrix24 lead: its deal, once converted, names it (LEAD_ID)
+            followed = await session.scalar(
+                select(CrmDeal).where(
+                    CrmDeal.connection_id == connection.id,
+                    CrmDeal.external_id == item.external_id,
+                )
+            )
+            if followed is None:
+                session.add(
+                    CrmDeal(
+                        connection_id=connection.id,
+                        external_id=item.external_id,
+                        state=OPEN,
+                        lead_id=lead_id,
+                        updated_at=now,
+                    )
+                )
+            elif followed.lead_id is None:
+                followed.lead_id = lead_id
+
+
+async def lead_of_crm_lead(
+    session: AsyncSession, connection_id: int, external_lead_id: str
+) -> int | None:
+    """The refbot lead created in the CRM as the lead ``external_lead_id`` (Bitrix24)."""
+    return await session.scalar(
+        select(CrmPush.lead_id).where(
+            CrmPush.connection_id == connection_id,
+            CrmPush.entity == "lead",
+            CrmPush.external_id == external_lead_id,
+        )
+    )

@@ -1,0 +1,141 @@
+"""A delivered lead is created in the partner's CRM once: Bitrix24 crm.item.add
+(a lead, or a deal in simple mode), amoCRM /api/v4/leads/complex; a crash after
+the CRM took it, its rate limits and its outages create nothing twice and lose
+nothing. Its later won or lost maps back to the lead."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from referral.crm.models import CrmPush
+from referral.leads.models import LeadOutcome
+from referral.models import Member
+from referral.offers.models import Lead
+from tests.api import crm_world
+from tests.api.crm_fixtures import bitrix24_deal, bitrix24_deal_update
+from tests.api.crm_world import AMO_FIELD, APP_TOKEN, Delivered, post, settled
+
+# The fixtures, named here so pytest finds them for this module.
+api, delivered = crm_world.api, crm_world.delivered
+
+
+def bitrix_items(world: Delivered) -> list[dict]:
+    return [fields for fields in world.stub.created if "entityTypeId" in fields]
+
+
+def amo_leads(world: Delivered) -> list[dict]:
+    return [fields for fields in world.stub.created if "entityTypeId" not in fields]
+
+
+def later(hours: float) -> datetime:
+    return datetime.now(UTC) + timedelta(hours=hours)
+
+
+async def pushes(world: Delivered) -> list[tuple[str, str | None, int]]:
+    async with world.api.services.db() as session:
+        rows = await session.execute(
+            select(CrmPush.status, CrmPush.entity, CrmPush.attempts).order_by(CrmPush.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+async def outcome(world: Delivered) -> tuple[str, tuple[int, int | None] | None]:
+    async with world.api.services.db() as session:
+        lead = await session.get(Lead, world.lead_id)
+        found = await session.scalar(
+            select(LeadOutcome).where(LeadOutcome.lead_id == world.lead_id)
+        )
+        return lead.status, (found.value, found.amount_minor) if found else None
+
+
+async def test_a_delivered_lead_is_created_once_in_each_crm(delivered: Delivered):
+    report = await delivered.api.services.crm_pushes.run()
+    assert (report.queued, report.created, report.waiting) == (2, 2, 0)
+    [item] = bitrix_items(delivered)
+    assert item["entityTypeId"] == 1  # a classic portal: a lead, by crm.item.add
+    assert (item["originatorId"], item["originId"]) == ("refbot", str(delivered.lead_id))
+    assert item["UF_CRM_REFBOT"] == delivered.member
+    [deal] = amo_leads(delivered)
+    assert deal["name"].endswith(f"refbot {delivered.lead_id}")
+    assert deal["custom_fields_values"] == [
+        {"field_id": AMO_FIELD, "values": [{"value": delivered.member}]}
+    ]
+    assert "crm.lead.add.json" not in delivered.stub.calls
+    # Only what the lead webhook carries: never the member's Telegram id.
+    async with delivered.api.services.db() as session:
+        telegram_id = await session.scalar(
+            select(Member.telegram_id).where(Member.pseudonym == delivered.member)
+        )
+    assert str(telegram_id) not in json.dumps(delivered.stub.created)
+    again = await delivered.api.services.crm_pushes.run(later(3))
+    assert (again.queued, again.created) == (0, 0)
+    assert len(delivered.stub.created) == 2
+
+
+async def test_a_portal_in_simple_mode_gets_a_deal_whose_outcome_maps_back(
+    delivered: Delivered,
+):
+    delivered.stub.mode = 2
+    await delivered.api.services.crm_pushes.run()
+    [item] = bitrix_items(delivered)
+    assert item["entityTypeId"] == 2
+    [deal_id] = [i for i, fields in delivered.stub.items.items() if fields is item]
+    # The manager wins it without typing the member's code: the deal is the lead's.
+    delivered.stub.deals[str(deal_id)] = bitrix24_deal(str(deal_id), "S", "900.00", None)
+    update = bitrix24_deal_update(str(deal_id), APP_TOKEN)
+    await post(delivered.api.http, delivered.bitrix_url, update)
+    await settled(delivered)
+    assert await outcome(delivered) == ("won", (1, 90000))
+
+
+async def test_a_converted_bitrix24_lead_maps_its_deal_back(delivered: Delivered):
+    await delivered.api.services.crm_pushes.run()
+    [lead_item] = [i for i, f in delivered.stub.items.items() if "entityTypeId" in f]
+    deal = bitrix24_deal("8800", "F", "0", None)
+    delivered.stub.deals["8800"] = {**deal, "LEAD_ID": str(lead_item)}
+    await post(delivered.api.http, delivered.bitrix_url, bitrix24_deal_update("8800", APP_TOKEN))
+    await settled(delivered)
+    assert await outcome(delivered) == ("lost", (-1, None))
+
+
+async def test_a_creation_the_crm_took_but_never_answered_is_not_made_twice(
+    delivered: Delivered,
+):
+    delivered.stub.lose_answers = 2  # each CRM stores the item, then answers 500
+    first = await delivered.api.services.crm_pushes.run()
+    assert (first.created, first.waiting) == (0, 2)
+    assert await pushes(delivered) == [("pending", None, 1), ("pending", None, 1)]
+    second = await delivered.api.services.crm_pushes.run(later(1))
+    assert second.created == 2
+    assert (len(bitrix_items(delivered)), len(amo_leads(delivered))) == (1, 1)
+    assert await pushes(delivered) == [("created", "lead", 1), ("created", "deal", 1)]
+
+
+async def test_rate_limits_are_waited_out_and_an_outage_loses_nothing(delivered: Delivered):
+    delivered.stub.limited = 3  # 503 QUERY_LIMIT_EXCEEDED / 429 first
+    report = await delivered.api.services.crm_pushes.run()
+    assert report.created == 2
+    assert len(delivered.stub.created) == 2
+    # A second lead for the same partner while both CRMs are down for hours.
+    delivered.stub.down = 10**6
+    async with delivered.api.services.db.begin() as session:
+        lead = await session.get(Lead, delivered.lead_id)
+        copy = Lead(
+            member_id=lead.member_id,
+            company_id=lead.company_id,
+            service_id=lead.service_id,
+            status="delivered",
+            created_at=lead.created_at,
+            updated_at=lead.updated_at,
+        )
+        session.add(copy)
+    for hours in (1, 2, 4):
+        assert (await delivered.api.services.crm_pushes.run(later(hours))).created == 0
+    statuses = await pushes(delivered)
+    assert statuses[2:] == [("pending", None, 3), ("pending", None, 3)]
+    delivered.stub.down = 0
+    assert (await delivered.api.services.crm_pushes.run(later(12))).created == 2
+    assert len(delivered.stub.created) == 4
