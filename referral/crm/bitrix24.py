@@ -116,12 +116,13 @@ class Bitrix24Portal:
         found = (await self.call("crm.deal.get", {"id": deal_id})).get("result") or {}
         return deal_state(found, member_field, deal_id)
 
-    async def deals(self, deal_ids: list[str], member_field: str) -> list[DealState]:
-        """The deals among ``deal_ids``, 50 a crm.deal.list call (its page size)."""
+    async def deals(self, ids: list[str], member_field: str, by: str = "ID") -> list[DealState]:
+        """The deals whose ``by`` (ID, or LEAD_ID) is among ``ids``, 50 ids a crm.deal.list
+        call (its page size; a converted lead has one deal)."""
         found: list[DealState] = []
-        for start in range(0, len(deal_ids), PAGE):
-            page = deal_ids[start : start + PAGE]
-            params = {"filter": {"@ID": page}, "select": ["*", "UF_*"]}
+        for start in range(0, len(ids), PAGE):
+            page = ids[start : start + PAGE]
+            params = {"filter": {f"@{by}": page}, "select": ["*", "UF_*"]}
             body = await self.call("crm.deal.list", params)
             found.extend(deal_state(deal, member_field) for deal in body.get("result") or [])
         return found

@@ -21,10 +21,12 @@ from referral.crm.amocrm import AmoCrmAccount
 from referral.crm.bitrix24 import Bitrix24Portal
 from referral.crm.connections import Connection, CrmConnections
 from referral.crm.deals import OPEN, CrmUnavailable, DealState
-from referral.crm.models import CrmDeal, CrmEvent
+from referral.crm.models import CrmDeal, CrmEvent, CrmPush
 from referral.crm.settle import DealSettler
 from referral.leads.service import LeadService
+from referral.leads.states import DELIVERED
 from referral.ledger.purchase_reports import PurchaseReports
+from referral.offers.models import Lead
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ class CrmInbound:
             connection_id, deal_id = event.connection_id, event.deal_id
         connection = await self.connections.by_id(connection_id)
         try:
-            [deal] = await self.read_deals(connection, [deal_id]) or [None]
+            deal = await self.read_deal(connection, deal_id)
         except CrmUnavailable as error:
             log.warning("CRM %s event %s: %s", connection.public_id, event_id, error)
             return RECEIVED  # taken again by the reconcile
@@ -81,13 +83,45 @@ class CrmInbound:
         await self._mark(event_id, APPLIED if deal else FAILED, detail)
         return APPLIED if deal else FAILED
 
+    async def read_deal(self, connection: Connection, deal_id: str) -> DealState | None:
+        """The deal a webhook named (Bitrix24: crm.deal.get); None when the CRM has none."""
+        if connection.kind == "bitrix24":
+            settings = connection.settings
+            portal = Bitrix24Portal(settings["portal_webhook"], backoff=self.backoff)
+            return await portal.deal(deal_id, settings["member_field"])
+        found = await self.read_deals(connection, [deal_id])
+        return found[0] if found else None
+
     async def read_deals(self, connection: Connection, deal_ids: list[str]) -> list[DealState]:
+        """The deals among ``deal_ids`` as the CRM has them now (absent ones left out)."""
         settings = connection.settings
         if connection.kind == "bitrix24":
             portal = Bitrix24Portal(settings["portal_webhook"], backoff=self.backoff)
-            return [await portal.deal(deal_id, settings["member_field"]) for deal_id in deal_ids]
+            return await portal.deals(deal_ids, settings["member_field"])
         account = AmoCrmAccount(settings["api_base"], settings["token"], backoff=self.backoff)
         return await account.deals(deal_ids, int(settings["member_field_id"]))
+
+    async def converted_deals(
+        self, connection: Connection, crm_leads: list[str]
+    ) -> list[DealState]:
+        """Bitrix24 deals converted from the CRM leads ``crm_leads`` (crm.deal.list by LEAD_ID)."""
+        settings = connection.settings
+        portal = Bitrix24Portal(settings["portal_webhook"], backoff=self.backoff)
+        return await portal.deals(crm_leads, settings["member_field"], by="LEAD_ID")
+
+    async def open_crm_leads(self, connection_id: int) -> list[str]:
+        """The CRM ids of leads refbot created there as leads, whose outcome is still due."""
+        async with self.db() as session:
+            rows = await session.scalars(
+                select(CrmPush.external_id)
+                .join(Lead, Lead.id == CrmPush.lead_id)
+                .where(
+                    CrmPush.connection_id == connection_id,
+                    CrmPush.entity == "lead",
+                    Lead.status == DELIVERED,
+                )
+            )
+            return [external for external in rows if external]
 
     async def settle(self, connection: Connection, deal: DealState) -> str:
         """Follow an open deal; a closed one becomes card, lead outcome and purchase, once."""

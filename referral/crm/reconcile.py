@@ -1,10 +1,14 @@
 """The reconcile: what a CRM webhook missed costs a delay, never an outcome.
 
-amoCRM's digital-pipeline webhook is sent once and never retried, so every
-few minutes the statuses of the deals refbot follows there are read back
-(``/api/v4/leads``, 50 ids a request) and the closed ones settled. Events of
-either CRM whose processing never finished are taken again too. Run under a
-job lease, so one process does it per tick.
+amoCRM's digital-pipeline webhook is sent once and never retried, and a
+Bitrix24 outgoing webhook can be lost as well, so every few minutes the deals
+refbot follows in either CRM are read back, 50 ids a request (amoCRM
+``/api/v4/leads?filter[id][]=``, Bitrix24 ``crm.deal.list`` filtered by
+``@ID``), and the closed ones settled; so are the Bitrix24 deals converted from
+leads refbot created there (``@LEAD_ID``), which no webhook may ever have
+named. Events whose processing never finished are taken again too. Run as the
+crm-reconcile job under its lease (bot/jobs/crm.py), so one process does it
+per tick.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ STALE = timedelta(minutes=1)
 @dataclass(frozen=True)
 class ReconcileReport:
     events: int  # unfinished events processed again
-    closed: int  # followed amoCRM deals found won or lost
+    closed: int  # followed deals found won or lost
 
 
 async def reconcile(inbound: CrmInbound) -> ReconcileReport:
@@ -32,12 +36,15 @@ async def reconcile(inbound: CrmInbound) -> ReconcileReport:
     for event_id in await inbound.stale_events(STALE):
         events += await inbound.process(event_id) != "received"
     closed = 0
-    for connection in await inbound.connections.of_kind("amocrm"):
+    for connection in await inbound.connections.all():
         deal_ids = await inbound.open_deals(connection.id)
-        if not deal_ids:
+        crm_leads = await inbound.open_crm_leads(connection.id)
+        if not (deal_ids or crm_leads):
             continue
         try:
-            deals = await inbound.read_deals(connection, deal_ids)
+            deals = await inbound.read_deals(connection, deal_ids) if deal_ids else []
+            if crm_leads:  # Bitrix24 leads refbot created: the deals converted from them
+                deals += await inbound.converted_deals(connection, crm_leads)
         except CrmUnavailable as error:
             log.warning("reconcile of %s: %s", connection.public_id, error)
             continue

@@ -75,8 +75,13 @@ class CrmStub:
         if method == "crm.deal.get" and str(body.get("id")) in self.deals:
             return web.json_response({"result": self.deals[str(body["id"])], **TIME})
         if method == "crm.deal.list":
-            wanted = [str(i) for i in (body.get("filter") or {}).get("@ID", [])]
-            found = [self.deals[i] for i in wanted if i in self.deals]
+            wanted = body.get("filter") or {}
+            found = [
+                deal
+                for deal in self.deals.values()
+                if str(deal["ID"]) in map(str, wanted.get("@ID", []))
+                or str(deal.get("LEAD_ID")) in map(str, wanted.get("@LEAD_ID", []))
+            ]
             return web.json_response({"result": found, "total": len(found), **TIME})
         if method == "crm.settings.mode.get":
             return web.json_response({"result": self.mode, **TIME})
