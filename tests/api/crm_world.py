@@ -9,8 +9,11 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from referral.crm.connections import amocrm_settings, bitrix24_settings
+from referral.leads.models import LeadOutcome
+from referral.offers.models import Lead
 from tests.api.crm_stubs import CrmStub, crm_stub
 from tests.leads.test_api import Api, api, delivered_lead  # noqa: F401  (api: the fixture)
 
@@ -57,6 +60,16 @@ async def delivered(api: Api) -> AsyncIterator[Delivered]:  # noqa: F811
 
 async def settled(world: Delivered) -> None:
     await asyncio.gather(*list(world.api.services.crm_tasks))
+
+
+async def outcome(world: Delivered) -> tuple[str, tuple[int, int | None] | None]:
+    """The lead's status and its outcome (value, amount) if reported."""
+    async with world.api.services.db() as session:
+        lead = await session.get(Lead, world.lead_id)
+        found = await session.scalar(
+            select(LeadOutcome).where(LeadOutcome.lead_id == world.lead_id)
+        )
+        return lead.status, (found.value, found.amount_minor) if found else None
 
 
 async def post(http: httpx.AsyncClient, url: str, body: str) -> dict:

@@ -11,12 +11,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from referral.crm.models import CrmPush
-from referral.leads.models import LeadOutcome
 from referral.models import Member
 from referral.offers.models import Lead
 from tests.api import crm_world
 from tests.api.crm_fixtures import bitrix24_deal, bitrix24_deal_update
-from tests.api.crm_world import AMO_FIELD, APP_TOKEN, Delivered, post, settled
+from tests.api.crm_world import AMO_FIELD, APP_TOKEN, Delivered, outcome, post, settled
 
 # The fixtures, named here so pytest finds them for this module.
 api, delivered = crm_world.api, crm_world.delivered
@@ -40,15 +39,6 @@ async def pushes(world: Delivered) -> list[tuple[str, str | None, int]]:
             select(CrmPush.status, CrmPush.entity, CrmPush.attempts).order_by(CrmPush.id)
         )
         return [tuple(row) for row in rows]
-
-
-async def outcome(world: Delivered) -> tuple[str, tuple[int, int | None] | None]:
-    async with world.api.services.db() as session:
-        lead = await session.get(Lead, world.lead_id)
-        found = await session.scalar(
-            select(LeadOutcome).where(LeadOutcome.lead_id == world.lead_id)
-        )
-        return lead.status, (found.value, found.amount_minor) if found else None
 
 
 async def test_a_delivered_lead_is_created_once_in_each_crm(delivered: Delivered):

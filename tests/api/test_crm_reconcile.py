@@ -15,24 +15,13 @@ from bot.jobs import add_periodic
 from bot.jobs.crm import crm_jobs
 from referral.crm.models import CrmDeal
 from referral.crm.reconcile import reconcile
-from referral.leads.models import LeadOutcome
 from referral.leases import JobLease
-from referral.offers.models import Lead
 from tests.api import crm_world
 from tests.api.crm_fixtures import amocrm_lead, bitrix24_deal
-from tests.api.crm_world import AMO_FIELD, Delivered
+from tests.api.crm_world import AMO_FIELD, Delivered, outcome
 
 # The fixtures, named here so pytest finds them for this module.
 api, delivered = crm_world.api, crm_world.delivered
-
-
-async def outcome(world: Delivered) -> tuple[str, tuple[int, int | None] | None]:
-    async with world.api.services.db() as session:
-        lead = await session.get(Lead, world.lead_id)
-        found = await session.scalar(
-            select(LeadOutcome).where(LeadOutcome.lead_id == world.lead_id)
-        )
-        return lead.status, (found.value, found.amount_minor) if found else None
 
 
 async def followed(world: Delivered) -> dict[str, str]:
