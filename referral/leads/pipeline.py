@@ -26,13 +26,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.leads import states
-from referral.leads.calibration import Calibration, calibration_from_answers
+from referral.leads.calibration import Calibration
 from referral.leads.intake import deliver_lead
 from referral.leads.models import ClientCard, LeadTransition
 from referral.leads.webhooks import WebhookOutbox
 from referral.ledger.catalogue_models import Service
 from referral.models import Company, Member, RoleGrant
-from referral.offers.models import SHOWN, Lead, OfferSettings, ShownOffer
+from referral.offers.models import SHOWN, Lead, ShownOffer
 from referral.offers.service import OfferService
 
 log = logging.getLogger(__name__)
@@ -157,19 +157,13 @@ class LeadPipeline:
             ).all()
             if not batch:
                 return 0
-            calibration = await calibration_from_answers(session)
-            floors = dict(
-                (
-                    await session.execute(
-                        select(OfferSettings.company_id, OfferSettings.relevance_threshold)
-                    )
-                ).all()
-            )
+        # /offers reads the floor on this same calibration: it is applied there, once.
+        calibration = await self.offers.calibrations.refresh(force=True)
         offered = {
             lead_id: await self._offer_ids(member_id, card_company, now)
             for lead_id, member_id, card_company in batch
         }
-        scored = await self._scored(offered, calibration, floors)
+        scored = await self._scored(offered, calibration)
         async with self.db.begin() as session:  # one write transaction for the batch
             for lead_id in await _claim_all(session, list(offered), states.PENDING):
                 candidates = scored[lead_id]
@@ -198,12 +192,10 @@ class LeadPipeline:
         return [view.offer_id for view in views if view.company_id != card_company]
 
     async def _scored(
-        self,
-        offered: dict[int, list[int]],
-        calibration: Calibration,
-        floors: dict[int, float],
+        self, offered: dict[int, list[int]], calibration: Calibration
     ) -> dict[int, list[dict[str, object]]]:
-        """Each lead's offers with P(accept), kept when over their company's floor."""
+        """Each lead's offers (over their company's floor already: offers_for cut
+        them there) with their calibrated probability."""
         ids = {offer_id for offer_ids in offered.values() for offer_id in offer_ids}
         rows: dict[int, tuple[int, int, float]] = {}
         if ids:
@@ -222,16 +214,14 @@ class LeadPipeline:
             kept = []
             for offer_id in offer_ids:
                 service_id, company_id, score = rows[offer_id]
-                probability = calibration.probability(score)
-                if probability >= floors.get(company_id, 0.0):
-                    kept.append(
-                        {
-                            "offer_id": offer_id,
-                            "service_id": service_id,
-                            "company_id": company_id,
-                            "probability": round(probability, 4),
-                        }
-                    )
+                kept.append(
+                    {
+                        "offer_id": offer_id,
+                        "service_id": service_id,
+                        "company_id": company_id,
+                        "probability": round(calibration.probability(score), 4),
+                    }
+                )
             scored[lead_id] = kept
         return scored
 

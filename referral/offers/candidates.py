@@ -8,7 +8,8 @@
 3. Services the member bought, declined inside the cool-down, or already took
    are dropped; the rest are resolved by expected value (one per category, the
    rule of recommender.resolve_conflicts) and cut at each company's relevance
-   floor (recommender.apply_relevance_threshold).
+   floor (recommender.apply_relevance_threshold), read on the calibrated
+   probability of the score (referral.leads.calibration).
 
 This runs on every /offers, so it works on dicts and lists prepared once per
 model (:class:`ModelView`) and once per catalogue (referral.offers.shared):
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -153,9 +155,10 @@ def rank(
     n: int,
     now: float | None = None,
     default_threshold: float = 0.0,
+    probability: Callable[[float], float] = float,
 ) -> list[Candidate]:
     raw = _raw(view, catalogue, counted, ctx, max(4 * n, 20), now)
-    return pick(raw, view, catalogue, ctx, n, default_threshold)
+    return pick(raw, view, catalogue, ctx, n, default_threshold, probability)
 
 
 def pick(
@@ -165,8 +168,11 @@ def pick(
     ctx: MemberContext,
     n: int,
     default_threshold: float = 0.0,
+    probability: Callable[[float], float] = float,
 ) -> list[Candidate]:
-    """Raw (item, score, reason, related) to at most n offers: see the module's step 3."""
+    """Raw (item, score, reason, related) to at most n offers: see the module's step 3.
+    ``probability`` maps a score to the calibrated probability the floor is read on
+    (referral.leads.calibration); the pipeline takes these offers as they are."""
     seen: set[str] = set()
     scored = []  # (expected value, score, item, reason, related), one row per item
     for item, score, reason, related in raw:
@@ -191,7 +197,7 @@ def pick(
         if card.category in categories:
             continue
         categories.add(card.category)
-        if score < catalogue.thresholds.get(card.company_id, default_threshold):
+        if probability(score) < catalogue.thresholds.get(card.company_id, default_threshold):
             continue
         picked.append(Candidate(card.id, score, reason, int(related) if related else None))
         if len(picked) == n:

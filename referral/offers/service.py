@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.errors import DomainError
+from referral.leads.calibration import Calibrations
 from referral.leads.intake import offer_accepted, offer_declined
 from referral.ledger.activity_models import Purchase
 from referral.ledger.ledger import Ledger
@@ -61,6 +62,8 @@ class OfferService:
         self.max_offers = max_offers
         self.cooldown = timedelta(days=cooldown_days)
         self.default_threshold = default_threshold
+        # The relevance floor is read on this calibration, here and in the lead pipeline.
+        self.calibrations = Calibrations(db, data_dir)
         self._view: tuple[object, object, ModelView] | None = None  # (model, extras, view)
 
     async def offers_for(
@@ -78,8 +81,16 @@ class OfferService:
         view = self._model_view()
         counted = [] if view.popular else (await self.shared.counted()).popular
         # One more than asked: an upsell may take the place of one of them.
+        calibration = await self.calibrations.refresh()
         picked = cand.rank(
-            view, catalogue, counted, ctx, n + 1, now.timestamp(), self.default_threshold
+            view,
+            catalogue,
+            counted,
+            ctx,
+            n + 1,
+            now.timestamp(),
+            self.default_threshold,
+            calibration.probability,
         )
         offered = with_incentives(picked, habits_of(bought, now), catalogue, ctx.excluded, n)
         if not offered:

@@ -37,6 +37,7 @@ from recommender import (
     service_economics,
 )
 from referral.errors import DomainError
+from referral.leads.calibration import fit_from_history, save_calibration
 from referral.ledger.discounts import unit_price
 from referral.models import Member
 from referral.offers.frames import catalogue_frame, feedback_frame, leads_frame, purchases_frame
@@ -209,6 +210,16 @@ async def train(
     report.directory = directory
     now = now or datetime.now(UTC)
     common = {"version": report.version, "trained_at": now.isoformat()}
+    # The relevance floor reads as a probability from the first training on
+    # (referral.leads.calibration: Platt scaling on a time hold-out of the history).
+    calibration, basis = await asyncio.to_thread(
+        fit_from_history, purchases, report.trained[HYBRID]["params"]
+    )
+    save_calibration(directory, calibration, {**common, "basis": basis})
+    if calibration.fitted:
+        report.trained["calibration"] = {"basis": basis}
+    else:
+        report.skipped["calibration"] = basis
     save_model(
         extras,
         directory / EXTRAS,
