@@ -7,7 +7,8 @@ partners' CRMs and our schemathesis run read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import AsyncIterator, Iterable
 
 from fastapi import APIRouter, FastAPI
 
@@ -16,7 +17,7 @@ from web.api import cards, catalog, leads, purchases, stats
 from web.crm import routes as crm_routes
 from web.errors import install_error_handlers
 from web.limits import BodyLimit
-from web.ratelimit import KeyRates
+from web.ratelimit import key_rates
 from web.workspace import ROUTERS as WORKSPACE_ROUTERS
 
 API_PREFIX = "/api/v1"
@@ -29,6 +30,12 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     cards.router,
     leads.router,
 )
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await app.state.key_rates.close()  # the Redis connections, when the rate is shared
 
 
 def build_http_app(services: Services, *, extra_routers: Iterable[APIRouter] = ()) -> FastAPI:
@@ -45,9 +52,12 @@ def build_http_app(services: Services, *, extra_routers: Iterable[APIRouter] = (
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.services = services
-    app.state.key_rates = KeyRates(services.settings.api_rate_per_minute)
+    settings = services.settings
+    # Shared by every process through Redis when REDIS_URL is set (web/ratelimit.py).
+    app.state.key_rates = key_rates(settings.redis_url, settings.api_rate_per_minute)
     install_error_handlers(app)
     app.add_middleware(BodyLimit)
     for router in API_ROUTERS:

@@ -27,5 +27,5 @@ async def api_company(
     if credentials is None:
         raise ApiKeyRefused("missing API key: send Authorization: Bearer <key>")
     caller = await services_of(request).apikeys.authenticate(credentials.credentials)
-    request.app.state.key_rates.take(caller.key_id)
+    await request.app.state.key_rates.take(caller.key_id)
     return caller

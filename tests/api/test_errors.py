@@ -131,13 +131,13 @@ async def test_past_the_rate_a_key_gets_429_with_retry_after(sqlite_file, tmp_pa
         await services.close()
 
 
-def test_a_bucket_refills_at_the_rate():
+async def test_a_bucket_refills_at_the_rate():
     now = [0.0]
     rates = KeyRates(60, clock=lambda: now[0])  # one a second, bursts of 60
     for _ in range(60):
-        rates.take("k")
+        await rates.take("k")
     with pytest.raises(Exception) as refused:
-        rates.take("k")
+        await rates.take("k")
     assert refused.value.retry_after == 1
     now[0] += 1.0
-    rates.take("k")
+    await rates.take("k")
