@@ -24,7 +24,6 @@ from referral.offers import candidates as cand
 from referral.offers.candidates import ModelView
 from referral.offers.geo import haversine_km
 from referral.offers.incentives import Bought, Offered, habits_of, with_incentives
-from referral.offers.leads import LeadView, company_leads
 from referral.offers.models import (
     ACCEPTED,
     DECLINED,
@@ -150,10 +149,6 @@ class OfferService:
             offer = await _resolve(session, offer_id, member_id, DECLINED, now)
             session.add(_feedback(offer, -1, now))
             await offer_declined(session, offer, now)
-
-    async def leads_of(self, company_id: int, limit: int = 20) -> list[LeadView]:
-        """The company's latest leads: pseudonym, service, profile bands only."""
-        return await company_leads(self.db, company_id, limit)
 
     async def set_threshold(self, company_id: int, threshold: float) -> None:
         async with self.db.begin() as session:
