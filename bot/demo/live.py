@@ -154,6 +154,9 @@ async def serve_demo(
         running_product(world, api, before_start=grant_staff, http_port=http_port) as product,
     ):
         purchases = asyncio.create_task(report_first_purchases(product.services))
+        # Loaded now, not on the visitor's first /offers: "ready" means the bot
+        # answers with personal offers (bench/bench_demo.py times exactly that).
+        await asyncio.to_thread(product.services.offers.store.current)
         echo(f"\nrefbot demo is ready: open {api.url} in a browser")
         echo("Three things to try:")
         echo("  1. as the consumer: 📎 → Scan a QR code → a partner, accept, then /offers")

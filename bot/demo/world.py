@@ -94,6 +94,7 @@ async def _build(
         shutil.rmtree(old, ignore_errors=True)
     template.mkdir(parents=True)
     url = f"sqlite+aiosqlite:///{(template / DATABASE).resolve()}"
+    phase = time.perf_counter()
     await upgrade_async(url)
     settings = Settings(
         _env_file=None,
@@ -104,16 +105,26 @@ async def _build(
     )
     services = build_services(settings)
     try:
+        echo(f"  database schema ({_since(phase)})")
+        phase = time.perf_counter()
         report = await seed(services, members=members)
         echo(
             f"  {report.companies} partners, {report.members} members "
-            f"({report.drifting} drifting away), {report.purchases} purchases"
+            f"({report.drifting} drifting away), {report.purchases} purchases ({_since(phase)})"
         )
+        phase = time.perf_counter()
         trained = await train(template, services.db, tune=False)
-        echo(f"  trained offer models v{trained.version}: {', '.join(trained.trained)}")
+        echo(
+            f"  trained offer models v{trained.version}: {', '.join(trained.trained)} "
+            f"({_since(phase)})"
+        )
     finally:
         await services.close()
     (template / "complete").touch()
+
+
+def _since(started: float) -> str:
+    return f"{time.perf_counter() - started:.1f} s"
 
 
 def _copy_database(source: Path, target: Path) -> None:
