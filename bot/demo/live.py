@@ -24,6 +24,7 @@ from localapi import FakeUser, LocalBotAPI
 from localapi.chat import ChatPage, Place, QrCode, Visitor
 from refbot.services import Services
 from referral import links
+from referral.members import MemberService
 
 CONSUMER = FakeUser(7_000_001, "Анна", language_code="ru")
 PARTNER_ADMIN = FakeUser(7_000_002, "Павел", language_code="ru")
@@ -35,7 +36,20 @@ SIGHTS = (
 )
 
 
-def chat_page(link_key: bytes) -> ChatPage:
+class MemberLanguage:
+    """The page's language switch, carried to the member the bot stored: a
+    member's own language wins over their client's (bot/middlewares/admission.py),
+    so without this the switch would reach only visitors who have not joined."""
+
+    def __init__(self) -> None:
+        self.members: MemberService | None = None  # set once the product runs
+
+    async def __call__(self, user: FakeUser, language: str) -> None:
+        if self.members is not None:
+            await self.members.set_language(user.id, language)
+
+
+def chat_page(link_key: bytes, on_language: MemberLanguage | None = None) -> ChatPage:
     qr_codes = tuple(
         QrCode(partner.name, links.sign(links.LinkTarget(partner.code), link_key))
         for partner in PARTNERS
@@ -102,6 +116,7 @@ def chat_page(link_key: bytes) -> ChatPage:
         ),
         places=outlets + SIGHTS,
         qr_codes=qr_codes,
+        on_language=on_language,
     )
 
 
@@ -146,13 +161,15 @@ async def serve_demo(
     """Serve until ``stop`` is set, or SIGINT / SIGTERM (Ctrl+C)."""
     stop = stop or _stop_on_signals()
     world = await fresh_world(data_dir, members, LINK_SECRET, echo)
-    page = chat_page(LINK_SECRET.encode())
+    language = MemberLanguage()
+    page = chat_page(LINK_SECRET.encode(), on_language=language)
     api = LocalBotAPI("127.0.0.1", port, BOT_USERNAME, chat_page=page, bot_name="Refbot")
     http_port = port + 1 if port else 0  # 0: any free port, as the tests ask
     async with (
         api,
         running_product(world, api, before_start=grant_staff, http_port=http_port) as product,
     ):
+        language.members = product.services.members
         purchases = asyncio.create_task(report_first_purchases(product.services))
         # Loaded now, not on the visitor's first /offers: "ready" means the bot
         # answers with personal offers (bench/bench_demo.py times exactly that).

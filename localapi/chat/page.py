@@ -5,6 +5,7 @@ The demo fills it from its own network; the page itself knows nothing of refbot.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -42,6 +43,13 @@ class ChatPage:
     visitors: tuple[Visitor, ...]
     places: tuple[Place, ...] = ()
     qr_codes: tuple[QrCode, ...] = ()
+    # The host's part of the page's language switch. The switch itself changes
+    # the language_code of the visitor's next updates, as a Telegram client's
+    # setting would; a bot that stored a language of its own (refbot keeps a
+    # member's) is told here, so the switch reaches it too.
+    on_language: Callable[[FakeUser, str], Awaitable[None]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def visitor(self, key: str) -> Visitor | None:
         return next((v for v in self.visitors if v.key == key), None)

@@ -130,6 +130,8 @@ class ChatRoutes:
         if data.get("language") not in LANGUAGES:
             raise web.HTTPBadRequest(text=f"language is one of {', '.join(LANGUAGES)}")
         self.languages[data["visitor"]] = data["language"]
+        if self.page.on_language is not None:
+            await self.page.on_language(self._user(data["visitor"]), data["language"])
         return web.json_response(True)
 
     async def webapp(self, request: web.Request) -> web.Response:

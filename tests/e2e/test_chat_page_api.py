@@ -3,6 +3,7 @@ what it may do as its visitors, and the clear 4xx it gets for anything else."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from urllib.parse import parse_qs, urlparse
@@ -59,6 +60,29 @@ async def test_what_the_visitor_types_reaches_the_bot_and_the_reply_shows(page_a
     pressed = (await server.queue.get_updates({"timeout": 0}))[-1]
     assert pressed["callback_query"]["data"] == "y"
     assert pressed["callback_query"]["from"]["id"] == ANNA.id
+
+
+async def test_the_language_switch_changes_the_next_updates_and_tells_the_host():
+    told: list[tuple[int, str]] = []
+
+    async def host_stored(user: FakeUser, language: str) -> None:
+        told.append((user.id, language))
+
+    page = dataclasses.replace(PAGE, on_language=host_stored)
+    async with LocalBotAPI(chat_page=page) as server, aiohttp.ClientSession() as http:
+        for body, status in (
+            ({"visitor": "consumer", "language": "de"}, 400),
+            ({"visitor": "consumer", "language": "en"}, 200),
+        ):
+            async with http.post(f"{server.url}/chat/api/language", json=body) as response:
+                assert response.status == status
+        async with http.post(
+            f"{server.url}/chat/api/send", json={"visitor": "consumer", "text": "/help"}
+        ) as response:
+            assert response.status == 200
+        update = (await server.queue.get_updates({"timeout": 0}))[-1]
+    assert update["message"]["from"]["language_code"] == "en"
+    assert told == [(ANNA.id, "en")]  # the refused "de" told nothing
 
 
 async def test_forged_presses_and_bad_bodies_get_a_clear_4xx(page_api):

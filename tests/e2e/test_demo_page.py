@@ -124,6 +124,16 @@ async def _journey(page) -> None:  # type: ignore[no-untyped-def]
     assert pseudonym is not None, await wallet.inner_text()
     await page.screenshot(path=ARTIFACTS / "demo-3-wallet.png")
 
+    # The page's language switch reaches a member who joined in Russian (the
+    # bot keeps a member's language, and it wins over the client's).
+    await page.click('#languages button[data-language="en"]')
+    await page.locator('#languages button[data-language="en"].active').wait_for(timeout=WAIT_MS)
+    await type_in("/help")
+    await bot_says("Commands:")
+    await page.screenshot(path=ARTIFACTS / "demo-3-english.png")
+    await page.click('#languages button[data-language="ru"]')
+    await page.locator('#languages button[data-language="ru"].active').wait_for(timeout=WAIT_MS)
+
     await page.click('.visitor[data-visitor="partner"]')
     await type_in("/leads")
     await bot_says(pseudonym.group(1))  # the partner sees the lead, by pseudonym only
