@@ -12,14 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.demo.network import PARTNERS, price_paid
 from bot.demo.product import BOT_USERNAME, LINK_SECRET, running_product
 from bot.demo.seed import MEMBERS
-from bot.demo.world import fresh_world
+from bot.demo.world import World, fresh_world
 from localapi import FakeUser, LocalBotAPI
 from localapi.chat import ChatPage, Place, QrCode, Visitor
 from refbot.services import Services
@@ -160,7 +161,10 @@ async def serve_demo(
 ) -> int:
     """Serve until ``stop`` is set, or SIGINT / SIGTERM (Ctrl+C)."""
     stop = stop or _stop_on_signals()
-    world = await fresh_world(data_dir, members, LINK_SECRET, echo)
+    world = await _unless_stopped(fresh_world(data_dir, members, LINK_SECRET, echo), stop)
+    if world is None:
+        echo("Stopped before the network was ready; the next start builds it again.")
+        return 0
     language = MemberLanguage()
     page = chat_page(LINK_SECRET.encode(), on_language=language)
     api = LocalBotAPI("127.0.0.1", port, BOT_USERNAME, chat_page=page, bot_name="Refbot")
@@ -187,6 +191,22 @@ async def serve_demo(
         purchases.cancel()
         await asyncio.gather(purchases, return_exceptions=True)
     return 0
+
+
+async def _unless_stopped(
+    building: Coroutine[Any, Any, World], stop: asyncio.Event
+) -> World | None:
+    """The world, or None if ``stop`` came first: Ctrl+C during the first
+    start's build cancels it there (a template is kept only once complete)."""
+    world = asyncio.ensure_future(building)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait((world, stopped), return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not world.done():
+        world.cancel()
+        await asyncio.gather(world, return_exceptions=True)
+        return None
+    return world.result()
 
 
 def _stop_on_signals() -> asyncio.Event:

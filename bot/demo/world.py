@@ -1,9 +1,10 @@
 """The demo's world on disk: DATA_DIR/demo/demo.sqlite3 and its models/, fresh
 for every run, copied from a template that is built once and kept.
 
-Building the template (migrations, the seeded network, training) takes a
-minute or more, most of it the churn model's training; copying it takes well
-under a second. The template's name carries a fingerprint of everything that
+Building the template (migrations, the seeded network, training) takes some
+10-20 s on two cores, most of it the seed's bulk history and the training
+(`refbot demo` prints each phase's seconds); copying it takes well under a
+second. The template's name carries a fingerprint of everything that
 shapes it (the seed's code, the migrations, the recommender and offer code,
 the number of members), so a change to any of them builds a new one, and a
 template older than a week is rebuilt so the histories end near today.
@@ -69,7 +70,7 @@ async def fresh_world(
     built = not _usable(template)
     if built:
         echo(
-            f"Building the demo network once ({members} members, about a minute; "
+            f"Building the demo network once ({members} members, some 10-20 s; "
             "later runs start from a copy)..."
         )
         await _build(template, members, link_secret, echo)
