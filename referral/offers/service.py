@@ -8,22 +8,22 @@ forged, foreign or replayed press creates no lead and no second feedback.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.errors import DomainError
+from referral.group_commit import GroupCommitter
 from referral.leads.calibration import Calibrations
 from referral.leads.intake import offer_accepted, offer_declined
-from referral.ledger.activity_models import Purchase
 from referral.ledger.ledger import Ledger
-from referral.models import Member
 from referral.offers import candidates as cand
 from referral.offers.candidates import ModelView
 from referral.offers.geo import haversine_km
-from referral.offers.incentives import Bought, Offered, habits_of, with_incentives
+from referral.offers.incentives import habits_of, with_incentives
 from referral.offers.models import (
     ACCEPTED,
     DECLINED,
@@ -34,10 +34,11 @@ from referral.offers.models import (
     ShownOffer,
 )
 from referral.offers.payouts import RetentionBonus, pay_retention_bonus
-from referral.offers.shared import Catalogue, SharedOffers
+from referral.offers.shared import SharedOffers
+from referral.offers.showing import ShowRequest, member_rows, record_shown
 from referral.offers.store import ModelStore
 from referral.offers.views import OfferView, offer_view
-from referral.stamps import bump, version_of
+from referral.stamps import bump
 
 
 class OfferGone(DomainError):
@@ -64,47 +65,66 @@ class OfferService:
         # The relevance floor is read on this calibration, here and in the lead pipeline.
         self.calibrations = Calibrations(db, data_dir)
         self._view: tuple[object, object, ModelView] | None = None  # (model, extras, view)
+        self._shows = GroupCommitter(self._show_all)
 
     async def offers_for(
         self, member_id: int, n: int | None = None, now: datetime | None = None
     ) -> list[OfferView]:
-        """Up to n offers, best first; each is (re)recorded as a shown offer row."""
+        """Up to n offers, best first; each is (re)recorded as a shown offer row.
+
+        Requests that arrive while a batch is under way share the next one
+        (referral.offers.showing)."""
         now = now or datetime.now(UTC)
-        n = n or self.max_offers
+        return await self._shows.submit(
+            ShowRequest(member_id, n or self.max_offers, now, now - self.cooldown)
+        )
+
+    async def _show_all(self, batch: Sequence[ShowRequest]) -> list[list[OfferView]]:
         async with self.db() as session:
-            found = await _member_context(session, member_id, now - self.cooldown)
-        if found is None:
-            return []
-        ctx, bought, version = found
+            rows, version = await member_rows(session, batch)
+        if not any(rows):
+            return [[] for _ in batch]
         catalogue = await self.shared.catalogue(version)
         view = self._model_view()
         counted = [] if view.popular else (await self.shared.counted()).popular
-        # One more than asked: an upsell may take the place of one of them.
         calibration = await self.calibrations.refresh()
-        picked = cand.rank(
-            view,
-            catalogue,
-            counted,
-            ctx,
-            n + 1,
-            now.timestamp(),
-            self.default_threshold,
-            calibration.probability,
-        )
-        offered = with_incentives(picked, habits_of(bought, now), catalogue, ctx.excluded, n)
-        if not offered:
-            return []
-        async with self.db.begin() as session:
-            rows = await _shown(session, member_id, offered, catalogue, now)
+        offered = []
+        for request, found in zip(batch, rows, strict=True):
+            if found is None:
+                offered.append((request, []))
+                continue
+            # One more than asked: an upsell may take the place of one of them.
+            picked = cand.rank(
+                view,
+                catalogue,
+                counted,
+                found.ctx,
+                request.n + 1,
+                request.now.timestamp(),
+                self.default_threshold,
+                calibration.probability,
+            )
+            habits = habits_of(found.bought, request.now)
+            offered.append(
+                (request, with_incentives(picked, habits, catalogue, found.ctx.excluded, request.n))
+            )
+        if any(offers for _, offers in offered):
+            async with self.db.begin() as session:
+                shown = await record_shown(session, offered, catalogue)
+        else:
+            shown = [[] for _ in batch]
         services = catalogue.services
         return [
-            offer_view(
-                row,
-                services[row.service_id],
-                services.get(row.related_service_id or 0),
-                services.get(row.usual_service_id or 0),
-            )
-            for row in rows
+            [
+                offer_view(
+                    row,
+                    services[row.service_id],
+                    services.get(row.related_service_id or 0),
+                    services.get(row.usual_service_id or 0),
+                )
+                for row in rows_of_request
+            ]
+            for rows_of_request in shown
         ]
 
     async def retention_bonus(
@@ -167,103 +187,6 @@ class OfferService:
             held = (model, extras, ModelView.of(model, extras.economics if extras else None))
             self._view = held
         return held[2]
-
-
-async def _member_context(
-    session: AsyncSession, member_id: int, declined_since: datetime
-) -> tuple[cand.MemberContext, list[Bought], int | None] | None:
-    """The member's own rows (each read by an index on member_id) and the
-    shared state's change stamp, which rides along with the first read."""
-    found = (
-        await session.execute(select(Member, version_of()).where(Member.id == member_id))
-    ).first()
-    if found is None or found[0].erased_at is not None:
-        return None
-    member, version = found
-    bought = [
-        Bought(service_id, amount, _aware(at))
-        for service_id, amount, at in await session.execute(
-            select(Purchase.service_id, Purchase.amount_minor, Purchase.purchased_at).where(
-                Purchase.member_id == member_id, Purchase.status == "completed"
-            )
-        )
-    ]
-    excluded = (
-        await session.scalars(
-            select(OfferFeedback.service_id)
-            .where(
-                OfferFeedback.member_id == member_id,
-                OfferFeedback.value == -1,
-                OfferFeedback.created_at > declined_since,
-            )
-            .union_all(select(Lead.service_id).where(Lead.member_id == member_id))
-        )
-    ).all()
-    ctx = cand.MemberContext(
-        pseudonym=member.pseudonym,
-        bought={str(b.service_id) for b in bought},
-        excluded={str(s) for s in excluded},
-    )
-    return ctx, bought, version
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes for timezone-aware columns; they are UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-async def _shown(
-    session: AsyncSession,
-    member_id: int,
-    offered: list[Offered],
-    catalogue: Catalogue,
-    now: datetime,
-) -> list[ShownOffer]:
-    # An unanswered offer of the same service is shown again rather than duplicated,
-    # so old messages and new ones carry the same id.
-    open_rows = (
-        await session.scalars(
-            select(ShownOffer)
-            .where(
-                ShownOffer.member_id == member_id,
-                ShownOffer.status == SHOWN,
-                ShownOffer.service_id.in_([o.candidate.service_id for o in offered]),
-            )
-            .order_by(ShownOffer.id)
-        )
-    ).all()
-    latest = {row.service_id: row for row in open_rows}  # the newest wins
-    rows = []
-    for offer in offered:
-        c = offer.candidate
-        row = latest.get(c.service_id)
-        if row is not None:  # shown again: with what it promises now
-            _promise(row, offer)
-        else:
-            row = ShownOffer(
-                member_id=member_id,
-                company_id=catalogue.services[c.service_id].company_id,
-                service_id=c.service_id,
-                score=c.score,
-                reason=c.reason,
-                related_service_id=c.related_service_id,
-                status=SHOWN,
-                created_at=now,
-            )
-            _promise(row, offer)
-            session.add(row)
-        rows.append(row)
-    await session.flush()
-    return rows
-
-
-def _promise(row: ShownOffer, offer: Offered) -> None:
-    row.reason = offer.candidate.reason
-    row.related_service_id = offer.candidate.related_service_id
-    row.extra_cashback_bp = offer.extra_cashback_bp
-    row.spend_drop_bp = offer.spend_drop_bp
-    row.usual_service_id = offer.usual_service_id
-    row.usual_minor = offer.usual_minor
 
 
 async def _resolve(
