@@ -48,11 +48,14 @@ from bench_updates import (  # noqa: E402
     TOKEN,
     Control,
     bot_api_process,
+    consent_steps,
     echo_rate,
     measured,
+    new_users,
     polling,
     user,
 )
+from floor_bot import OFFERS_SHOWN, floor_bot, floor_dispatcher  # noqa: E402
 from offers_data import (  # noqa: E402
     TELEGRAM_BASE,
     database,
@@ -65,7 +68,7 @@ from offers_data import (  # noqa: E402
 
 from tests.services import PG_ADMIN_URL  # noqa: E402
 
-MESSAGES_PER_OFFERS = 4  # the header and three offers
+MESSAGES_PER_OFFERS = 1 + OFFERS_SHOWN  # the header and three offers
 
 
 @dataclass(frozen=True)
@@ -107,17 +110,11 @@ async def offers_one_by_one(control: Control, first: int, users: int) -> list[fl
 
 async def flow(control: Control, users: int, payload: str) -> Result:
     """New users: /start <payload>, Accept on the consent, then /offers."""
-    ids = [2**35 + time.time_ns() % 10**9 + i for i in range(users)]
+    ids = new_users(users)
     base = await control.delivered()  # messages of a warm-up, if any
     rates = []
     with measured(3 * users, rates):
-        await control.texts([{"user": user(i), "text": f"/start {payload}"} for i in ids])
-        await control.until_delivered(base + users)
-        consents = {c["chat_id"]: c["result"]["message_id"] for c in await control.sent()}
-        await control.presses(
-            [{"user": user(i), "message_id": consents[i], "data": f"cs:ok:{payload}"} for i in ids]
-        )
-        await control.until_delivered(users, method="editMessageText")
+        await consent_steps(control, ids, payload, base)
         await control.texts([{"user": user(i), "text": "/offers"} for i in ids])
         await control.until_delivered(base + users + MESSAGES_PER_OFFERS * users)
     return Result(3 * users, rates[0].seconds, [])
@@ -158,54 +155,10 @@ async def refbot_role(role: str, api_url: str, url: str, args: argparse.Namespac
 
 
 async def same_calls_role(api_url: str, users: int) -> Result:
-    """A bare aiogram bot making refbot's Bot API calls for the flow (the same
-    texts and keyboards, through refbot's session and runtime) with no
-    database, middlewares or routers: the floor those calls alone set."""
-    from aiogram import Bot, Dispatcher, F
-    from aiogram.client.default import DefaultBotProperties
-    from aiogram.enums import ParseMode
-    from aiogram.filters import Command, CommandObject, CommandStart
-    from aiogram.types import CallbackQuery, Message
-
-    from bot.keyboards.offers import offer_keyboard
-    from bot.keyboards.onboarding import ConsentAction, consent_keyboard, profile_keyboard
-    from bot.session import build_session
-    from bot.texts import texts_for
+    """The floor (bench/floor_bot.py): refbot's Bot API calls for the flow alone."""
     from referral import links
-    from referral.consent import CONSENT_VERSION
-    from referral.members import PROFILE_FIELDS
 
-    texts = texts_for("ru")
-    offer = "<b>Service 1</b> — Company 1\nЦена: 100 ₽\nПочему: популярно среди участников."
-    dp = Dispatcher()
-
-    @dp.message(CommandStart(deep_link=True))
-    async def start(message: Message, command: CommandObject) -> None:
-        await message.answer(
-            texts("onboarding.consent", version=CONSENT_VERSION),
-            reply_markup=consent_keyboard(texts, command.args or ""),
-        )
-
-    @dp.callback_query(ConsentAction.filter())
-    async def accept(query: CallbackQuery) -> None:
-        await query.answer()
-        first = PROFILE_FIELDS[0]
-        await query.message.edit_text(  # type: ignore[union-attr]
-            f"{texts('onboarding.accepted')}\n\n{texts(f'profile.ask.{first}')}",
-            reply_markup=profile_keyboard(texts, first),
-        )
-
-    @dp.message(Command("offers"), F.chat)
-    async def offers(message: Message) -> None:
-        await message.answer(texts("offers.header") + "\n" + texts("offers.share_location"))
-        for offer_id in range(3):
-            await message.answer(offer, reply_markup=offer_keyboard(texts, offer_id))
-
-    bot = Bot(
-        TOKEN,
-        session=build_session(api_url),
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
-    )
+    bot, dp = floor_bot(TOKEN, api_url), floor_dispatcher(offers=True)
     async with aiohttp.ClientSession() as http:
         control = Control(http, api_url)
         await control.clear()

@@ -41,6 +41,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from aiogram import Bot, Dispatcher  # noqa: E402
 from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
@@ -183,61 +184,37 @@ async def echo_rate(control: Control, api_url: str, updates: int, collector: str
     return result[0]
 
 
+async def consent_steps(control: Control, ids: list[int], payload: str, base: int = 0) -> None:
+    """Each user sends /start with the payload, then presses Accept on the reply
+    (``base``: messages the server holds already)."""
+    await control.texts([{"user": user(i), "text": f"/start {payload}"} for i in ids])
+    await control.until_delivered(base + len(ids))
+    consents = {c["chat_id"]: c["result"]["message_id"] for c in await control.sent()}
+    await control.presses(
+        [{"user": user(i), "message_id": consents[i], "data": f"cs:ok:{payload}"} for i in ids]
+    )
+    await control.until_delivered(len(ids), method="editMessageText")
+
+
+def new_users(users: int) -> list[int]:
+    """Telegram ids nobody used before (the dedupe and members outlive a run on PostgreSQL)."""
+    return [2**35 + time.time_ns() % 10**9 + i for i in range(users)]
+
+
 async def consent_flow(control: Control, users: int, payload: str) -> Rate:
-    """Each user sends /start with the payload, then presses Accept on the reply."""
     result: list[Rate] = []
-    ids = [2**35 + time.time_ns() % 10**9 + i for i in range(users)]
     with measured(2 * users, result):
-        await control.texts([{"user": user(i), "text": f"/start {payload}"} for i in ids])
-        await control.until_delivered(users)
-        consents = {c["chat_id"]: c["result"]["message_id"] for c in await control.sent()}
-        await control.presses(
-            [{"user": user(i), "message_id": consents[i], "data": f"cs:ok:{payload}"} for i in ids]
-        )
-        await control.until_delivered(users, method="editMessageText")
+        await consent_steps(control, new_users(users), payload)
     return result[0]
 
 
 async def same_calls_rate(control: Control, api_url: str, users: int) -> Rate:
-    """A bare aiogram bot making refbot's Bot API calls for the flow (the same
-    texts and keyboards, through refbot's session) with no database, links,
-    middlewares or routers: the floor that the Bot API calls alone set."""
-    from aiogram.client.default import DefaultBotProperties
-    from aiogram.enums import ParseMode
-    from aiogram.filters import CommandObject, CommandStart
-    from aiogram.types import CallbackQuery
+    """The floor (bench/floor_bot.py): refbot's Bot API calls for the flow alone."""
+    from floor_bot import floor_bot, floor_dispatcher
 
-    from bot.keyboards.onboarding import ConsentAction, consent_keyboard, profile_keyboard
-    from bot.session import build_session
-    from bot.texts import texts_for
     from referral import links
-    from referral.consent import CONSENT_VERSION
-    from referral.members import PROFILE_FIELDS
 
-    texts = texts_for("ru")
-    dp = Dispatcher()
-
-    @dp.message(CommandStart(deep_link=True))
-    async def start(message: Message, command: CommandObject) -> None:
-        await message.answer(
-            texts("onboarding.consent", version=CONSENT_VERSION),
-            reply_markup=consent_keyboard(texts, command.args or ""),
-        )
-
-    @dp.callback_query(ConsentAction.filter())
-    async def accept(query: CallbackQuery) -> None:
-        await query.answer()
-        first = PROFILE_FIELDS[0]
-        await query.message.edit_text(  # type: ignore[union-attr]
-            f"{texts('onboarding.accepted')}\n\n{texts(f'profile.ask.{first}')}",
-            reply_markup=profile_keyboard(texts, first),
-        )
-
-    bot = Bot(
-        TOKEN,
-        session=build_session(api_url),
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
-    )
+    bot, dp = floor_bot(TOKEN, api_url), floor_dispatcher()
     await control.clear()
     async with polling(bot, dp):
         return await consent_flow(control, users, links.sign(links.LinkTarget("floor"), b"k"))
