@@ -17,3 +17,28 @@ def test_rules_read_as_plain_words_in_both_languages():
     assert "14-day return window" in en
     instant = rules_in_words(texts_for("en"), "Z", RuleSet(purchase_points=1, return_window_days=0))
     assert "arrive at once" in instant and "return window" not in instant
+
+
+def test_the_offer_incentives_a_partner_switched_on_read_as_words():
+    rules = RuleSet(
+        upsell_margin_bp=500,
+        upsell_cashback_max_bp=2000,
+        spend_drop_bp=300,
+        retention_points=150,
+        retention_period_days=30,
+        retention_min_spend_minor=150_000,
+    )
+    en = rules_in_words(texts_for("en"), "Zerno", rules)
+    ru = rules_in_words(texts_for("ru"), "Зерно", rules)
+    assert "up to 20% cashback" in en and "at most 5% more than you usually pay" in en
+    assert "кешбэком до 20%" in ru and "не больше чем на 5% дороже" in ru
+    assert "+3% cashback on this partner's offers" in en and "+3% кешбэка" in ru
+    assert "150 bonus points with an offer, at most once in 30 days" in en
+    assert "150 бонусных баллов к предложению, не чаще раза в 30 дней" in ru
+    assert "at least 1,500 ₽ here" in en and "от 1 500 ₽" in ru.replace("\xa0", " ")
+
+
+def test_incentives_left_off_are_not_mentioned():
+    en = rules_in_words(texts_for("en"), "Z", RuleSet(retention_points=5))
+    assert "bonus points" in en and "spent at least" not in en
+    assert "usually pay" not in en and "last 7 days" not in en

@@ -143,6 +143,18 @@ CASES: dict[str, Case] = {
             "en": lambda n: f"after the {n}-day return window",  # an adjective: no plural
         },
     ),
+    "wallet.rules.retention": (
+        lambda n: {"points": n, "days": n},
+        {
+            "ru": lambda n: (
+                f"{n} {'бонусный' if RU_POINTS[n] == 'балл' else 'бонусных'} {RU_POINTS[n]} "
+                f"к предложению, не чаще раза в {n} {RU_DAYS[n]}"
+            ),
+            "en": lambda n: (
+                f"{n} bonus {EN_POINTS[n]} with an offer, at most once in {n} {EN_DAYS[n]}"
+            ),
+        },
+    ),
     "workspace.link": (
         lambda n: {"minutes": n},
         {

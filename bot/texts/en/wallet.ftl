@@ -90,3 +90,13 @@ rules-expiry = • points last { $days ->
        *[other] { $days } days
     } after they are earned
 rules-no_expiry = • points do not expire
+rules-upsell = • instead of a service you take regularly, a pricier one of the same kind with up to { $max }% cashback, so that it costs you at most { $margin }% more than you usually pay
+rules-spend_drop = • when you spent less over the last 7 days than in an average week before: +{ $percent }% cashback on this partner's offers
+rules-retention = • when you have not been back for a while: { $points ->
+        [one] { $points } bonus point
+       *[other] { $points } bonus points
+    } with an offer, at most once in { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    }
+rules-retention_min_spend = (for members who have spent at least { $amount } ₽ here)
