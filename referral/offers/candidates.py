@@ -133,7 +133,12 @@ def _raw(
         popular = [(i, s) for i, s in view.popular if i not in ctx.bought][:k]
     else:  # a model of another kind: ask it (member by member)
         frame = est.recommend(ctx.pseudonym, k, seen={ctx.pseudonym: ctx.bought})  # type: ignore[attr-defined]
-        popular = list(zip(frame["item_id"], frame["score"], strict=True))
+        # An empty answer (an empty catalogue) may come without its columns.
+        popular = (
+            list(zip(frame["item_id"].astype(str), frame["score"], strict=True))
+            if len(frame)
+            else []
+        )
     if not popular:
         popular = counted[:k]
     have = {c[0] for c in out}

@@ -7,9 +7,14 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recommender import LoadedModel, apply_relevance_threshold, resolve_conflicts
+from recommender import (
+    HybridRecommender,
+    LoadedModel,
+    apply_relevance_threshold,
+    resolve_conflicts,
+)
 from recommender.artefacts import PopularityFallback
-from referral.offers.candidates import MemberContext, ModelView, pick
+from referral.offers.candidates import MemberContext, ModelView, pick, rank
 from referral.offers.shared import Catalogue, ServiceCard
 
 ITEMS = [str(i) for i in range(1, 13)]
@@ -67,3 +72,33 @@ def test_pick_matches_the_recommenders_resolution(
     company = {i: c.company_id for i, c in cards.items()}
     expected = apply_relevance_threshold(resolved, company, floors)["item_id"].head(n)
     assert got == [int(i) for i in expected]
+
+
+class _AnotherKind:
+    """A model of neither known kind: rank() asks it, member by member."""
+
+    def recommend(self, user_id, n, seen=None):  # type: ignore[no-untyped-def]
+        return pd.DataFrame()  # nothing to recommend: not even the columns
+
+
+def test_an_empty_catalogue_ranks_nothing_and_raises_nothing():
+    empty = Catalogue(None, {}, {}, {}, {}, {}, {})
+    purchases = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b"],
+            "item_id": ["1", "2", "1", "3"],
+            "timestamp": [1, 2, 3, 4],
+        }
+    )
+    models = [
+        PopularityFallback([], []),
+        PopularityFallback(["1", "2"], [1.0, 0.5]),
+        HybridRecommender().fit(purchases),
+        _AnotherKind(),
+    ]
+    no_economics = pd.DataFrame(columns=["item_id", "conversion", "arppu"])
+    for model in models:
+        for economics in (None, no_economics):
+            view = ModelView.of(LoadedModel(model, False, "", {}), economics)  # type: ignore[arg-type]
+            for ctx in (MemberContext("a", {"1"}, set()), MemberContext("new", set(), set())):
+                assert rank(view, empty, [("1", 1.0)], ctx, 3, now=10.0) == []
