@@ -20,6 +20,8 @@ from referral.offers.models import Lead, OfferFeedback
 ANSWERED_LEADS = ("accepted", "delivered", "won", "lost")
 
 PURCHASE_COLUMNS = ["user_id", "item_id", "timestamp", "amount", "company_id"]
+PROFILE_COLUMNS = ["user_id", "income_band", "region"]
+SKIPPED = "-"  # a profile question the member skipped: a group of its own
 
 
 def _unix(series: pd.Series) -> pd.Series:
@@ -51,6 +53,22 @@ async def purchases_frame(session: AsyncSession) -> pd.DataFrame:
     df["timestamp"] = _unix(df.pop("at"))
     df["amount"] = df["amount"].astype(float) / 100.0
     return df[PURCHASE_COLUMNS]
+
+
+async def profiles_frame(session: AsyncSession) -> pd.DataFrame:
+    """user_id (pseudonym), income_band, region: the side information onboarding
+    collects, for live members who answered at least one of the two."""
+    rows = (
+        await session.execute(
+            select(Member.pseudonym, Member.income_band, Member.region)
+            .where(
+                Member.erased_at.is_(None),
+                (Member.income_band.is_not(None)) | (Member.region.is_not(None)),
+            )
+            .order_by(Member.id)
+        )
+    ).all()
+    return pd.DataFrame(rows, columns=PROFILE_COLUMNS).fillna(SKIPPED)
 
 
 async def feedback_frame(session: AsyncSession) -> pd.DataFrame:

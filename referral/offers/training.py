@@ -40,7 +40,13 @@ from referral.errors import DomainError
 from referral.leads.calibration import fit_from_history, save_calibration
 from referral.ledger.discounts import unit_price
 from referral.models import Member
-from referral.offers.frames import catalogue_frame, feedback_frame, leads_frame, purchases_frame
+from referral.offers.frames import (
+    catalogue_frame,
+    feedback_frame,
+    leads_frame,
+    profiles_frame,
+    purchases_frame,
+)
 from referral.offers.models import MemberSegment
 
 if TYPE_CHECKING:
@@ -91,8 +97,13 @@ def fit_all(
     catalogue: pd.DataFrame,
     leads: pd.DataFrame,
     tune: bool = True,
+    profiles: pd.DataFrame | None = None,
 ) -> tuple[HybridRecommender, Extras, TrainReport]:
-    """CPU-bound part (run in a thread): every model fitted on plain frames."""
+    """CPU-bound part (run in a thread): every model fitted on plain frames.
+
+    ``profiles`` (user_id, income_band, region) let tuning try the profile
+    part (members like them by income band and region); it joins the blend
+    only when validation finds it helps."""
     # scikit-learn loads here, for training only: every `refbot` command and
     # the bot's start would otherwise pay its import (about 1.5 s).
     from recommender.churn import ChurnModel
@@ -105,14 +116,17 @@ def fit_all(
         "members": purchases["user_id"].nunique(),
         "services": purchases["item_id"].nunique(),
         "feedback": len(feedback),
+        "profiles": 0 if profiles is None else len(profiles),
     }
+    if profiles is not None and profiles.empty:
+        profiles = None
     if tune:
         try:
-            result = model.tune(purchases)
+            result = model.tune(purchases, profiles=profiles)
             hybrid_meta["validation_ndcg@10"] = round(result.best_score, 4)
         except (ValueError, IndexError) as error:  # too little history to carve a validation split
             report.skipped["tuning"] = f"kept defaults: {error}"
-    model.fit(purchases, feedback)
+    model.fit(purchases, feedback, profiles=profiles)
     hybrid_meta["params"] = model.get_params()
     report.trained[HYBRID] = hybrid_meta
 
@@ -200,10 +214,11 @@ async def train(
         feedback = await feedback_frame(session)
         catalogue = await catalogue_frame(session)
         leads = await leads_frame(session)
+        profiles = await profiles_frame(session)
     if purchases.empty:
         raise NothingToTrain("no purchases to train on: import some with `refbot purchases import`")
     model, extras, report = await asyncio.to_thread(
-        fit_all, purchases, feedback, catalogue, leads, tune
+        fit_all, purchases, feedback, catalogue, leads, tune, profiles
     )
     directory = models_dir(data_dir)
     report.version = _previous_version(directory) + 1
