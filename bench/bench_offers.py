@@ -76,6 +76,7 @@ class Result:
     updates: int
     seconds: float
     latencies_ms: list[float]
+    cpu_seconds: float = float("nan")  # the bot's process (and its small control client)
 
     @property
     def per_second(self) -> float:
@@ -117,7 +118,7 @@ async def flow(control: Control, users: int, payload: str) -> Result:
         await consent_steps(control, ids, payload, base)
         await control.texts([{"user": user(i), "text": "/offers"} for i in ids])
         await control.until_delivered(base + users + MESSAGES_PER_OFFERS * users)
-    return Result(3 * users, rates[0].seconds, [])
+    return Result(3 * users, rates[0].seconds, [], rates[0].cpu_seconds)
 
 
 async def refbot_role(role: str, api_url: str, url: str, args: argparse.Namespace) -> Result:
@@ -169,7 +170,7 @@ async def same_calls_role(api_url: str, users: int) -> Result:
 async def echo_role(api_url: str, updates: int) -> Result:
     async with aiohttp.ClientSession() as http:
         rate = await echo_rate(Control(http, api_url), api_url, updates, "stock")
-    return Result(rate.updates, rate.seconds, [])
+    return Result(rate.updates, rate.seconds, [], rate.cpu_seconds)
 
 
 ROLES = ("offers-small", "offers-large", "flow", "same-calls", "echo")
@@ -332,12 +333,16 @@ def print_flow(args, backends, results, rate) -> None:  # type: ignore[no-untype
         f"flow: {args.users} new users x (/start, Accept, /offers) on the large database, "
         f"{3 * args.users} updates; the echo bot answers as many; rounds: {args.rounds}"
     )
-    print(f"{'':36} updates/s")
-    rows = [("echo bot", rate["echo", first], results["echo", first])]
-    rows.append(("same calls only", rate["same-calls", first], results["same-calls", first]))
-    rows += [(f"refbot flow, {b}", rate["flow", b], results["flow", b]) for b in backends]
-    for label, value, got in rows:
-        print(f"{label:36} {value:9.1f}   [{each_round(got)}]")
+    print(f"{'':36} updates/s   bot CPU ms/update")
+    rows = [("echo bot", ("echo", first))]
+    rows.append(("same calls only", ("same-calls", first)))
+    rows += [(f"refbot flow, {b}", ("flow", b)) for b in backends]
+    cpu = {
+        key: statistics.median(1000 * r.cpu_seconds / r.updates for r in results[key])
+        for _, key in rows
+    }
+    for label, key in rows:
+        print(f"{label:36} {rate[key]:9.1f} {cpu[key]:12.2f}   [{each_round(results[key])}]")
     echo, floor = rate["echo", first], rate["same-calls", first]
     for b in backends:
         print(f"{'ratio flow / echo, ' + b:36} {rate['flow', b] / echo:9.2f}   (aim: >= 0.50)")
@@ -349,6 +354,12 @@ def print_flow(args, backends, results, rate) -> None:  # type: ignore[no-untype
         print(
             f"{'ratio flow / same calls, ' + b:36} {rate['flow', b] / floor:9.2f}   "
             "(what refbot's own work leaves of that ceiling)"
+        )
+    for b in backends:
+        ratio = cpu["echo", first] / cpu["flow", b]
+        print(
+            f"{'CPU ratio echo / flow, ' + b:36} {ratio:9.2f}   "
+            "(the bot's CPU per update, steadier than rates on a shared machine)"
         )
 
 

@@ -229,6 +229,9 @@ async def postgres_template(sqlite_path: Path, admin_url: str, name: str) -> str
         with sqlite3.connect(sqlite_path) as lite:
             for table in FILLED_TABLES:
                 await _copy_table(lite, pg, table)
+        # The planner's statistics, as a live database has them (autovacuum
+        # would gather them some time after a bulk load; clones copy them).
+        await pg.execute("ANALYZE")
     finally:
         await pg.close()
     print(f"copied {sqlite_path.name} into PostgreSQL in {time.perf_counter() - began:.0f} s")
