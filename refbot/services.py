@@ -22,6 +22,7 @@ from referral.companies import CompanyService
 from referral.crm.connections import CrmConnections
 from referral.crm.inbound import CrmInbound
 from referral.crm.outbound import CrmPushes
+from referral.crm.vault import SettingsVault
 from referral.db import create_engine, create_sessionmaker
 from referral.leads.pipeline import LeadPipeline
 from referral.leads.service import LeadService
@@ -141,7 +142,7 @@ def build_services(settings: Settings) -> Services:
         ),
         threads=ThreadService(db, webhooks),
         purchase_reports=(reports := PurchaseReports(db, loyalty.purchases)),
-        crm=(crm := CrmConnections(db)),
+        crm=(crm := CrmConnections(db, SettingsVault(settings.crm_key))),
         crm_inbound=CrmInbound(db, crm, reports, leads),
         crm_pushes=CrmPushes(db, crm),
     )

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     data_dir: Path = Path("./data")
     link_secret: str = ""
+    crm_secret: str = ""  # seals partners' CRM secrets at rest; default: a key under DATA_DIR
     broadcast_rate: float = Field(default=25, gt=0, le=30)
     quiet_hours: str = "22:00-09:00"
     timezone: str = "Europe/Moscow"
@@ -156,6 +157,24 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(32))
             path.chmod(0o600)
         return path.read_text().strip().encode()
+
+    @cached_property
+    def crm_key(self) -> bytes:
+        """The Fernet key sealing partners' CRM secrets: from CRM_SECRET, or kept in DATA_DIR.
+
+        Kept apart from the database (like the link key), so a copy of the
+        database alone opens no partner's CRM.
+        """
+        from referral.crm.vault import fernet_key, new_key
+
+        if self.crm_secret:
+            return fernet_key(self.crm_secret)
+        path = self.data_dir / "crm_secret"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(new_key())
+            path.chmod(0o600)
+        return path.read_bytes().strip()
 
     def require_token(self) -> str:
         if not self.bot_token:

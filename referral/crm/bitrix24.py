@@ -26,6 +26,7 @@ member field keep the UF_CRM_... code the partner gave at connect.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,28 @@ CLASSIC_MODE = 1
 ORIGINATOR = "refbot"
 PAGE = 50  # crm.deal.list answers 50 a page: 50 ids a call is always one page
 _ID = re.compile(r"^\d{1,18}$")
+
+
+class HideWebhookKeys(logging.Filter):
+    """httpx logs every request's URL at INFO, and a portal's incoming-webhook URL
+    (…/rest/<user>/<key>/method.json) holds its key: the key is masked in the record."""
+
+    _KEY = re.compile(r"(/rest/\d+/)[^/\s\"]+/")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self._KEY.sub(r"\1***/", str(arg)) if "/rest/" in str(arg) else arg
+                for arg in record.args
+            )
+        if isinstance(record.msg, str) and "/rest/" in record.msg:
+            record.msg = self._KEY.sub(r"\1***/", record.msg)
+        return True
+
+
+# One instance: adding it again (a second import, a test's reload) is a no-op.
+_HIDE_KEYS = HideWebhookKeys()
+logging.getLogger("httpx").addFilter(_HIDE_KEYS)
 
 
 class MalformedEvent(MalformedForm):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.companies import by_code
 from referral.crm.models import CrmConnection, CrmDeal, CrmEvent, CrmPush
+from referral.crm.vault import SettingsVault
 from referral.errors import DomainError, NotFound
 from referral.ledger.catalogue_models import Service
 
@@ -91,8 +91,9 @@ def amocrm_settings(
 
 
 class CrmConnections:
-    def __init__(self, db: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, db: async_sessionmaker[AsyncSession], vault: SettingsVault) -> None:
         self.db = db
+        self.vault = vault  # the secrets in ``settings`` are sealed with it at rest
 
     async def connect(self, company_code: str, kind: str, settings: dict) -> str:
         """Store (or replace) the company's connection of ``kind``; the URL path to paste."""
@@ -118,7 +119,7 @@ class CrmConnections:
                     company_id=company.id,
                     kind=kind,
                     token_hash=_digest(token),
-                    settings=json.dumps(settings),
+                    settings=self.vault.seal(settings),
                     created_at=datetime.now(UTC),
                 )
             )
@@ -130,7 +131,7 @@ class CrmConnections:
             rows = await session.scalars(
                 select(CrmConnection).where(CrmConnection.company_id == company.id)
             )
-            return [_connection(row) for row in rows]
+            return [self._connection(row) for row in rows]
 
     async def disconnect(self, company_code: str, kind: str) -> None:
         async with self.db.begin() as session:
@@ -152,24 +153,34 @@ class CrmConnections:
         stored = row.token_hash if row else "0" * 64
         if not hmac.compare_digest(stored, _digest(token)) or row is None:
             raise UnknownConnection("no such CRM connection")
-        return _connection(row)
+        return self._connection(row)
 
     async def by_id(self, connection_id: int) -> Connection:
         async with self.db() as session:
             row = await session.get(CrmConnection, connection_id)
         if row is None:
             raise UnknownConnection(f"no CRM connection {connection_id}")
-        return _connection(row)
+        return self._connection(row)
+
+    def _connection(self, row: CrmConnection) -> Connection:
+        return Connection(
+            row.id,
+            row.public_id,
+            row.company_id,
+            row.kind,
+            self.vault.open(row.settings),
+            row.created_at,
+        )
 
     async def all(self) -> list[Connection]:
         async with self.db() as session:
             rows = await session.scalars(select(CrmConnection).order_by(CrmConnection.id))
-            return [_connection(row) for row in rows]
+            return [self._connection(row) for row in rows]
 
     async def of_kind(self, kind: str) -> list[Connection]:
         async with self.db() as session:
             rows = await session.scalars(select(CrmConnection).where(CrmConnection.kind == kind))
-            return [_connection(row) for row in rows]
+            return [self._connection(row) for row in rows]
 
 
 async def _drop(session: AsyncSession, company_id: int, kind: str) -> bool:
@@ -185,9 +196,3 @@ async def _drop(session: AsyncSession, company_id: int, kind: str) -> bool:
     await session.execute(delete(CrmConnection).where(CrmConnection.id == found))
     await session.flush()
     return True
-
-
-def _connection(row: CrmConnection) -> Connection:
-    return Connection(
-        row.id, row.public_id, row.company_id, row.kind, json.loads(row.settings), row.created_at
-    )

@@ -79,7 +79,7 @@ class CrmStub:
             found = [
                 deal
                 for deal in self.deals.values()
-                if str(deal["ID"]) in map(str, wanted.get("@ID", []))
+                if str(deal.get("ID")) in map(str, wanted.get("@ID", []))
                 or str(deal.get("LEAD_ID")) in map(str, wanted.get("@LEAD_ID", []))
             ]
             return web.json_response({"result": found, "total": len(found), **TIME})

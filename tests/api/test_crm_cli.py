@@ -26,6 +26,10 @@ def test_connect_prints_the_url_last_and_list_shows_no_secret(tmp_path: Path):
     assert connected.returncode == 0, connected.stderr
     url = connected.stdout.strip().splitlines()[-1]
     assert url.startswith("https://refbot.example.com/crm/bitrix24/c")
+    # At rest: the database files hold the secrets only sealed (the key is in DATA_DIR).
+    stored = b"".join(path.read_bytes() for path in (tmp_path / "data").glob("*.sqlite3*"))
+    assert stored and b"s3cr3tkey0123" not in stored and b"51856fefc120afa4" not in stored
+    assert (tmp_path / "data" / "crm_secret").stat().st_mode & 0o777 == 0o600
     listed = refbot(tmp_path, "crm", "list", "acme", **env)
     assert listed.stdout.startswith("bitrix24\t")
     for secret in ("s3cr3tkey0123", "51856fefc120afa4", url.rsplit("/", 1)[1]):
