@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, func, select
@@ -167,21 +167,7 @@ class PurchaseReports:
             (
                 await conn.execute(
                     _insert_purchases(conn),
-                    [
-                        dict(
-                            company_id=company_id,
-                            member_id=row.member_id,
-                            service_id=row.service_id,
-                            amount_minor=row.amount,
-                            purchased_at=row.at,
-                            client_ref=row.client,
-                            receipt=row.receipt,
-                            imported_at=now,
-                            status="reversed" if row.reversed else "completed",
-                            reversed_at=now if row.reversed else None,
-                        )
-                        for row in rows
-                    ],
+                    [row.columns(company_id, now) for row in rows],
                 )
             ).all()
         )
@@ -193,10 +179,7 @@ class PurchaseReports:
                 continue
             cashback = points = 0
             if not row.reversed:
-                until = row.at + timedelta(days=rules.return_window_days)
-                bp = rules.cashback_bp if row.cashback_bp is None else row.cashback_bp
-                cashback = row.amount * bp // 10_000
-                points = rules.purchase_points
+                until, cashback, points = row.rewards(rules)
                 for amount, currency, kind, reason, key in (
                     (cashback, CASHBACK, "cashback", "cashback", f"cashback:{purchase_id}"),
                     (points, POINTS, "purchase", "purchase", f"purchase:{purchase_id}"),
@@ -233,7 +216,7 @@ class PurchaseReports:
             if not (buyer.may_have_offer_cashback or buyer.invite_undecided):
                 continue
             purchase = await session.get_one(Purchase, ids[row.receipt])
-            until = row.at + timedelta(days=rules.return_window_days)
+            until, _, _ = row.rewards(rules)
             await pay_offer_cashback(session, self.purchases.ledger, purchase, until)
             await qualify_invite(session, self.purchases.ledger, purchase, rules, until)
         return recorded

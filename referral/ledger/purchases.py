@@ -62,6 +62,27 @@ class PurchaseRow:
     reversed: bool
     service_code: str = ""
 
+    def columns(self, company_id: int, now: datetime) -> dict[str, object]:
+        """The purchases row it is recorded as."""
+        return dict(
+            company_id=company_id,
+            member_id=self.member_id,
+            service_id=self.service_id,
+            amount_minor=self.amount,
+            purchased_at=self.at,
+            client_ref=self.client,
+            receipt=self.receipt,
+            imported_at=now,
+            status="reversed" if self.reversed else "completed",
+            reversed_at=now if self.reversed else None,
+        )
+
+    def rewards(self, rules: RuleSet) -> tuple[datetime, int, int]:
+        """When its rewards stop waiting (the return window's end), its cashback, its points."""
+        bp = rules.cashback_bp if self.cashback_bp is None else self.cashback_bp
+        until = self.at + timedelta(days=rules.return_window_days)
+        return until, self.amount * bp // 10_000, rules.purchase_points
+
 
 class PurchaseService:
     def __init__(self, db: async_sessionmaker[AsyncSession], ledger: Ledger) -> None:
@@ -98,25 +119,12 @@ class PurchaseService:
                 await reverse_purchase(session, known, now)
                 return "reversed"
             return "unchanged"
-        purchase = Purchase(
-            company_id=company_id,
-            member_id=row.member_id,
-            service_id=row.service_id,
-            amount_minor=row.amount,
-            purchased_at=row.at,
-            client_ref=row.client,
-            receipt=row.receipt,
-            imported_at=now,
-            status="reversed" if row.reversed else "completed",
-            reversed_at=now if row.reversed else None,
-        )
+        purchase = Purchase(**row.columns(company_id, now))
         session.add(purchase)
         await session.flush()
         if row.reversed:
             return "added"
-        until = row.at + timedelta(days=rules.return_window_days)
-        bp = rules.cashback_bp if row.cashback_bp is None else row.cashback_bp
-        cashback = row.amount * bp // 10_000
+        until, cashback, points = row.rewards(rules)
         if cashback:
             await self.ledger.award_in(
                 session,
@@ -130,12 +138,12 @@ class PurchaseService:
                 pending_until=until,
                 purchase_id=purchase.id,
             )
-        if rules.purchase_points:
+        if points:
             await self.ledger.award_in(
                 session,
                 row.member_id,
                 company_id,
-                rules.purchase_points,
+                points,
                 "purchase",
                 f"purchase:{purchase.id}",
                 kind="purchase",
