@@ -84,12 +84,14 @@ def offers_show(member: str = typer.Argument(..., help="Telegram id or pseudonym
 
 
 @offers_app.command(
-    "threshold", help="Set a company's relevance floor: offers scoring under it are not shown."
+    "threshold",
+    help="Set a company's relevance floor: offers whose calibrated probability "
+    "is under it are not shown.",
 )
 @refusals_exit
 def offers_threshold(
     code: str = typer.Argument(..., help="The company's code."),
-    floor: float = typer.Argument(..., help="The score floor, 0 or more (0: no floor)."),
+    floor: float = typer.Argument(..., help="The probability floor, 0-1 (0: no floor)."),
 ) -> None:
     if not math.isfinite(floor) or floor < 0:
         raise fail(f"the floor must be a number, 0 or more; got {floor}")
