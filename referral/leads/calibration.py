@@ -125,7 +125,10 @@ def fit_from_history(
         return Calibration(), f"history of {span_days:.0f} days: too short for a hold-out"
     cutoff = stamps.max() - holdout_days * 86_400
     before, after = purchases[stamps < cutoff], purchases[stamps >= cutoff]
-    model = HybridRecommender(**{**params, "n_threads": 1}).fit(before)
+    try:
+        model = HybridRecommender(**{**params, "n_threads": 1}).fit(before)
+    except (ValueError, IndexError) as error:  # too little before the cut-off to fit on
+        return Calibration(), f"no model before the cut-off: {error}"
     bought_after = set(zip(after["user_id"], after["item_id"], strict=True))
     members = before["user_id"].drop_duplicates()
     if len(members) > SCORED_MEMBERS:
