@@ -76,10 +76,18 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-# How long an accepted key is trusted without reading it again. A key revoked
-# through this process's service is refused at once; one revoked by another
-# process (`refbot apikey revoke`) within this many seconds.
+# How long an accepted key is trusted without reading it again, by a caller
+# that checks revocation itself inside its own transaction (the purchase write
+# path rides it on a query it runs anyway: ``key_alive``); every other caller
+# reads the key on each request, so a revocation anywhere counts at once.
 TRUST_SECONDS = 5.0
+
+
+def key_alive(public_id: str):  # type: ignore[no-untyped-def]
+    """True while the key is not revoked, as a scalar to ride along with another query."""
+    return (
+        select(ApiKey.id).where(ApiKey.public_id == public_id, ApiKey.revoked_at.is_(None)).exists()
+    )
 
 
 class ApiKeyService:
@@ -132,14 +140,16 @@ class ApiKeyService:
         }
         return _info(row)
 
-    async def authenticate(self, key: str) -> Caller:
-        """The company a presented key speaks for; ApiKeyRefused otherwise."""
+    async def authenticate(self, key: str, recheck_later: bool = False) -> Caller:
+        """The company a presented key speaks for; ApiKeyRefused otherwise.
+        ``recheck_later``: the caller checks revocation itself (``key_alive``) in
+        its own transaction, so a key read a moment ago is trusted without a read."""
         match = _KEY.match(key)
         if match is None:
             raise ApiKeyRefused("malformed API key")
         digest = _digest(key)
         trusted = self._trusted.get(digest)
-        if trusted is not None and trusted[1] > self.clock():
+        if recheck_later and trusted is not None and trusted[1] > self.clock():
             return trusted[0]
         async with self.db() as session:
             found = (

@@ -1,7 +1,9 @@
 """Who is calling: the company an API key speaks for.
 
 Routes take ``company: Caller = Depends(api_company)``; a route never checks a
-key itself. Every accepted request spends one of the key's rate allowance.
+key itself (the purchase routes take ``api_company_rechecked_in_route`` and hand
+the key to the domain, which checks revocation inside the purchase's own query).
+Every accepted request spends one of the key's rate allowance.
 """
 
 from __future__ import annotations
@@ -20,12 +22,30 @@ def services_of(request: Request) -> Services:
     return request.app.state.services
 
 
+async def _caller(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, recheck_later: bool
+) -> Caller:
+    if credentials is None:
+        raise ApiKeyRefused("missing API key: send Authorization: Bearer <key>")
+    caller = await services_of(request).apikeys.authenticate(
+        credentials.credentials, recheck_later=recheck_later
+    )
+    await request.app.state.key_rates.take(caller.key_id)
+    return caller
+
+
 async def api_company(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
 ) -> Caller:
-    if credentials is None:
-        raise ApiKeyRefused("missing API key: send Authorization: Bearer <key>")
-    caller = await services_of(request).apikeys.authenticate(credentials.credentials)
-    await request.app.state.key_rates.take(caller.key_id)
-    return caller
+    """The key read on every request: revoked anywhere, refused at once."""
+    return await _caller(request, credentials, recheck_later=False)
+
+
+async def api_company_rechecked_in_route(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+) -> Caller:
+    """For a route whose domain call checks revocation in its own transaction
+    (``referral.apikeys.key_alive``): the key's read is spared for a few seconds."""
+    return await _caller(request, credentials, recheck_later=True)

@@ -20,6 +20,7 @@ from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+from referral.apikeys import ApiKeyRefused, key_alive
 from referral.ledger.accounts import upsert
 from referral.ledger.activity_models import Invite, Purchase
 from referral.ledger.bookkeeping_models import CASHBACK, POINTS, Transfer
@@ -92,22 +93,25 @@ class PurchaseReports:
         self._terms: dict[int, _Terms] = {}
 
     async def record(
-        self, company_id: int, items: list[ReportedPurchase]
+        self, company_id: int, items: list[ReportedPurchase], key_id: str | None = None
     ) -> list[RecordedPurchase]:
         """Record the batch whole, or raise InvalidBatch / PurchaseIdReused /
-        InsufficientDeposit having changed nothing."""
+        InsufficientDeposit having changed nothing. With ``key_id`` (the API key
+        the partner sent), ApiKeyRefused if it was revoked, in the same transaction."""
         try:
-            return await self._record(company_id, items)
+            return await self._record(company_id, items, key_id)
         except IntegrityError:
             # Another request recorded one of these purchase ids between our read
             # and our insert (PostgreSQL; SQLite serialises writers): read again.
-            return await self._record(company_id, items)
+            return await self._record(company_id, items, key_id)
 
     async def _record(
-        self, company_id: int, items: list[ReportedPurchase]
+        self, company_id: int, items: list[ReportedPurchase], key_id: str | None
     ) -> list[RecordedPurchase]:
         async with self.db.begin() as session:
-            buyers, version = await _buyers(session, items)
+            buyers, version, key_ok = await _buyers(session, items, key_id or "")
+            if key_id is not None and not key_ok:
+                raise ApiKeyRefused("revoked API key")
             terms = await self._terms_of(session, company_id, version)
             rows = _resolve(items, buyers, terms.services)
             counts = Counter(row.receipt for row in rows)
@@ -233,6 +237,7 @@ _BUYERS = select(
     ),
     and_(Member.invited_by_id.is_not(None), ~exists().where(Invite.invitee_id == Member.id)),
     func.coalesce(version_of(), 0),
+    key_alive(bindparam("key")),  # revoked keys are refused in this very transaction
 ).where(Member.pseudonym.in_(bindparam("codes", expanding=True)), Member.erased_at.is_(None))
 _INSERT_PURCHASES: dict[str, Any] = {}
 
@@ -251,19 +256,21 @@ def _insert_purchases(conn: AsyncConnection):  # type: ignore[no-untyped-def]
 
 
 async def _buyers(
-    session: AsyncSession, items: list[ReportedPurchase]
-) -> tuple[dict[str, _Buyer], int | None]:
-    """The members named (by code), and the offers change stamp read in the
-    same statement (None when no member matched, so nothing rode along)."""
+    session: AsyncSession, items: list[ReportedPurchase], key_id: str
+) -> tuple[dict[str, _Buyer], int | None, bool]:
+    """The members named (by code), and read in the same statement the offers
+    change stamp (None when no member matched, so nothing rode along) and
+    whether API key ``key_id`` is unrevoked (read alone when no member matched)."""
     conn = await session.connection()
-    rows = (
-        await conn.execute(_BUYERS, {"codes": sorted({item.member.lower() for item in items})})
-    ).all()
+    codes = sorted({item.member.lower() for item in items})
+    rows = (await conn.execute(_BUYERS, {"codes": codes, "key": key_id})).all()
     buyers = {
         code: _Buyer(member_id, bool(offer), bool(invite))
-        for code, member_id, offer, invite, _ in rows
+        for code, member_id, offer, invite, _, _ in rows
     }
-    return buyers, (int(rows[0][4]) if rows else None)
+    if not rows:
+        return buyers, None, bool(await conn.scalar(select(key_alive(key_id))))
+    return buyers, int(rows[0][4]), bool(rows[0][5])
 
 
 def _resolve(

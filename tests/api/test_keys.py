@@ -6,10 +6,14 @@ import hashlib
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from refbot.services import build_services
 from referral.apikeys import TRUST_SECONDS, ApiKey, ApiKeyRefused, ApiKeyService
+from referral.ledger.activity_models import Purchase
+from referral.links import LinkTarget
 from tests.api.conftest import World
+from web.app import build_http_app
 
 
 async def test_a_key_is_stored_only_as_its_digest(world: World):
@@ -62,13 +66,57 @@ async def test_a_revoked_key_gets_401_at_once(world: World, http: httpx.AsyncCli
     assert (await http.get("/api/v1/stats", headers=world.auth(world.other_key))).status_code == 200
 
 
-async def test_a_key_revoked_by_another_process_is_refused_after_the_trust_window(world: World):
+async def test_a_key_revoked_by_another_process_is_refused_at_once(world: World):
     now = [0.0]
     server = ApiKeyService(world.services.db, clock=lambda: now[0])  # the serving process
     assert (await server.authenticate(world.key)).company_code == "acme"
     [info] = await world.services.apikeys.list("acme")
     await world.services.apikeys.revoke(info.public_id)  # `refbot apikey revoke`, elsewhere
-    assert (await server.authenticate(world.key)).company_code == "acme"  # trusted a moment
+    with pytest.raises(ApiKeyRefused):
+        await server.authenticate(world.key)  # every route but purchases: read each time
+    # The purchase routes trust a key read a moment ago and check it in their own query.
+    assert (await server.authenticate(world.key, recheck_later=True)) is not None
     now[0] += TRUST_SECONDS + 0.1
     with pytest.raises(ApiKeyRefused):
-        await server.authenticate(world.key)
+        await server.authenticate(world.key, recheck_later=True)
+
+
+async def test_purchases_refuse_a_key_revoked_elsewhere_on_the_next_request(world: World):
+    """Two processes: one serves the API (its key read and trusted), the other
+    revokes the key the way `refbot apikey revoke` does; the very next purchase,
+    inside the trust window, is refused and changes nothing."""
+    loyalty = world.services.loyalty
+    await loyalty.catalog.import_csv("acme", "code,name,category,price\nlatte,Latte,coffee,250\n")
+    acme = await world.services.companies.get("acme")
+    await loyalty.ledger.deposit(acme.id, 10**6, "top-up-c", currency="cashback")
+    member, _ = await world.services.members.accept_consent(5, LinkTarget("acme"), "ru")
+    serving = build_services(world.services.settings)
+    transport = httpx.ASGITransport(app=build_http_app(serving), raise_app_exceptions=False)
+    sale = {
+        "member": member.pseudonym,
+        "service": "latte",
+        "amount_minor": 45050,
+        "time": "2026-11-30T14:30:00+03:00",
+    }
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
+            first = await http.post(
+                "/api/v1/purchases", json={**sale, "purchase_id": "a"}, headers=world.auth()
+            )
+            assert first.status_code == 200, first.text
+            [info] = await world.services.apikeys.list("acme")
+            await world.services.apikeys.revoke(info.public_id)  # another process's service
+            for path, body in (
+                ("/api/v1/purchases", {**sale, "purchase_id": "b"}),
+                ("/api/v1/purchases/batch", {"purchases": [{**sale, "purchase_id": "c"}]}),
+                ("/api/v1/purchases", {**sale, "member": "nobody", "purchase_id": "d"}),
+            ):
+                refused = await http.post(path, json=body, headers=world.auth())
+                assert refused.status_code == 401, (path, refused.text)
+                assert "revoked" in refused.json()["message"]
+            stats = await http.get("/api/v1/stats", headers=world.auth())
+            assert stats.status_code == 401
+    finally:
+        await serving.close()
+    async with world.services.db() as session:
+        assert await session.scalar(select(func.count()).select_from(Purchase)) == 1

@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from referral.apikeys import Caller
 from referral.ledger.purchase_reports import RecordedPurchase, ReportedPurchase
-from web.auth import api_company, services_of
+from web.auth import api_company_rechecked_in_route, services_of
 from web.errors import API_ERRORS, declared
 
 router = APIRouter(tags=["purchases"])
@@ -150,11 +150,11 @@ async def post_purchase(
     body: PurchaseIn,
     request: Request,
     response: Response,
-    company: Caller = Depends(api_company),
+    company: Caller = Depends(api_company_rechecked_in_route),
 ) -> PurchaseOut:
     """Record a purchase; cashback and points accrue as for `refbot purchases import`."""
     [recorded] = await services_of(request).purchase_reports.record(
-        company.company_id, [body.reported()]
+        company.company_id, [body.reported()], key_id=company.key_id
     )
     response.headers[REPLAYED_HEADER] = str(recorded.replayed).lower()
     return _out(recorded)
@@ -167,11 +167,11 @@ async def post_purchases(
     body: PurchaseBatchIn,
     request: Request,
     response: Response,
-    company: Caller = Depends(api_company),
+    company: Caller = Depends(api_company_rechecked_in_route),
 ) -> PurchaseBatchOut:
     """Up to 1,000 purchases, recorded all together or, on any problem, none."""
     recorded = await services_of(request).purchase_reports.record(
-        company.company_id, [item.reported() for item in body.purchases]
+        company.company_id, [item.reported() for item in body.purchases], key_id=company.key_id
     )
     response.headers[REPLAYED_HEADER] = str(all(r.replayed for r in recorded)).lower()
     return PurchaseBatchOut(purchases=[_out(r) for r in recorded])
