@@ -35,6 +35,7 @@ from referral.crm.deals import (
     DealState,
 )
 from referral.crm.forms import MalformedForm
+from referral.crm.http import crm_client
 from referral.leads.delivery import PartnerLead
 
 WON_STATUS, LOST_STATUS = 142, 143
@@ -93,7 +94,7 @@ class AmoCrmAccount:
         )
         headers = {"Authorization": f"Bearer {self.token}"}
         try:
-            async with httpx.AsyncClient(timeout=10, headers=headers) as http:
+            async with crm_client(headers=headers) as http:
                 async for attempt in retrying:
                     with attempt:
                         response = await http.request(

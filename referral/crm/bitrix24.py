@@ -44,6 +44,7 @@ from referral.crm.deals import (
     DealState,
 )
 from referral.crm.forms import MalformedForm
+from referral.crm.http import crm_client
 from referral.leads.delivery import PartnerLead
 from referral.ledger.csvfile import parse_money
 
@@ -123,7 +124,7 @@ class Bitrix24Portal:
             reraise=True,
         )
         try:
-            async with httpx.AsyncClient(timeout=10) as http:
+            async with crm_client() as http:
                 async for attempt in retrying:
                     with attempt:
                         response = await http.post(f"{self.webhook_url}{method}.json", json=params)
