@@ -138,7 +138,7 @@ async def test_a_lost_or_open_bitrix24_deal_is_no_purchase(
     ids=["wrong-application-token", "forged-url", "other-kind", "bad-id", "not-a-form", "clash"],
 )
 async def test_a_forged_or_malformed_call_is_4xx_and_changes_nothing(
-    partner: Partner, http: httpx.AsyncClient, mutate, status
+    partner: Partner, http: httpx.AsyncClient, mutate, status, caplog
 ):
     partner.stub.deals["759"] = bitrix24_deal("759", "S", "5000.00", partner.member)
     url, body = mutate(partner.bitrix_url, bitrix24_deal_update("759", APP_TOKEN))
@@ -146,6 +146,10 @@ async def test_a_forged_or_malformed_call_is_4xx_and_changes_nothing(
     assert response.status_code == status, response.text
     await settled(partner)
     assert (await events(partner), await purchases(partner)) == (0, [])
+    refused = [r for r in caplog.records if r.name == "web.crm.routes"]
+    assert [r.levelname for r in refused] == ["WARNING"]
+    assert "refused" in refused[0].getMessage()
+    assert url.rsplit("_", 1)[1] not in refused[0].getMessage()
 
 
 async def test_a_won_amocrm_deal_becomes_a_purchase_once(partner: Partner, http: httpx.AsyncClient):

@@ -3,7 +3,9 @@ answered at once; the deal is read back and settled in the background.
 
 404 for a URL no connection has, 401 for a Bitrix24 call with another
 application token, 422 for a body that is not such a webhook: each changes
-nothing. The same call again answers ``duplicate`` and changes nothing.
+nothing, and is logged (never the token, the body or a secret) as the call's record;
+an accepted call's record is its crm_events row. The same call again answers
+``duplicate`` and changes nothing. bench/bench_crm.py measures how long a CRM waits.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pydantic import BaseModel, Field
 from refbot.services import Services
 from referral.apikeys import ApiKeyRefused
 from referral.crm import amocrm, bitrix24
-from referral.crm.connections import Connection
+from referral.crm.connections import Connection, UnknownConnection
 from referral.crm.forms import MalformedForm, parse_form
 from referral.errors import DomainError
 from web.auth import services_of
@@ -61,10 +63,16 @@ def _spawn(services: Services, event_ids: list[int]) -> None:
 async def _parsed(request: Request, kind: str, token: str, parse: Callable[[dict], T]):  # type: ignore[no-untyped-def]
     """The services, the connection the URL names (404 if none) and the parsed body (422)."""
     services = services_of(request)
-    connection = await services.crm.by_token(kind, token)
+    try:
+        connection = await services.crm.by_token(kind, token)
+    except UnknownConnection:
+        # The token's first part is the connection's public id; the rest is never logged.
+        log.warning("CRM %s call refused: no connection %s", kind, token.partition("_")[0][:11])
+        raise
     try:
         return services, connection, parse(parse_form(await request.body()))
     except MalformedForm as error:
+        log.warning("CRM %s call refused: %s", connection.public_id, error)
         raise MalformedWebhook(str(error)) from None
 
 
@@ -84,6 +92,7 @@ async def bitrix24_event(request: Request, token: Token) -> Received:
     services, connection, event = await _parsed(request, "bitrix24", token, bitrix24.parse_event)
     expected = connection.settings["application_token"]
     if not hmac.compare_digest(event.application_token.encode(), expected.encode()):
+        log.warning("CRM %s call refused: wrong application token", connection.public_id)
         raise ApiKeyRefused("wrong application token")
     if event.event not in bitrix24.DEAL_EVENTS:
         return Received(received=0, duplicate=0)
