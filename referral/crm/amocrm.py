@@ -83,7 +83,8 @@ class AmoCrmAccount:
         self.attempts = attempts
 
     async def _get(self, path: str, params: list[tuple[str, str]]) -> dict:
-        return await self._call("GET", path, params=params)
+        body = await self._call("GET", path, params=params)
+        return body if isinstance(body, dict) else {}  # a list answers only leads/complex
 
     async def _call(self, method: str, path: str, **request: object) -> dict | list:
         retrying = AsyncRetrying(
