@@ -13,15 +13,18 @@ Past the portal's request rate Bitrix24 answers 503 with QUERY_LIMIT_EXCEEDED
 
 A delivered lead is created with the universal ``crm.item.add``
 (https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html;
-``crm.lead.add`` is deprecated): a lead (entityTypeId 1) on a classic portal, a
-deal (2) on one in simple mode, which has no leads (``crm.settings.mode.get``
+``crm.lead.add``'s development stopped in favour of it:
+https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-add): a lead
+(entityTypeId 1) on a classic portal, a deal (2) on one in simple mode, which
+has no leads (``crm.settings.mode.get``
 answers 1 classic, 2 simple:
 https://dev.1c-bitrix.ru/rest_help/crm/mode/crm_settings_mode_get.php). The item
 carries the refbot lead's id as ``originId`` under ``originatorId`` "refbot", so
 ``crm.item.list`` filtered by them
 (https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html)
-finds an item created before we could record it. ``useOriginalUfNames`` lets the
-member field keep the UF_CRM_... code the partner gave at connect.
+finds an item created before we could record it. ``useOriginalUfNames: Y`` (same
+crm.item.add page: Y original names like UF_CRM_2_1639669411830, N camelCase,
+the default) lets the member field keep the UF_CRM_... code given at connect.
 """
 
 from __future__ import annotations
