@@ -117,14 +117,19 @@ def _raw(
     links = catalogue.links
     if links and ctx.bought:
         linked: dict[str, float] = defaultdict(float)
+        # The bought service each one is most strongly linked from (the offer's
+        # "goes with"), found in the same pass: (weight, service), the larger wins.
+        strongest: dict[str, tuple[float, str]] = {}
         for service in ctx.bought:
             for other, weight in links.get(service, {}).items():
                 if other not in ctx.bought:
                     linked[other] += weight
+                    if weight > 0 and (weight, service) > strongest.get(other, (0.0, "")):
+                        strongest[other] = (weight, service)
         ranked = sorted(linked.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         top = ranked[0][1] if ranked else 1.0
         out += [
-            (item, scale[CROSS] * score / top, CROSS, _related(links, ctx.bought, item))
+            (item, scale[CROSS] * score / top, CROSS, strongest.get(item, (0.0, None))[1])
             for item, score in ranked
         ]
     if hybrid:
@@ -144,12 +149,6 @@ def _raw(
     have = {c[0] for c in out}
     out += [(i, scale[POPULAR] * float(s), POPULAR, None) for i, s in popular if i not in have]
     return out
-
-
-def _related(links: dict[str, dict[str, float]], bought: set[str], item: str) -> str | None:
-    weights = {b: links.get(b, {}).get(item, 0.0) for b in bought}
-    best = max(weights, key=lambda b: (weights[b], b), default=None)
-    return best if best is not None and weights[best] > 0 else None
 
 
 def rank(

@@ -102,3 +102,28 @@ def test_an_empty_catalogue_ranks_nothing_and_raises_nothing():
             view = ModelView.of(LoadedModel(model, False, "", {}), economics)  # type: ignore[arg-type]
             for ctx in (MemberContext("a", {"1"}, set()), MemberContext("new", set(), set())):
                 assert rank(view, empty, [("1", 1.0)], ctx, 3, now=10.0) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    pairs=st.dictionaries(
+        st.tuples(st.sampled_from(ITEMS), st.sampled_from(ITEMS)),
+        st.sampled_from([0.5, 1.0, 1.0, 2.0]),
+        max_size=25,
+    ),
+    bought=st.sets(st.sampled_from(ITEMS), min_size=1, max_size=4),
+)
+def test_a_cross_link_offer_names_the_bought_service_it_is_linked_from_most(pairs, bought):
+    links: dict[str, dict[str, float]] = {}
+    for (a, b), weight in pairs.items():
+        if a != b:  # both ways, summed, as referral.offers.shared builds them
+            links.setdefault(a, {})[b] = links.get(a, {}).get(b, 0.0) + weight
+            links.setdefault(b, {})[a] = links.get(b, {}).get(a, 0.0) + weight
+    cards = {item: card(item, int(item), 1) for item in ITEMS}
+    catalogue = Catalogue(None, {c.id: c for c in cards.values()}, cards, {}, {}, links, {})
+    view = ModelView.of(LoadedModel(PopularityFallback([], []), True, "", {}), None)
+    ctx = MemberContext("p", bought, set())
+    for c in rank(view, catalogue, [], ctx, 12):
+        weights = {b: links.get(b, {}).get(str(c.service_id), 0.0) for b in bought}
+        best = max(weights, key=lambda b: (weights[b], b))  # the strongest, then the larger id
+        assert c.reason == "cross" and str(c.related_service_id) == best
