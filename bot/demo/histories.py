@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+MEMBERS = 2500  # the demo's network: a few thousand, enough for segments and churn
 HISTORY_DAYS = 270
 DRIFT_SHARE = 0.15  # members whose visits fade over the last weeks
 LATE_JOIN_SHARE = 0.2  # members who joined within the last quarter

@@ -12,20 +12,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
+from bot.demo.histories import MEMBERS
 from bot.demo.network import PARTNERS, price_paid
-from bot.demo.product import BOT_USERNAME, LINK_SECRET, running_product
-from bot.demo.seed import MEMBERS
-from bot.demo.world import World, fresh_world
+from bot.demo.world import BOT_USERNAME, LINK_SECRET, fresh_world
 from localapi import FakeUser, LocalBotAPI
 from localapi.chat import ChatPage, Place, QrCode, Visitor
-from refbot.services import Services
 from referral import links
-from referral.members import MemberService
+
+if TYPE_CHECKING:
+    from bot.demo.product import Product
+    from refbot.services import Services
+    from referral.members import MemberService
+
+T = TypeVar("T")
 
 CONSUMER = FakeUser(7_000_001, "Анна", language_code="ru")
 PARTNER_ADMIN = FakeUser(7_000_002, "Павел", language_code="ru")
@@ -161,17 +166,23 @@ async def serve_demo(
 ) -> int:
     """Serve until ``stop`` is set, or SIGINT / SIGTERM (Ctrl+C)."""
     stop = stop or _stop_on_signals()
-    world = await _unless_stopped(fresh_world(data_dir, members, LINK_SECRET, echo), stop)
-    if world is None:
+    # The first start builds the network in a process of its own (world.py)
+    # while this one loads the bot's stack in a thread: two cores, not one.
+    both = asyncio.gather(
+        fresh_world(data_dir, members, LINK_SECRET, echo), asyncio.to_thread(_bot_stack)
+    )
+    ready = await _unless_stopped(both, stop)
+    if ready is None:
         echo("Stopped before the network was ready; the next start builds it again.")
         return 0
+    world, running = ready
     language = MemberLanguage()
     page = chat_page(LINK_SECRET.encode(), on_language=language)
     api = LocalBotAPI("127.0.0.1", port, BOT_USERNAME, chat_page=page, bot_name="Refbot")
     http_port = port + 1 if port else 0  # 0: any free port, as the tests ask
     async with (
         api,
-        running_product(world, api, before_start=grant_staff, http_port=http_port) as product,
+        running(world, api, before_start=grant_staff, http_port=http_port) as product,
     ):
         language.members = product.services.members
         purchases = asyncio.create_task(report_first_purchases(product.services))
@@ -193,20 +204,28 @@ async def serve_demo(
     return 0
 
 
-async def _unless_stopped(
-    building: Coroutine[Any, Any, World], stop: asyncio.Event
-) -> World | None:
-    """The world, or None if ``stop`` came first: Ctrl+C during the first
-    start's build cancels it there (a template is kept only once complete)."""
-    world = asyncio.ensure_future(building)
+def _bot_stack() -> Callable[..., AbstractAsyncContextManager[Product]]:
+    """aiogram, FastAPI, the routers and refbot's services (some 3 s of
+    imports), and scikit-learn, which loading the trained models needs."""
+    import recommender.churn  # noqa: F401 - the churn model's pickle needs it
+    import recommender.segments  # noqa: F401 - and the segments'
+    from bot.demo.product import running_product
+
+    return running_product
+
+
+async def _unless_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
+    """``work``'s result, or None if ``stop`` came first: Ctrl+C during the
+    first start's build stops it there (a template is kept only once complete)."""
+    task = asyncio.ensure_future(work)
     stopped = asyncio.ensure_future(stop.wait())
-    await asyncio.wait((world, stopped), return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait((task, stopped), return_when=asyncio.FIRST_COMPLETED)
     stopped.cancel()
-    if not world.done():
-        world.cancel()
-        await asyncio.gather(world, return_exceptions=True)
+    if not task.done():
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
         return None
-    return world.result()
+    return task.result()
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -11,16 +11,13 @@ from dataclasses import dataclass
 from aiogram import Bot, Dispatcher
 
 from bot.app import build_bot, build_dispatcher
-from bot.demo.world import World
+from bot.demo.world import LINK_SECRET, World
 from bot.runner import run_polling
 from localapi import LocalBotAPI
 from refbot.services import Services, build_services
 from refbot.settings import Settings
 from web.app import build_http_app
 from web.server import serving
-
-LINK_SECRET = "refbot-demo"  # signs the demo's QR links; the demo holds no real secret
-BOT_USERNAME = "refbot_demo_bot"
 
 
 @dataclass

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.demo.product import BOT_USERNAME, LINK_SECRET, running_product
-from bot.demo.seed import COMPANIES, MEMBERS
-from bot.demo.world import fresh_world
+from bot.demo.histories import MEMBERS
+from bot.demo.product import running_product
+from bot.demo.seed import COMPANIES
+from bot.demo.world import BOT_USERNAME, LINK_SECRET, fresh_world
 from localapi import Call, FakeUser, LocalBotAPI
 from referral import links
 from referral.surveys.spec import parse_spec

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, update
 
 from bot.demo import histories
 from bot.demo.bulk import SettledPurchase, write_history
+from bot.demo.histories import MEMBERS
 from bot.demo.network import PARTNERS, catalogue_csv, cross_matrix_csv, partner, price_paid
 from refbot.services import Services
 from referral.companies import by_code
@@ -24,7 +25,6 @@ from referral.models import Member
 from referral.offers.crossmatrix import CrossMatrixService
 
 COMPANIES = tuple((p.name, p.code) for p in PARTNERS)
-MEMBERS = 2500
 SYNTHETIC_TELEGRAM_IDS = 9_000_000_000  # far from the demo's visitors and real users
 ACCEPT_BATCH = 500
 DEPOSIT_POINTS = 50_000_000

@@ -1,37 +1,41 @@
 """The demo's world on disk: DATA_DIR/demo/demo.sqlite3 and its models/, fresh
 for every run, copied from a template that is built once and kept.
 
-Building the template (migrations, the seeded network, training) takes some
-10-20 s on two cores, most of it the seed's bulk history and the training
-(`refbot demo` prints each phase's seconds); copying it takes well under a
-second. The template's name carries a fingerprint of everything that
-shapes it (the seed's code, the migrations, the recommender and offer code,
-the number of members), so a change to any of them builds a new one, and a
-template older than a week is rebuilt so the histories end near today.
+Building the template (build.py: migrations, the seeded network, training)
+takes some 10-20 s on two cores, in a process of its own, while this one
+loads the bot; copying it takes well under a second. The template's name
+carries a fingerprint of everything that shapes it (the seed's code, the
+migrations, the recommender and offer code, the number of members), so a
+change to any of them builds a new one, and a template older than a week is
+rebuilt so the histories end near today.
+
+This module stays light (no SQLAlchemy, pandas or aiogram): `refbot demo`
+imports it first, so the build starts before anything heavy loads.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import os
 import shutil
 import sqlite3
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.demo.seed import seed
-from migrations.runner import upgrade_async
-from refbot.services import build_services
-from refbot.settings import Settings
-from referral.offers.training import train
-
 DATABASE = "demo.sqlite3"
 MODELS = "models"
 MAX_TEMPLATE_AGE_SECONDS = 7 * 24 * 3600
+LINK_SECRET = "refbot-demo"  # signs the demo's QR links; the demo holds no real secret
+BOT_USERNAME = "refbot_demo_bot"
 _ROOT = Path(__file__).resolve().parents[2]
 # What the template's rows and models depend on; the page and the CLI do not count.
 _SHAPING = (
+    "bot/demo/build.py",
     "bot/demo/bulk.py",
     "bot/demo/histories.py",
     "bot/demo/network.py",
@@ -42,6 +46,13 @@ _SHAPING = (
     "referral/offers/*.py",
     "referral/ledger/*.py",
 )
+# One OpenMP (and OpenBLAS) thread for the build's training. On the shared
+# 2-core machine their spinning worker threads made K-Means and the churn
+# model's gradient boosting 10-20 times slower (about 28 s against 1.5 s
+# single-threaded at a load of 3); the demo's network is small enough that a
+# second thread gains nothing even when idle, and the other core is loading
+# the bot meanwhile.
+_BUILD_ENV = {"OMP_NUM_THREADS": "1"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,10 @@ class World:
     data_dir: Path
     built: bool  # False: copied from a template made earlier
     seconds: float
+
+
+class BuildFailed(RuntimeError):
+    """The template's build process ended without finishing it."""
 
 
 def fingerprint(members: int) -> str:
@@ -61,10 +76,18 @@ def fingerprint(members: int) -> str:
     return digest.hexdigest()[:12]
 
 
+def complete(template: Path) -> Path:
+    """The marker a finished build leaves; only a marked template is copied."""
+    return template / "complete"
+
+
 async def fresh_world(
     data_dir: Path, members: int, link_secret: str, echo: Callable[[str], None]
 ) -> World:
-    """A new database and models under ``data_dir``, from the template (built first if needed)."""
+    """A new database and models under ``data_dir``, from the template (built first if needed).
+
+    Cancelled during the build, the build process is stopped and its template
+    left unmarked, so the next start builds it again."""
     started = time.perf_counter()
     template = data_dir / f"template-{fingerprint(members)}-{members}"
     built = not _usable(template)
@@ -73,7 +96,7 @@ async def fresh_world(
             f"Building the demo network once ({members} members, some 10-20 s; "
             "later runs start from a copy)..."
         )
-        await _build(template, members, link_secret, echo)
+        await _build_in_own_process(template, members, link_secret, echo)
     for stale in (DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm"):
         (data_dir / stale).unlink(missing_ok=True)
     shutil.rmtree(data_dir / MODELS, ignore_errors=True)
@@ -84,48 +107,43 @@ async def fresh_world(
 
 
 def _usable(template: Path) -> bool:
-    marker = template / "complete"
+    marker = complete(template)
     return marker.exists() and time.time() - marker.stat().st_mtime < MAX_TEMPLATE_AGE_SECONDS
 
 
-async def _build(
+async def _build_in_own_process(
     template: Path, members: int, link_secret: str, echo: Callable[[str], None]
 ) -> None:
-    for old in template.parent.glob("template-*"):
-        shutil.rmtree(old, ignore_errors=True)
-    template.mkdir(parents=True)
-    url = f"sqlite+aiosqlite:///{(template / DATABASE).resolve()}"
-    phase = time.perf_counter()
-    await upgrade_async(url)
-    settings = Settings(
-        _env_file=None,
-        bot_token="123456789:demo-template",
-        database_url=url,
-        data_dir=template,
-        link_secret=link_secret,
+    """`python -m bot.demo.build`, its lines passed on to ``echo`` as they come."""
+    build = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.demo.build",
+        str(template),
+        str(members),
+        link_secret,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, **_BUILD_ENV},
+        # Its own session: Ctrl+C reaches this process alone, which stops the
+        # build itself (below) rather than have it print a KeyboardInterrupt.
+        start_new_session=True,
     )
-    services = build_services(settings)
+    said: list[str] = []
     try:
-        echo(f"  database schema ({_since(phase)})")
-        phase = time.perf_counter()
-        report = await seed(services, members=members)
-        echo(
-            f"  {report.companies} partners, {report.members} members "
-            f"({report.drifting} drifting away), {report.purchases} purchases ({_since(phase)})"
-        )
-        phase = time.perf_counter()
-        trained = await train(template, services.db, tune=False)
-        echo(
-            f"  trained offer models v{trained.version}: {', '.join(trained.trained)} "
-            f"({_since(phase)})"
-        )
+        assert build.stdout is not None
+        async for raw in build.stdout:
+            said.append(raw.decode(errors="replace").rstrip("\n"))
+            echo(said[-1])
+        code = await build.wait()
     finally:
-        await services.close()
-    (template / "complete").touch()
-
-
-def _since(started: float) -> str:
-    return f"{time.perf_counter() - started:.1f} s"
+        if build.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                build.kill()
+            await build.wait()
+    if code != 0 or not complete(template).exists():
+        last = "\n".join(said[-20:])
+        raise BuildFailed(f"building the demo network failed (exit {code}):\n{last}")
 
 
 def _copy_database(source: Path, target: Path) -> None:

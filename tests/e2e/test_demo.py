@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.demo import run_demo
+import pytest
+
+from bot.demo.script import run_demo
+from bot.demo.world import BuildFailed, fresh_world
 from referral.db import create_engine, create_sessionmaker
 from referral.ledger.check import check
 
@@ -35,6 +38,15 @@ async def test_demo_walks_the_whole_journey_offline(tmp_path):
     assert not any("Building" in line for line in again)
     assert "Заявка отправлена партнёру" in "\n".join(again)
     assert await _ledger_problems(tmp_path) == []
+
+
+async def test_a_failed_build_says_why_and_keeps_no_template(tmp_path):
+    lines: list[str] = []
+    with pytest.raises(BuildFailed, match="building the demo network failed") as failed:
+        await fresh_world(tmp_path, 0, "secret", lines.append)  # a network of nobody
+    assert "Error" in str(failed.value)  # the build's own last words come along
+    assert "Building the demo network once" in lines[0]
+    assert not list(tmp_path.glob("template-*/complete"))
 
 
 async def _ledger_problems(data_dir) -> list[str]:
