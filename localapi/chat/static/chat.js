@@ -26,6 +26,8 @@ const state = {
   rendered: {}, // message_id -> JSON of what is on screen (current chat)
   seenMessages: {}, // key -> highest message id seen while on screen
   seenAnswers: {}, // key -> answers already shown
+  follow: true, // keep the newest message in view (false once the person scrolls up)
+  pinnedAt: 0, // scrollTop where the page last put the newest message in view
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -124,7 +126,17 @@ function messageElement(message, mine) {
   const edited = message.edit_date ? "✎ " : "";
   html += `<div class="meta">${edited}${when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}</div>`;
   box.innerHTML = html;
+  // A photo gets its height only once loaded: follow it, or the messages
+  // after a QR code or a chart would arrive out of sight.
+  for (const image of box.querySelectorAll("img")) image.addEventListener("load", followNewest);
   return box;
+}
+
+function followNewest() {
+  const list = $("#messages");
+  if (!state.follow) return;
+  list.scrollTop = list.scrollHeight;
+  state.pinnedAt = list.scrollTop;
 }
 
 function keyboardElement(message) {
@@ -155,7 +167,6 @@ function renderChat() {
   if (!chat) return;
   const me = visitorConfig(state.visitor).id;
   const present = new Set();
-  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   let previous = null;
   for (const message of chat.messages) {
     const id = String(message.message_id);
@@ -180,7 +191,7 @@ function renderChat() {
       delete state.rendered[element.dataset.messageId];
     }
   }
-  if (atBottom) list.scrollTop = list.scrollHeight;
+  followNewest();
   const last = chat.messages.length ? chat.messages[chat.messages.length - 1].message_id : 0;
   state.seenMessages[state.visitor] = last;
 }
@@ -243,6 +254,7 @@ function renderChrome() {
 
 function switchTo(key) {
   state.visitor = key;
+  state.follow = true;
   state.rendered = {};
   $("#messages").innerHTML = "";
   closeMenus();
@@ -267,6 +279,7 @@ async function setLanguage(language) {
 
 async function sendText(text) {
   if (!text.trim()) return;
+  state.follow = true; // what the visitor does, they want to see answered
   await api("send", { text });
   await refresh();
 }
@@ -286,6 +299,7 @@ function openLink(url) {
 
 async function pressButton(message, button) {
   if (button.callback_data !== undefined) {
+    state.follow = true;
     await api("press", { message_id: message.message_id, data: button.callback_data });
     await refresh();
   } else if (button.url) {
@@ -363,6 +377,7 @@ function pickLocation() {
     element.addEventListener("click", async () => {
       const place = places[Number(element.dataset.place)];
       closeModal();
+      state.follow = true;
       await api("location", { latitude: place.latitude, longitude: place.longitude });
       await refresh();
     });
@@ -423,6 +438,14 @@ async function main() {
   for (const button of document.querySelectorAll("#languages button")) {
     button.addEventListener("click", () => setLanguage(button.dataset.language));
   }
+  // Scroll events arrive after the fact: a photo that loaded in between makes
+  // our own scroll look short of the bottom. Only a move up from where the
+  // page last pinned the chat is the person's own.
+  $("#messages").addEventListener("scroll", () => {
+    const list = $("#messages");
+    if (list.scrollHeight - list.scrollTop - list.clientHeight < 80) state.follow = true;
+    else if (list.scrollTop < state.pinnedAt - 20) state.follow = false;
+  });
   $("#messages").addEventListener("click", (event) => {
     const link = event.target.closest("a");
     const spoiler = event.target.closest(".spoiler");
