@@ -39,6 +39,18 @@ class Partner:
     bundles: tuple[tuple[str, str, tuple[str, ...], int], ...] = ()  # code, name, items, %
 
 
+def _earning(purchase_points: int, cashback_percent: int, **points: int) -> dict[str, str]:
+    """A partner's earning rules as its rules file would hold them. Every demo
+    partner settles at once (no return window), so a newcomer's first
+    purchases show their rewards in /wallet straight away."""
+    return {
+        "purchase_points": str(purchase_points),
+        "cashback": str(cashback_percent),
+        **{name: str(value) for name, value in points.items()},
+        "return_window_days": "0",
+    }
+
+
 PARTNERS: tuple[Partner, ...] = (
     Partner(
         "zerno",
@@ -58,14 +70,7 @@ PARTNERS: tuple[Partner, ...] = (
             Outlet("Зерно на Арбате", 55.7494, 37.5912),
             Outlet("Зерно у Курской", 55.7586, 37.6590),
         ),
-        {
-            "purchase_points": "10",
-            "cashback": "5",
-            "survey_points": "50",
-            "invite_points": "100",
-            "review_points": "20",
-            "return_window_days": "0",
-        },
+        _earning(10, 5, survey_points=50, invite_points=100, review_points=20),
         (("breakfast", "Завтрак", ("cappuccino", "croissant"), 15),),
     ),
     Partner(
@@ -83,13 +88,7 @@ PARTNERS: tuple[Partner, ...] = (
             Outlet("Переплёт на Пятницкой", 55.7397, 37.6286),
             Outlet("Переплёт на Соколе", 55.8050, 37.5150),
         ),
-        {
-            "purchase_points": "20",
-            "cashback": "3",
-            "review_points": "30",
-            "survey_points": "40",
-            "return_window_days": "0",
-        },
+        _earning(20, 3, review_points=30, survey_points=40),
         (("reader", "Читателю", ("novel", "notebook"), 10),),
     ),
     Partner(
@@ -107,12 +106,7 @@ PARTNERS: tuple[Partner, ...] = (
             Outlet("Пульс на Ленинском", 55.7070, 37.5850),
             Outlet("Пульс в Сокольниках", 55.7890, 37.6790),
         ),
-        {
-            "purchase_points": "50",
-            "cashback": "2",
-            "survey_points": "50",
-            "return_window_days": "0",
-        },
+        _earning(50, 2, survey_points=50),
         (("start", "Старт", ("month", "trainer"), 10),),
     ),
     Partner(
@@ -129,11 +123,7 @@ PARTNERS: tuple[Partner, ...] = (
             Outlet("Колесо на Варшавке", 55.6540, 37.6190),
             Outlet("Колесо в Строгино", 55.8040, 37.4030),
         ),
-        {
-            "purchase_points": "40",
-            "cashback": "3",
-            "return_window_days": "0",
-        },
+        _earning(40, 3),
         (("season", "Сезонный сервис", ("tyres", "wash"), 15),),
     ),
     Partner(
@@ -152,12 +142,7 @@ PARTNERS: tuple[Partner, ...] = (
             Outlet("Здоровье на Соколе", 55.8060, 37.5140),
             Outlet("Здоровье у Павелецкой", 55.7300, 37.6380),
         ),
-        {
-            "purchase_points": "15",
-            "cashback": "2",
-            "survey_points": "30",
-            "return_window_days": "0",
-        },
+        _earning(15, 2, survey_points=30),
         (("immunity", "Иммунитет", ("vitamins", "cold"), 10),),
     ),
     Partner(
@@ -171,12 +156,7 @@ PARTNERS: tuple[Partner, ...] = (
             Item("combo", "Попкорн и напиток", "snacks", 520, 10),
         ),
         (Outlet("Октябрь на Новом Арбате", 55.7520, 37.5870),),
-        {
-            "purchase_points": "25",
-            "cashback": "4",
-            "review_points": "20",
-            "return_window_days": "0",
-        },
+        _earning(25, 4, review_points=20),
         (("evening", "Вечер в кино", ("ticket", "popcorn"), 20),),
     ),
     Partner(
@@ -189,11 +169,7 @@ PARTNERS: tuple[Partner, ...] = (
             Item("plant", "Комнатное растение", "plants", 1200),
         ),
         (Outlet("Флора у Чистых прудов", 55.7640, 37.6390),),
-        {
-            "purchase_points": "30",
-            "cashback": "5",
-            "return_window_days": "0",
-        },
+        _earning(30, 5),
     ),
 )
 
