@@ -1,13 +1,18 @@
-"""`refbot crm connect|list|disconnect|reconcile`: a partner's Bitrix24 or amoCRM."""
+"""`refbot crm connect|list|disconnect|reconcile|retry`: a partner's Bitrix24 or amoCRM."""
 
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.cli.common import fail, load_settings, refusals_exit, run_async, services_for
 from refbot.settings import Settings
+
+if TYPE_CHECKING:
+    from referral.crm.connections import Connection
+    from referral.crm.outbound import Unsent
 
 crm_app = typer.Typer(help="A partner's CRM (Bitrix24, amoCRM) connected without code.")
 
@@ -69,19 +74,42 @@ def connect(
     typer.echo(public_base(load_settings()) + path)
 
 
-@crm_app.command("list", help="A company's CRM connections (never their secrets).")
+@crm_app.command(
+    "list",
+    help="A company's CRM connections (never their secrets), each with its leads not "
+    "created there yet: pending or failed, with the CRM's last error.",
+)
 @refusals_exit
 def listing(code: str = typer.Argument(..., help="The company code.")) -> None:
     async def read():  # type: ignore[no-untyped-def]
         async with services_for(load_settings()) as services:
-            return await services.crm.list(code)
+            connections = await services.crm.list(code)
+            unsent = await services.crm_pushes.unsent([c.id for c in connections])
+            return connections, unsent
 
-    for connection in run_async(read()):
+    connections, unsent = run_async(read())
+    for line in connection_lines(connections, unsent):
+        typer.echo(line)
+
+
+def connection_lines(connections: list[Connection], unsent: list[Unsent]) -> list[str]:
+    """One line a connection, then one indented line per lead not created in it."""
+    lines = []
+    for connection in connections:
         service = connection.settings["service"]
-        typer.echo(
+        lines.append(
             f"{connection.kind}\t{connection.public_id}\tservice {service}\t"
             f"connected {connection.created_at:%Y-%m-%d %H:%M}"
         )
+        for push in unsent:
+            if push.connection_id != connection.id:
+                continue
+            when = "" if push.status != "pending" else f"next {push.next_attempt_at:%H:%M}\t"
+            error = push.last_error or "not tried yet"
+            lines.append(
+                f"  lead {push.lead_id}\t{push.status}\tattempts {push.attempts}\t{when}{error}"
+            )
+    return lines
 
 
 @crm_app.command("disconnect", help="Remove a company's CRM connection; its URL stops working.")
@@ -109,3 +137,21 @@ def reconcile_now() -> None:
 
     report = run_async(run())
     typer.echo(f"events retried: {report.events}, deals closed: {report.closed}")
+
+
+@crm_app.command(
+    "retry", help="Queue a company's failed CRM pushes again (after fixing the connection)."
+)
+@refusals_exit
+def retry(
+    code: str = typer.Argument(..., help="The company code."),
+    kind: Kind | None = typer.Argument(None, help="Only this CRM (bitrix24 or amocrm)."),
+) -> None:
+    async def requeue() -> int:
+        async with services_for(load_settings()) as services:
+            connections = await services.crm.list(code)
+            wanted = [c.id for c in connections if kind is None or c.kind == kind.value]
+            return await services.crm_pushes.requeue(wanted)
+
+    count = run_async(requeue())
+    typer.echo(f"{count} failed CRM pushes of {code} queued again (sent within 30 s)")

@@ -27,7 +27,7 @@ RECONCILE_EVERY = timedelta(minutes=3)
 
 async def push_leads(services: Services) -> str:
     report = await services.crm_pushes.run()
-    if report.queued or report.created or report.waiting:
+    if report.queued or report.created or report.waiting or report.failed:
         log.info("CRM push: %s", report)
     return str(report)
 

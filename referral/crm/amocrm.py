@@ -7,7 +7,9 @@ is not signed, so the URL's secret token is the proof, and it is sent once,
 never retried: the reconcile (referral/crm/reconcile.py) reads open deals back.
 Status 142 is amoCRM's "won" and 143 its "lost" in every pipeline. Past its
 7 requests a second (https://es-developers.kommo.com/docs/limitaciones) the
-API answers 429: waited out and retried.
+API answers 429: waited out and retried. A 5xx or a timeout is tried again
+later; any other 4xx (400 a bad field, 401 a revoked token, 402 an unpaid
+account, 403) is a refusal that ends the push as failed (referral/crm/outbound.py).
 
 A delivered lead is created with ``POST /api/v4/leads/complex``
 (https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-complex-add),
@@ -30,7 +32,9 @@ from referral.crm.deals import (
     OPEN,
     WON,
     CreatedItem,
+    CrmOddAnswer,
     CrmRateLimited,
+    CrmRefused,
     CrmUnavailable,
     DealState,
 )
@@ -94,6 +98,7 @@ class AmoCrmAccount:
             reraise=True,
         )
         headers = {"Authorization": f"Bearer {self.token}"}
+        body: dict | list = {}
         try:
             async with crm_client(headers=headers) as http:
                 async for attempt in retrying:
@@ -107,11 +112,15 @@ class AmoCrmAccount:
                             raise CrmRateLimited()
                         if response.status_code == 204:  # amoCRM's "nothing found"
                             return {}
+                        if 400 <= response.status_code < 500:
+                            raise CrmRefused(f"amoCRM {path}: {amocrm_refusal(response)}")
                         response.raise_for_status()
-                        return response.json()
-        except (CrmRateLimited, httpx.HTTPError, ValueError) as error:
+                        body = response.json()
+        except (CrmRateLimited, httpx.HTTPError) as error:
             raise CrmUnavailable(f"amoCRM {path}: {type(error).__name__}") from None
-        raise AssertionError("unreachable")
+        except ValueError:
+            raise CrmOddAnswer(f"amoCRM {path}: the answer is not JSON") from None
+        return body
 
     async def deals(self, deal_ids: list[str], member_field_id: int) -> list[DealState]:
         found: list[DealState] = []
@@ -144,7 +153,18 @@ class AmoCrmAccount:
         try:
             return CreatedItem("deal", str(created[0]["id"]))  # type: ignore[index]
         except (KeyError, IndexError, TypeError):
-            raise CrmUnavailable("amoCRM leads/complex: no id in the answer") from None
+            raise CrmOddAnswer("amoCRM leads/complex: no id in the answer") from None
+
+
+def amocrm_refusal(response: httpx.Response) -> str:
+    """The status with amoCRM's problem title and detail (its JSON error body)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    parts = (str(response.status_code), str(body.get("title") or ""), str(body.get("detail") or ""))
+    return " ".join(part for part in parts if part)
 
 
 def _state(lead: dict, member_field_id: int) -> DealState:

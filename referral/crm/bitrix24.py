@@ -9,7 +9,11 @@ reconcile reads many with crm.deal.list filtered by ``@ID``,
 https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-list.html): its
 STAGE_SEMANTIC_ID is S for a won stage, F for a lost one, P in progress.
 Past the portal's request rate Bitrix24 answers 503 with QUERY_LIMIT_EXCEEDED
-(https://apidocs.bitrix24.ru/limits.html): waited out and retried.
+(https://apidocs.bitrix24.ru/limits.html): waited out and retried. Other errors
+come as an HTTP status with ``{"error": CODE, "error_description": ...}``
+(https://apidocs.bitrix24.com/error-codes.html): a 5xx or a limit/temporary code
+is tried again later, any other 4xx (a bad field, a revoked webhook: 401/403)
+is a refusal that ends the push as failed (referral/crm/outbound.py).
 
 A delivered lead is created with the universal ``crm.item.add``
 (https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html;
@@ -42,7 +46,9 @@ from referral.crm.deals import (
     OPEN,
     WON,
     CreatedItem,
+    CrmOddAnswer,
     CrmRateLimited,
+    CrmRefused,
     CrmUnavailable,
     DealState,
 )
@@ -56,6 +62,16 @@ LEAD_TYPE, DEAL_TYPE = 1, 2
 CLASSIC_MODE = 1
 ORIGINATOR = "refbot"
 PAGE = 50  # crm.deal.list answers 50 a page: 50 ids a call is always one page
+# Codes that say "later", whatever the status they come with (error-codes.html, limits.html).
+TEMPORARY_CODES = frozenset(
+    {
+        "QUERY_LIMIT_EXCEEDED",
+        "OVERLOAD_LIMIT",
+        "OPERATION_TIME_LIMIT",
+        "INTERNAL_SERVER_ERROR",
+        "ERROR_UNEXPECTED_ANSWER",
+    }
+)
 _ID = re.compile(r"^\d{1,18}$")
 
 
@@ -126,6 +142,7 @@ class Bitrix24Portal:
             stop=stop_after_attempt(self.attempts),
             reraise=True,
         )
+        body: object = None
         try:
             async with crm_client() as http:
                 async for attempt in retrying:
@@ -133,11 +150,18 @@ class Bitrix24Portal:
                         response = await http.post(f"{self.webhook_url}{method}.json", json=params)
                         if response.status_code == 503 and "QUERY_LIMIT_EXCEEDED" in response.text:
                             raise CrmRateLimited()
+                        refusal = bitrix24_refusal(response)
+                        if refusal:
+                            raise CrmRefused(f"Bitrix24 {method}: {refusal}")
                         response.raise_for_status()
-                        return response.json()
-        except (CrmRateLimited, httpx.HTTPError, ValueError) as error:
+                        body = response.json()
+        except (CrmRateLimited, httpx.HTTPError) as error:
             raise CrmUnavailable(f"Bitrix24 {method}: {type(error).__name__}") from None
-        raise AssertionError("unreachable")
+        except ValueError:
+            raise CrmOddAnswer(f"Bitrix24 {method}: the answer is not JSON") from None
+        if not isinstance(body, dict):
+            raise CrmOddAnswer(f"Bitrix24 {method}: the answer is not an object")
+        return body
 
     async def deal(self, deal_id: str, member_field: str) -> DealState:
         found = (await self.call("crm.deal.get", {"id": deal_id})).get("result") or {}
@@ -192,7 +216,24 @@ class Bitrix24Portal:
         try:
             return CreatedItem(kind, str(added["result"]["item"]["id"]))
         except (KeyError, TypeError):
-            raise CrmUnavailable("Bitrix24 crm.item.add: no item in the answer") from None
+            raise CrmOddAnswer("Bitrix24 crm.item.add: no item in the answer") from None
+
+
+def bitrix24_refusal(response: httpx.Response) -> str:
+    """Why the portal refused for good ("" when it did not): a 4xx whose code is
+    not a limit or temporary one; the reason is the status, code and description."""
+    if not 400 <= response.status_code < 500 or response.status_code == 429:
+        return ""
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    code = str(body.get("error") or "")
+    if code.upper() in TEMPORARY_CODES:
+        return ""
+    description = str(body.get("error_description") or "")
+    return " ".join(part for part in (str(response.status_code), code, description) if part)
 
 
 def deal_state(found: dict, member_field: str, deal_id: str = "") -> DealState:

@@ -33,3 +33,14 @@ class CreatedItem:
 
 class CrmUnavailable(Exception):
     """The CRM's API did not answer usably (after its rate-limit waits): try again later."""
+
+
+class CrmRefused(CrmUnavailable):
+    """The CRM refused the request itself (a 4xx other than its rate limit: a bad
+    field, a revoked webhook or token): the same request will be refused again,
+    so retrying waits for nothing until someone fixes the connection."""
+
+
+class CrmOddAnswer(CrmUnavailable):
+    """The CRM answered success in a shape we cannot read (not JSON, no id): maybe
+    a hiccup, maybe for good; worth a few tries, not forever."""

@@ -69,7 +69,7 @@ class CrmPush(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     connection_id: Mapped[int] = mapped_column(ForeignKey("crm_connections.id", ondelete="CASCADE"))
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"))
-    status: Mapped[str] = mapped_column(String(8))  # pending, created
+    status: Mapped[str] = mapped_column(String(8))  # pending, created, failed
     entity: Mapped[str | None] = mapped_column(String(8))  # deal or lead, once created
     external_id: Mapped[str | None] = mapped_column(String(32))  # the CRM's id
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,7 +8,12 @@ The CRM may have taken the item while we never learned it (a crash, a lost
 answer), so each send first looks the item up by the lead's id, which the
 item carries (Bitrix24 ``originId``; the amoCRM lead's name), and creates it
 only when absent. A CRM that is down or out of quota keeps the row pending,
-tried again later with a growing pause: the lead is never lost.
+tried again later with a growing pause: the lead is never lost. A CRM that
+refuses the request itself (a bad field, a revoked webhook or token) would
+refuse it forever, so the row ends ``failed`` with the CRM's reason at once
+(an answer we cannot read: after ODD_ATTEMPTS tries), logged as an error and
+shown by ``refbot crm list``; ``refbot crm retry`` queues it again once the
+connection is fixed.
 
 What is sent is what the partner's lead webhook already carries (the lead id,
 the service, the member's code and bands), never a Telegram id.
@@ -27,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from referral.crm.amocrm import AmoCrmAccount
 from referral.crm.bitrix24 import Bitrix24Portal
 from referral.crm.connections import Connection, CrmConnections
-from referral.crm.deals import OPEN, CreatedItem, CrmUnavailable
+from referral.crm.deals import OPEN, CreatedItem, CrmOddAnswer, CrmRefused, CrmUnavailable
 from referral.crm.models import CrmDeal, CrmPush
 from referral.leads.delivery import PartnerLead, partner_lead, partner_leads_query
 from referral.leads.states import DELIVERED
@@ -35,10 +40,23 @@ from referral.offers.models import Lead
 
 log = logging.getLogger(__name__)
 
-PENDING, CREATED = "pending", "created"
+PENDING, CREATED, FAILED = "pending", "created", "failed"
 # A claimed row is not due again before this: longer than a send with its waits.
 CLAIM = timedelta(minutes=5)
 MAX_PAUSE = timedelta(hours=1)
+ODD_ATTEMPTS = 5  # unreadable answers in a row (with the growing pause: ~15 min) before failed
+
+
+@dataclass(frozen=True)
+class Unsent:
+    """A push not created (yet): pending, or failed with the CRM's reason."""
+
+    connection_id: int
+    lead_id: int
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
 
 
 @dataclass(frozen=True)
@@ -46,6 +64,7 @@ class PushReport:
     queued: int  # leads newly given a row
     created: int  # items created (or found created) in a CRM
     waiting: int  # sends that failed and wait for a later tick
+    failed: int = 0  # sends the CRM refused: the rows wait for `refbot crm retry`
 
 
 class CrmPushes:
@@ -65,13 +84,10 @@ class CrmPushes:
         """Queue newly delivered leads, then send every due row once."""
         now = now or datetime.now(UTC)
         queued = await self.enqueue(now)
-        created = waiting = 0
-        for push_id in await self._claim(now):
-            if await self._send(push_id):
-                created += 1
-            else:
-                waiting += 1
-        return PushReport(queued, created, waiting)
+        outcomes = [await self._send(push_id) for push_id in await self._claim(now)]
+        return PushReport(
+            queued, outcomes.count(CREATED), outcomes.count(PENDING), outcomes.count(FAILED)
+        )
 
     async def enqueue(self, now: datetime) -> int:
         """A row for each delivered lead of a connected company that has none yet."""
@@ -124,25 +140,67 @@ class CrmPushes:
                 row.next_attempt_at = now + CLAIM
             return [row.id for row in rows]
 
-    async def _send(self, push_id: int) -> bool:
+    async def unsent(self, connection_ids: list[int]) -> list[Unsent]:
+        """The connections' pushes not created: pending ones and failed ones, with why."""
+        async with self.db() as session:
+            rows = await session.scalars(
+                select(CrmPush)
+                .where(CrmPush.connection_id.in_(connection_ids), CrmPush.status != CREATED)
+                .order_by(CrmPush.id)
+            )
+            return [
+                Unsent(
+                    row.connection_id,
+                    row.lead_id,
+                    row.status,
+                    row.attempts,
+                    row.next_attempt_at,
+                    row.last_error,
+                )
+                for row in rows
+            ]
+
+    async def requeue(self, connection_ids: list[int], now: datetime | None = None) -> int:
+        """Failed pushes of these connections pending again, due now; how many."""
+        async with self.db.begin() as session:
+            result = await session.execute(
+                update(CrmPush)
+                .where(CrmPush.connection_id.in_(connection_ids), CrmPush.status == FAILED)
+                .values(status=PENDING, attempts=0, next_attempt_at=now or datetime.now(UTC))
+            )
+            return result.rowcount or 0
+
+    async def _send(self, push_id: int) -> str:
+        """Where the row is after one send: CREATED, PENDING (tried later) or FAILED."""
         async with self.db() as session:
             push = await session.get(CrmPush, push_id)
             if push is None or push.status != PENDING:
-                return False
+                return PENDING
             connection_id, lead_id, attempts = push.connection_id, push.lead_id, push.attempts
             row = (await session.execute(partner_leads_query().where(Lead.id == lead_id))).first()
         connection = await self.connections.by_id(connection_id)
         if row is None:  # never: a delivered lead stays visible to its partner
-            return False
+            return PENDING
         try:
             item = await self._create(connection, partner_lead(row))
         except CrmUnavailable as error:
+            final = isinstance(error, CrmRefused) or (
+                isinstance(error, CrmOddAnswer) and attempts + 1 >= ODD_ATTEMPTS
+            )
             pause = min(self.first_pause * 2**attempts, MAX_PAUSE)
-            await self._retry_later(push_id, attempts + 1, pause, str(error))
+            await self._retry_later(push_id, attempts + 1, pause, str(error), final)
+            if final:
+                log.error(
+                    "CRM %s lead %s not created, push failed (refbot crm retry after a fix): %s",
+                    connection.public_id,
+                    lead_id,
+                    error,
+                )
+                return FAILED
             log.warning("CRM %s lead %s not created yet: %s", connection.public_id, lead_id, error)
-            return False
+            return PENDING
         await self._created(connection, push_id, lead_id, item)
-        return True
+        return CREATED
 
     async def _create(self, connection: Connection, lead: PartnerLead) -> CreatedItem:
         settings = connection.settings
@@ -152,12 +210,15 @@ class CrmPushes:
         account = AmoCrmAccount(settings["api_base"], settings["token"], backoff=self.backoff)
         return await account.create(lead, int(settings["member_field_id"]))
 
-    async def _retry_later(self, push_id: int, attempts: int, pause: timedelta, error: str) -> None:
+    async def _retry_later(
+        self, push_id: int, attempts: int, pause: timedelta, error: str, final: bool
+    ) -> None:
         async with self.db.begin() as session:
             await session.execute(
                 update(CrmPush)
                 .where(CrmPush.id == push_id, CrmPush.status == PENDING)
                 .values(
+                    status=FAILED if final else PENDING,
                     attempts=attempts,
                     next_attempt_at=datetime.now(UTC) + pause,
                     last_error=error[:200],

@@ -24,18 +24,37 @@ from tests.api.crm_fixtures import BITRIX24_LIMITED
 from tests.net import free_port
 
 TIME = {"time": {"start": 1764500000.1, "finish": 1764500000.2}}
+# A 400 each CRM gives a creation naming a field the account lacks (error shapes:
+# https://apidocs.bitrix24.com/error-codes.html; amoCRM's problem+json body).
+BITRIX24_BAD_FIELD = {
+    "error": "INVALID_ARG_VALUE",
+    "error_description": "Field UF_CRM_REFBOT is not found",
+}
+AMOCRM_BAD_FIELD = {
+    "title": "Bad Request",
+    "type": "https://httpstatus.es/400",
+    "status": 400,
+    "detail": "Request validation failed",
+    "validation-errors": [{"request_id": "0", "errors": [{"code": "NotSupportedChoice"}]}],
+}
 
 
 @dataclass
 class CrmStub:
     """Deals by id; the next ``limited`` calls answer the CRM's rate-limit error,
-    the next ``down`` calls a plain 500, and the next ``lose_answers`` creations
-    are stored but answered 500 (the CRM took it; we never learned)."""
+    the next ``down`` calls a plain ``down_status`` (500), and the next
+    ``lose_answers`` creations are stored but answered 500 (the CRM took it; we
+    never learned). The next ``refused`` creations are refused with a 400 for an
+    unknown field, as each CRM words it; the next ``odd`` creations answer 200
+    without the new item's id."""
 
     deals: dict[str, dict] = field(default_factory=dict)
     limited: int = 0
     down: int = 0
+    down_status: int = 500
     lose_answers: int = 0
+    refused: int = 0
+    odd: int = 0
     mode: int = 1  # Bitrix24: 1 classic (with leads), 2 simple (deals only)
     items: dict[int, dict] = field(default_factory=dict)  # created: id -> fields
     created: list[dict] = field(default_factory=list)  # every creation body received
@@ -55,6 +74,16 @@ class CrmStub:
             return True
         return False
 
+    def _refused(self) -> bool:
+        refused = self.refused > 0
+        self.refused -= refused
+        return refused
+
+    def _odd(self) -> bool:
+        odd = self.odd > 0
+        self.odd -= odd
+        return odd
+
     def _store(self, fields: dict) -> tuple[int, bool]:
         """A new item's id, and whether its answer is to be lost."""
         self.created.append(fields)
@@ -70,7 +99,7 @@ class CrmStub:
         if self._limited():
             return web.json_response(BITRIX24_LIMITED, status=503)
         if self._down():
-            return web.Response(status=500, text="Internal Server Error")
+            return web.Response(status=self.down_status, text="Server Error")
         body = await request.json()
         if method == "crm.deal.get" and str(body.get("id")) in self.deals:
             return web.json_response({"result": self.deals[str(body["id"])], **TIME})
@@ -95,6 +124,10 @@ class CrmStub:
                 and fields.get("originId") == wanted.get("=originId")
             ]
             return web.json_response({"result": {"items": found}, "total": len(found), **TIME})
+        if method == "crm.item.add" and self._refused():
+            return web.json_response(BITRIX24_BAD_FIELD, status=400)
+        if method == "crm.item.add" and self._odd():
+            return web.json_response({"result": {}, **TIME})
         if method == "crm.item.add":
             item_id, lost = self._store({"entityTypeId": body["entityTypeId"], **body["fields"]})
             if lost:
@@ -110,7 +143,7 @@ class CrmStub:
         if self._limited():
             return web.Response(status=429)
         if self._down():
-            return web.Response(status=500)
+            return web.Response(status=self.down_status)
         return None
 
     async def amocrm(self, request: web.Request) -> web.Response:
@@ -135,6 +168,10 @@ class CrmStub:
         refused = self._amo_refused(request)
         if refused is not None:
             return refused
+        if self._refused():
+            return web.json_response(AMOCRM_BAD_FIELD, status=400)
+        if self._odd():
+            return web.json_response([])
         answer = []
         for position, lead in enumerate(await request.json()):
             item_id, lost = self._store(lead)

@@ -1,4 +1,4 @@
-"""`refbot crm connect|list|disconnect` as an operator runs them; secrets never shown again."""
+"""`refbot crm connect|list|retry|disconnect` as an operator runs them; no secret shown again."""
 
 from __future__ import annotations
 
@@ -34,6 +34,10 @@ def test_connect_prints_the_url_last_and_list_shows_no_secret(tmp_path: Path):
     assert listed.stdout.startswith("bitrix24\t")
     for secret in ("s3cr3tkey0123", "51856fefc120afa4", url.rsplit("/", 1)[1]):
         assert secret not in listed.stdout + listed.stderr
+    retried = refbot(tmp_path, "crm", "retry", "acme", "bitrix24", **env)
+    assert retried.returncode == 0, retried.stderr
+    assert retried.stdout.startswith("0 failed CRM pushes of acme queued again")
+    assert refbot(tmp_path, "crm", "retry", "nobody", **env).returncode == 2
     dropped = refbot(tmp_path, "crm", "disconnect", "acme", "bitrix24", **env)
     assert dropped.returncode == 0
     assert refbot(tmp_path, "crm", "list", "acme", **env).stdout == ""

@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.cli.crm import connection_lines
 from referral.crm.models import CrmPush
+from referral.crm.outbound import ODD_ATTEMPTS
 from referral.models import Member
 from referral.offers.models import Lead
 from tests.api import crm_world
@@ -129,3 +131,64 @@ async def test_rate_limits_are_waited_out_and_an_outage_loses_nothing(delivered:
     delivered.stub.down = 0
     assert (await delivered.api.services.crm_pushes.run(later(12))).created == 2
     assert len(delivered.stub.created) == 4
+
+
+async def listed(world: Delivered) -> list[str]:
+    """What `refbot crm list` prints for the partner's two connections."""
+    services = world.api.services
+    connections = await services.crm.all()
+    unsent = await services.crm_pushes.unsent([c.id for c in connections])
+    return connection_lines(connections, unsent)
+
+
+async def test_a_refused_creation_ends_failed_at_once_with_its_reason_until_retried(
+    delivered: Delivered,
+):
+    delivered.stub.refused = 2  # each CRM: 400, the member field is unknown there
+    report = await delivered.api.services.crm_pushes.run()
+    assert (report.created, report.waiting, report.failed) == (0, 0, 2)
+    assert await pushes(delivered) == [("failed", None, 1), ("failed", None, 1)]
+    calls = len(delivered.stub.calls)
+    for hours in (2, 4, 8):  # a refusal is not asked again
+        assert (await delivered.api.services.crm_pushes.run(later(hours))).failed == 0
+    assert len(delivered.stub.calls) == calls
+    lines = await listed(delivered)
+    bitrix = "failed\tattempts 1\tBitrix24 crm.item.add: 400 INVALID_ARG_VALUE Field UF_CRM_REFBOT"
+    amo = "failed\tattempts 1\tamoCRM api/v4/leads/complex: 400 Bad Request Request validation"
+    assert any(f"lead {delivered.lead_id}\t{bitrix}" in line for line in lines), lines
+    assert any(f"lead {delivered.lead_id}\t{amo}" in line for line in lines), lines
+    # The partner fixes the field; the operator queues the pushes again.
+    services = delivered.api.services
+    assert await services.crm_pushes.requeue([c.id for c in await services.crm.all()]) == 2
+    assert (await services.crm_pushes.run()).created == 2
+    assert (len(bitrix_items(delivered)), len(amo_leads(delivered))) == (1, 1)
+    assert len(await listed(delivered)) == 2  # the connections alone: nothing unsent
+
+
+async def test_a_revoked_token_fails_on_its_first_401(delivered: Delivered):
+    delivered.stub.token = "revoked-and-replaced"
+    report = await delivered.api.services.crm_pushes.run()
+    assert (report.created, report.failed) == (1, 1)
+    lines = await listed(delivered)
+    assert any("failed\tattempts 1\tamoCRM api/v4/leads: 401 Unauthorized" in x for x in lines)
+
+
+async def test_a_503_outage_keeps_retrying_past_any_bound(delivered: Delivered):
+    delivered.stub.down, delivered.stub.down_status = 10**6, 503
+    for hours in range(2, 2 * (ODD_ATTEMPTS + 3), 2):
+        report = await delivered.api.services.crm_pushes.run(later(hours))
+        assert (report.created, report.failed) == (0, 0)
+    attempts = ODD_ATTEMPTS + 2
+    assert await pushes(delivered) == [("pending", None, attempts)] * 2
+    assert all("HTTPStatusError" in line for line in (await listed(delivered))[1::2])
+    delivered.stub.down = 0
+    assert (await delivered.api.services.crm_pushes.run(later(48))).created == 2
+
+
+async def test_an_unreadable_success_is_tried_a_bounded_number_of_times(delivered: Delivered):
+    delivered.stub.odd = 10**6  # 200 without the new item's id, from both CRMs
+    for step in range(1, ODD_ATTEMPTS + 1):
+        report = await delivered.api.services.crm_pushes.run(later(2 * step))
+        assert report.failed == (2 if step == ODD_ATTEMPTS else 0)
+    assert await pushes(delivered) == [("failed", None, ODD_ATTEMPTS)] * 2
+    assert (await delivered.api.services.crm_pushes.run(later(48))).waiting == 0
