@@ -14,7 +14,6 @@ short rounds so a neighbour's load on the shared machine falls on both.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import sys
@@ -28,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
+from bench import servers  # noqa: E402
 from tests.net import free_port  # noqa: E402
 
 MEMBERS = 100
@@ -65,36 +65,11 @@ def bare_app(database_url: str):  # type: ignore[no-untyped-def]
     return app
 
 
-async def serve_bare(database_url: str, port: int) -> None:
-    from web.server import serving, stop_on_signals
-
-    stop = stop_on_signals()
-    async with serving(bare_app(database_url), "127.0.0.1", port):
-        await stop.wait()
-
-
 async def seed(database_url: str, data_dir: Path) -> tuple[str, list[str]]:
     """A company with a catalogue, rules and deposits, members, a key."""
-    from sqlalchemy import text
-
-    from migrations.runner import upgrade_async
-    from refbot.services import build_services
-    from refbot.settings import Settings
     from referral.links import LinkTarget
 
-    await upgrade_async(database_url)
-    services = build_services(
-        Settings(_env_file=None, database_url=database_url, data_dir=data_dir, link_secret="b")
-    )
-    try:
-        async with services.engine.begin() as connection:
-            await connection.execute(
-                text("CREATE TABLE bench_bare (id INTEGER PRIMARY KEY, k VARCHAR(64), v BIGINT)")
-                if database_url.startswith("sqlite")
-                else text(
-                    "CREATE TABLE bench_bare (id BIGSERIAL PRIMARY KEY, k VARCHAR(64), v BIGINT)"
-                )
-            )
+    async with servers.seeding(database_url, data_dir, "k VARCHAR(64), v BIGINT") as services:
         company = await services.companies.add("Bench Coffee", "bench")
         loyalty = services.loyalty
         await loyalty.catalog.import_csv(
@@ -110,23 +85,7 @@ async def seed(database_url: str, data_dir: Path) -> tuple[str, list[str]]:
             for n in range(MEMBERS)
         ]
         _, key = await services.apikeys.create("bench", "bench")
-    finally:
-        await services.close()
     return key, members
-
-
-async def start(args: list[str], env: dict[str, str], port: int) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, *args, env={**os.environ, **env}, cwd=ROOT
-    )
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/nothing"):
-                    return process
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
-    raise RuntimeError(f"server on {port} did not start")
 
 
 async def rate(url: str, headers: dict, bodies, clients: int, seconds: float) -> tuple[int, float]:
@@ -152,20 +111,7 @@ async def rate(url: str, headers: dict, bodies, clients: int, seconds: float) ->
 async def measure(database_url: str, label: str, seconds: float, data_dir: Path) -> None:
     key, members = await seed(database_url, data_dir)
     refbot_port, bare_port = free_port(), free_port()
-    env = {
-        "DATABASE_URL": database_url,
-        "DATA_DIR": str(data_dir),
-        "LINK_SECRET": "b",
-        "API_RATE_PER_MINUTE": str(10**9),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    }
-    refbot = await start(
-        ["-c", "from bot.cli import main; main()", "api"],
-        {**env, "HTTP_PORT": str(refbot_port)},
-        refbot_port,
-    )
-    bare = await start([__file__, "--bare-server", str(bare_port)], env, bare_port)
+    env = servers.server_env(database_url, data_dir, API_RATE_PER_MINUTE=str(10**9))
     counter = iter(range(10**9))
 
     def bodies():  # type: ignore[no-untyped-def]
@@ -186,7 +132,7 @@ async def measure(database_url: str, label: str, seconds: float, data_dir: Path)
         ),
         "bare": (f"http://127.0.0.1:{bare_port}/bare", {}),
     }
-    try:
+    async with servers.refbot_and_bare(__file__, env, refbot_port, bare_port):
         for clients in (1, 16):
             done = dict.fromkeys(targets, 0)
             spent = dict.fromkeys(targets, 0.0)
@@ -201,19 +147,14 @@ async def measure(database_url: str, label: str, seconds: float, data_dir: Path)
                 f"POST /api/v1/purchases {ours:6.0f}/s  ratio {ours / theirs:.2f}",
                 flush=True,
             )
-    finally:
-        for process in (refbot, bare):
-            process.terminate()
-            await process.wait()
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = servers.bench_parser()
     parser.add_argument("--seconds", type=float, default=6.0, help="per line and server")
-    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
-        await serve_bare(os.environ["DATABASE_URL"], args.bare_server)
+        await servers.serve_bare(bare_app(os.environ["DATABASE_URL"]), args.bare_server)
         return
     from tests.services import create_pg_database, drop_pg_database
 

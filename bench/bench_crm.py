@@ -14,7 +14,6 @@ load on the shared machine falls on both.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import statistics
@@ -30,7 +29,7 @@ import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 from fastapi import Request  # noqa: E402  (module level: FastAPI resolves the annotation)
 
-from bench.bench_api import start  # noqa: E402
+from bench import servers  # noqa: E402
 from tests.api.crm_fixtures import bitrix24_deal, bitrix24_deal_update  # noqa: E402
 from tests.net import free_port  # noqa: E402
 
@@ -63,14 +62,6 @@ def bare_app(database_url: str):  # type: ignore[no-untyped-def]
     return app
 
 
-async def serve_bare(database_url: str, port: int) -> None:
-    from web.server import serving, stop_on_signals
-
-    stop = stop_on_signals()
-    async with serving(bare_app(database_url), "127.0.0.1", port):
-        await stop.wait()
-
-
 async def stub_bitrix24(port: int) -> web.AppRunner:
     """A portal whose crm.deal.get answers an open deal after READ_BACK_DELAY."""
 
@@ -88,22 +79,9 @@ async def stub_bitrix24(port: int) -> web.AppRunner:
 
 
 async def seed(database_url: str, data_dir: Path, portal: str) -> str:
-    from sqlalchemy import text
-
-    from migrations.runner import upgrade_async
-    from refbot.services import build_services
-    from refbot.settings import Settings
     from referral.crm.connections import bitrix24_settings
 
-    await upgrade_async(database_url)
-    services = build_services(
-        Settings(_env_file=None, database_url=database_url, data_dir=data_dir, link_secret="b")
-    )
-    try:
-        async with services.engine.begin() as connection:
-            await connection.execute(
-                text("CREATE TABLE bench_bare (id INTEGER PRIMARY KEY, k VARCHAR(64))")
-            )
+    async with servers.seeding(database_url, data_dir, "k VARCHAR(64)") as services:
         await services.companies.add("Bench Coffee", "bench")
         await services.loyalty.catalog.import_csv(
             "bench", "code,name,category,price\nlatte,Latte,coffee,450\n"
@@ -111,8 +89,6 @@ async def seed(database_url: str, data_dir: Path, portal: str) -> str:
         return await services.crm.connect(
             "bench", "bitrix24", bitrix24_settings(portal, APP_TOKEN, "UF_CRM_REFBOT", "latte")
         )
-    finally:
-        await services.close()
 
 
 async def latencies(url: str, bodies, clients: int, calls: int) -> list[float]:
@@ -143,19 +119,7 @@ async def measure(calls: int) -> None:
         portal_port, refbot_port, bare_port = free_port(), free_port(), free_port()
         portal = await stub_bitrix24(portal_port)
         path = await seed(database_url, Path(tmp), f"http://127.0.0.1:{portal_port}/rest/1/k/")
-        env = {
-            "DATABASE_URL": database_url,
-            "DATA_DIR": tmp,
-            "LINK_SECRET": "b",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
-        }
-        refbot = await start(
-            ["-c", "from bot.cli import main; main()", "api"],
-            {**env, "HTTP_PORT": str(refbot_port)},
-            refbot_port,
-        )
-        bare = await start([__file__, "--bare-server", str(bare_port)], env, bare_port)
+        env = servers.server_env(database_url, tmp)
         counter = iter(range(10**9))
 
         def bodies():  # type: ignore[no-untyped-def]
@@ -168,31 +132,28 @@ async def measure(calls: int) -> None:
             "bare": f"http://127.0.0.1:{bare_port}/bare",
         }
         try:
-            for clients in (1, 8):
-                spent: dict[str, list[float]] = {name: [] for name in targets}
-                for _ in range(3):
-                    for name, url in targets.items():
-                        spent[name] += await latencies(url, bodies(), clients, calls // 3)
-                ratio = statistics.median(spent["refbot"]) / statistics.median(spent["bare"])
-                print(
-                    f"sqlite clients={clients}  bare form+insert {figures(spent['bare'])}  "
-                    f"POST /crm/bitrix24 {figures(spent['refbot'])}  p50 ratio {ratio:.2f}",
-                    flush=True,
-                )
+            async with servers.refbot_and_bare(__file__, env, refbot_port, bare_port):
+                for clients in (1, 8):
+                    spent: dict[str, list[float]] = {name: [] for name in targets}
+                    for _ in range(3):
+                        for name, url in targets.items():
+                            spent[name] += await latencies(url, bodies(), clients, calls // 3)
+                    ratio = statistics.median(spent["refbot"]) / statistics.median(spent["bare"])
+                    print(
+                        f"sqlite clients={clients}  bare form+insert {figures(spent['bare'])}  "
+                        f"POST /crm/bitrix24 {figures(spent['refbot'])}  p50 ratio {ratio:.2f}",
+                        flush=True,
+                    )
         finally:
-            for process in (refbot, bare):
-                process.terminate()
-                await process.wait()
             await portal.cleanup()
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = servers.bench_parser()
     parser.add_argument("--calls", type=int, default=300, help="per line and server")
-    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
-        await serve_bare(os.environ["DATABASE_URL"], args.bare_server)
+        await servers.serve_bare(bare_app(os.environ["DATABASE_URL"]), args.bare_server)
         return
     print(f"the stub portal's crm.deal.get takes {READ_BACK_DELAY * 1000:.0f} ms", flush=True)
     await measure(args.calls)
