@@ -44,7 +44,7 @@ PENDING, CREATED, FAILED = "pending", "created", "failed"
 # A claimed row is not due again before this: longer than a send with its waits.
 CLAIM = timedelta(minutes=5)
 MAX_PAUSE = timedelta(hours=1)
-ODD_ATTEMPTS = 5  # unreadable answers in a row (with the growing pause: ~15 min) before failed
+ODD_ATTEMPTS = 5  # an unreadable answer on the 5th try fails the row (~8 min of pauses in)
 
 
 @dataclass(frozen=True)
