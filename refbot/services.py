@@ -116,7 +116,7 @@ def build_services(settings: Settings) -> Services:
         ),
         survey_answers=AnswerService(db, ledger),
         survey_results=ResultsService(db, settings.min_audience),
-        outbox=Outbox(db),
+        outbox=Outbox(db, lease=timedelta(seconds=settings.survey_lease_seconds)),
         offers=(offers := OfferService(db, settings.data_dir, ledger=ledger)),
         nudges=NudgeService(db, offers.store),
         analytics=WorkspaceAnalytics(db, settings.min_audience, settings.zone),

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     link_secret: str = ""
     crm_secret: str = ""  # seals partners' CRM secrets at rest; default: a key under DATA_DIR
     broadcast_rate: float = Field(default=25, gt=0, le=30)
+    # Seconds a survey row may stay claimed before it counts as a dead sender's (in_doubt,
+    # never resent); must outlast any one send (the drainer's request timeout is 10 s).
+    survey_lease_seconds: float = Field(default=60, ge=1)
     quiet_hours: str = "22:00-09:00"
     timezone: str = "Europe/Moscow"
     min_audience: int = Field(default=5, ge=1)

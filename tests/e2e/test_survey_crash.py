@@ -41,6 +41,16 @@ questions:
     text: Anything we should improve?
 """
 
+# Deadlines, not paces: every wait polls its condition and ends as soon as it holds
+# (~20 s in all alone). Each stage includes starting a bot process, which took 23 s
+# of the old 30 s deadline with the 2-core machine at load ~4.
+STAGE_DEADLINE = 180.0
+REPLY_DEADLINE = 30.0
+# The rows the SIGKILL leaves claimed turn in_doubt once this lease runs out; at the
+# default 60 s the drain wait alone would outlast its deadline whenever the kill
+# lands mid-send. Still longer than any send to the local server takes.
+LEASE = "3"
+
 
 def markup(call: dict) -> list[str]:
     raw = call["params"].get("reply_markup") or {}
@@ -74,21 +84,29 @@ async def test_survey_survives_sigkill_with_429s_and_blocks(sqlite_file: str, tm
                 await control.block(chat)
             await control.inject_429(count=3, retry_after=1, method="sendMessage")
             operator("survey", "send", str(survey_id))
-            bots.append(start_bot(api_url, sqlite_file, tmp_path, BROADCAST_RATE="8"))
+            bots.append(
+                start_bot(
+                    api_url, sqlite_file, tmp_path, BROADCAST_RATE="8", SURVEY_LEASE_SECONDS=LEASE
+                )
+            )
 
             async def some_sent() -> bool:
                 return len(first_questions(await control.calls("sendMessage"))) >= 12
 
-            await until(some_sent, 30, "the first dozen questions")
+            await until(some_sent, STAGE_DEADLINE, "the first dozen questions")
             kill(bots[-1])  # SIGKILL mid-delivery: no settle, no shutdown hook
             assert len(first_questions(await control.calls("sendMessage"))) < 46
-            bots.append(start_bot(api_url, sqlite_file, tmp_path, BROADCAST_RATE="25"))
+            bots.append(
+                start_bot(
+                    api_url, sqlite_file, tmp_path, BROADCAST_RATE="25", SURVEY_LEASE_SECONDS=LEASE
+                )
+            )
 
             async def drained() -> bool:
                 c = await services.surveys.progress(survey_id)
                 return c["pending"] == 0 and c["sending"] == 0
 
-            await until(drained, 60, "the outbox to drain")
+            await until(drained, STAGE_DEADLINE, "the outbox to drain")
             counts = await services.surveys.progress(survey_id)
             received = first_questions(await control.calls("sendMessage"))
             # Never twice, to anyone; the blocked are marked and skipped.
@@ -111,20 +129,20 @@ async def test_survey_survives_sigkill_with_429s_and_blocks(sqlite_file: str, tm
                 q1 = received[user.id][0]
                 message_id = q1["result"]["message_id"]
                 await control.press_button(user, message_id, markup(q1)[n % 5])
-                q2 = (await control.wait_for("sendMessage", user.id, 2))[-1]
+                q2 = (await control.wait_for("sendMessage", user.id, 2, timeout=REPLY_DEADLINE))[-1]
                 await control.press_button(user, q2["result"]["message_id"], markup(q2)[1])
-                q3 = (await control.wait_for("sendMessage", user.id, 3))[-1]
+                q3 = (await control.wait_for("sendMessage", user.id, 3, timeout=REPLY_DEADLINE))[-1]
                 await control.press_button(user, q3["result"]["message_id"], markup(q3)[0])
                 await control.press_button(user, q3["result"]["message_id"], markup(q3)[2])
-                await control.wait_for("editMessageReplyMarkup", user.id, 2)
+                await control.wait_for("editMessageReplyMarkup", user.id, 2, timeout=REPLY_DEADLINE)
                 await control.press_button(user, q3["result"]["message_id"], markup(q3)[-1])
-                await control.wait_for("sendMessage", user.id, 4)
+                await control.wait_for("sendMessage", user.id, 4, timeout=REPLY_DEADLINE)
                 last = await control.send_text(user, f"More oat milk <{n}>")
-                await control.wait_for("sendMessage", user.id, 5)
+                await control.wait_for("sendMessage", user.id, 5, timeout=REPLY_DEADLINE)
                 await control.push_update(last)  # Telegram delivers the last answer twice
                 # An old button again changes nothing.
                 await press_again(control, user, message_id, markup(q1)[0])
-            await control.wait_for("answerCallbackQuery", None, 5 * 5)
+            await control.wait_for("answerCallbackQuery", None, 5 * 5, timeout=REPLY_DEADLINE)
 
             for user in answering:
                 thanks = [
