@@ -13,6 +13,7 @@ from pathlib import Path
 from localapi import FakeUser
 from referral import links
 from referral.members import MemberService
+from tests.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LINK_SECRET = "e2e-link-secret"
@@ -43,6 +44,8 @@ def start_bot(
         "LINK_SECRET": LINK_SECRET,
         "QUIET_HOURS": "",
         "LOG_LEVEL": "WARNING",
+        # Its own HTTP port: on 8080 it dies at start whenever another run holds it.
+        "HTTP_PORT": str(free_port()),
         **env,
     }
     log = open(data_dir / f"bot-{len(list(data_dir.glob('bot-*.log')))}.log", "wb")  # noqa: SIM115
@@ -75,9 +78,12 @@ async def consenting(members: MemberService, users: list[FakeUser], code: str) -
         await members.accept_consent(user.id, links.LinkTarget(code), user.language_code or "ru")
 
 
-async def until(probe, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+async def until(probe, timeout: float, what: str, bot: subprocess.Popen | None = None) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """Poll ``probe`` until true; fail at ``timeout``, or at once if ``bot`` exited."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not await probe():
+        if bot is not None and bot.poll() is not None:
+            raise AssertionError(f"the bot exited ({bot.returncode}) before {what}")
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.1)

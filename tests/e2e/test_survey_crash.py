@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from localapi import ControlClient, FakeUser
 from refbot.services import build_services
 from refbot.settings import Settings
@@ -44,7 +46,7 @@ questions:
 # Deadlines, not paces: every wait polls its condition and ends as soon as it holds
 # (~20 s in all alone). Each stage includes starting a bot process, which took 23 s
 # of the old 30 s deadline with the 2-core machine at load ~4.
-STAGE_DEADLINE = 180.0
+STAGE_DEADLINE = 120.0
 REPLY_DEADLINE = 30.0
 # The rows the SIGKILL leaves claimed turn in_doubt once this lease runs out; at the
 # default 60 s the drain wait alone would outlast its deadline whenever the kill
@@ -58,6 +60,7 @@ def markup(call: dict) -> list[str]:
     return [b["callback_data"] for row in raw.get("inline_keyboard", []) for b in row]
 
 
+@pytest.mark.timeout(4 * STAGE_DEADLINE)  # above the suite's 120 s: two stages may take long
 async def test_survey_survives_sigkill_with_429s_and_blocks(sqlite_file: str, tmp_path: Path):
     def operator(*args: str) -> str:
         done = refbot(tmp_path, *args, DATABASE_URL=sqlite_file, QUIET_HOURS="")
@@ -93,7 +96,7 @@ async def test_survey_survives_sigkill_with_429s_and_blocks(sqlite_file: str, tm
             async def some_sent() -> bool:
                 return len(first_questions(await control.calls("sendMessage"))) >= 12
 
-            await until(some_sent, STAGE_DEADLINE, "the first dozen questions")
+            await until(some_sent, STAGE_DEADLINE, "the first dozen questions", bots[-1])
             kill(bots[-1])  # SIGKILL mid-delivery: no settle, no shutdown hook
             assert len(first_questions(await control.calls("sendMessage"))) < 46
             bots.append(
@@ -106,7 +109,7 @@ async def test_survey_survives_sigkill_with_429s_and_blocks(sqlite_file: str, tm
                 c = await services.surveys.progress(survey_id)
                 return c["pending"] == 0 and c["sending"] == 0
 
-            await until(drained, STAGE_DEADLINE, "the outbox to drain")
+            await until(drained, STAGE_DEADLINE, "the outbox to drain", bots[-1])
             counts = await services.surveys.progress(survey_id)
             received = first_questions(await control.calls("sendMessage"))
             # Never twice, to anyone; the blocked are marked and skipped.
