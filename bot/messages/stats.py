@@ -1,6 +1,6 @@
 """A partner's numbers in plain words and one chart; shared by /stats and
 `refbot stats` (so no aiogram here). Hidden counts read "fewer than N", never
-their value."""
+their value (but 0 under a floor of 1, which hides nothing)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def money(minor: int) -> str:
 
 
 def count(texts: Texts, c: Count) -> str:
-    return texts("partner.stats_fewer", floor=c.floor) if c.hidden else str(c.value)
+    return str(c.value) if c.readable else texts("partner.stats_fewer", floor=c.floor)
 
 
 def percent(texts: Texts, s: Share) -> str:
@@ -67,7 +67,8 @@ def stats_text(texts: Texts, s: CompanyStats) -> str:
                 retention=percent(texts, last.retention),
             )
         )
-    lines.append(texts("partner.stats_privacy", floor=s.floor))
+    if s.floor > 1:  # under a floor of 1 no count is hidden: nothing to explain
+        lines.append(texts("partner.stats_privacy", floor=s.floor))
     return "\n".join(lines)
 
 

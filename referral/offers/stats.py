@@ -49,6 +49,12 @@ class Count:
     def hidden(self) -> bool:
         return self.value < self.floor
 
+    @property
+    def readable(self) -> bool:
+        """Whether words and charts may give the value: a hidden count under a floor
+        of 1 can only be 0, which "fewer than 1" says anyway."""
+        return not self.hidden or self.floor <= 1
+
 
 @dataclass(frozen=True)
 class Share:

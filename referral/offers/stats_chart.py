@@ -62,14 +62,14 @@ def render(stats: CompanyStats, labels: Mapping[str, str]) -> bytes:
 
 
 def _bars(axes, names: list[str], counts: list[Count], floor: int) -> None:  # type: ignore[no-untyped-def]
-    heights = [floor if c.hidden else c.value for c in counts]
+    heights = [c.value if c.readable else floor for c in counts]
     bars = axes.bar(names, heights, color="#3b7dd8")
     for bar, count in zip(bars, counts, strict=True):
-        if count.hidden:
+        if not count.readable:
             bar.set_hatch("//")
             bar.set_facecolor("white")
             bar.set_edgecolor("grey")
-        label = f"< {floor}" if count.hidden else str(count.value)
+        label = str(count.value) if count.readable else f"< {floor}"
         axes.annotate(
             label,
             (bar.get_x() + bar.get_width() / 2, bar.get_height()),

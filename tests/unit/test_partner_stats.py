@@ -104,3 +104,21 @@ def test_months_are_the_banks_calendar_months_not_utcs():
         ("2026-06", 1),
         ("2026-07", 0),
     ]
+
+
+def test_under_a_floor_of_one_nobody_reads_zero_not_fewer_than_one():
+    # "fewer than 1" can only mean 0: hiding it would hide nothing, so the words say 0.
+    empty = compute(
+        "New",
+        0,
+        pd.DataFrame(columns=LEAD_COLUMNS),
+        pd.DataFrame(columns=PURCHASE_COLUMNS),
+        at(8, 1),
+        1,
+    )
+    english = stats_text(texts_for("en"), empty)
+    russian = stats_text(texts_for("ru"), empty)
+    assert "through your QR code: 0." in english and "fewer than 1" not in english
+    assert "Paying members: 0, purchases: 0." in english
+    assert "Участников пришло по вашему QR-коду: 0." in russian and "меньше 1" not in russian
+    assert empty.members.hidden  # the API's flag is unchanged: still under the floor
