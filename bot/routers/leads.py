@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.filters import HasRole
 from bot.keyboards.leads import LOST, WON, LeadAction, lead_keyboard
+from bot.messages.leads import lead_line, no_leads_text
 from bot.texts import Texts
 from referral.companies import CompanyService
 from referral.leads.delivery import PartnerLead
@@ -23,19 +24,6 @@ from referral.members import Identity
 SHOWN_LEADS = 10
 
 
-def lead_line(texts: Texts, lead: PartnerLead) -> str:
-    bands = ", ".join(b for b in (lead.age_band, lead.income_band, lead.region) if b)
-    return texts(
-        "leads.line",
-        id=lead.id,
-        date=f"{lead.created_at:%Y-%m-%d}",
-        service=escape(lead.service),
-        code=lead.member_code,
-        profile=bands or texts("leads.profile_unknown"),
-        status=texts(f"leads.status_{lead.status}"),
-    )
-
-
 async def company_leads(
     message: Message,
     identity: Identity,
@@ -43,13 +31,12 @@ async def company_leads(
     leads: LeadService,
     companies: CompanyService,
 ) -> None:
+    quiet: list[str] = []  # companies without leads: named together in one line at the end
     for company_id in sorted(identity.roles.partner_company_ids):
         company = await companies.get_by_id(company_id)
         page = await leads.page(company_id, limit=SHOWN_LEADS)
         if not page.leads:
-            await message.answer(
-                texts("leads.header", company=escape(company.name)) + "\n" + texts("leads.none")
-            )
+            quiet.append(company.name)
             continue
         await message.answer(texts("leads.header", company=escape(company.name)))
         for lead in page.leads:
@@ -57,6 +44,9 @@ async def company_leads(
                 lead_line(texts, lead),
                 reply_markup=lead_keyboard(texts, lead.id, open_lead=lead.status == DELIVERED),
             )
+    if quiet:
+        shown = len(quiet) < len(identity.roles.partner_company_ids)
+        await message.answer(no_leads_text(texts, quiet, any_shown=shown))
 
 
 async def report_outcome(

@@ -52,12 +52,36 @@ async def test_leads_are_refused_without_the_role_and_never_shown_to_another_com
     own = "\n".join(c.params["text"] for c in await refbot.say(cafe, "/leads", replies=2))
     assert "Leads of Cafe" in own and pseudonym in own and offer.service.split()[0] in own
     other = (await refbot.say(gym, "/leads"))[0].params["text"]
-    assert "Gym" in other and pseudonym not in other and "Заявок пока нет" in other
+    assert other == "Заявок пока нет." and pseudonym not in other
     member = FakeUser(2**34 + 3, "Member", language_code="en")
     await refbot.join(member, links.sign(links.LinkTarget("cafe"), LINK_SECRET.encode()))
     for command in ("/leads", "/stats"):
         refused = (await refbot.say(member, command))[0].params["text"]
         assert "only for partner staff" in refused and pseudonym not in refused
+
+
+async def test_an_admin_of_several_companies_gets_one_line_for_those_without_leads(refbot):
+    world = await seed(refbot.services.db)  # three companies: cafe, gym, spa
+    solo = world.members["solo"].id
+    offer = (await refbot.services.offers.offers_for(solo))[0]
+    await refbot.services.offers.accept(offer.offer_id, solo)
+    admin = FakeUser(2**34 + 4, "Admin of three", language_code="en")
+    quiet = FakeUser(2**34 + 5, "Admin of two quiet ones", language_code="en")
+    for code in ("cafe", "gym", "spa"):
+        await refbot.services.roles.grant("partner", admin.id, code)
+    for code in ("gym", "spa"):
+        await refbot.services.roles.grant("partner", quiet.id, code)
+    await run_lead_pass(refbot.services, refbot.bot)  # accepted -> delivered to the cafe
+    await refbot.wait_sent(admin, 1)  # the delivery notice
+
+    header, line, summary = await refbot.say(admin, "/leads", replies=3)
+    assert "Leads of Cafe" in header.params["text"] and "reply_markup" in line.params
+    assert summary.params["text"] == "No leads yet at: Gym, Spa."
+    [none] = await refbot.say(quiet, "/leads")
+    assert none.params["text"] == "No leads yet."
+    for user, calls in ((admin, 4), (quiet, 1)):  # notice + 3; nothing more came afterwards
+        await refbot.settle(user)
+        assert len(refbot.sent(user)) == calls + 1  # and the /help reply of settle()
 
 
 async def test_reminder_job_sends_each_due_member_one_message(refbot):

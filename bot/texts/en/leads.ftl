@@ -4,6 +4,7 @@ offer =
 delivered = New lead #{ NUMBER($id, useGrouping: 0) } for { $company }: { $service }, member { $code }. All leads: /leads
 header = <b>Leads of { $company }</b>
 none = No leads yet.
+none_at = No leads yet at: { $companies }.
 line = #{ NUMBER($id, useGrouping: 0) } { $date }: { $service } — member { $code } ({ $profile }), { $status }
 profile_unknown = profile not given
 won = Won

@@ -4,6 +4,7 @@ offer =
 delivered = Новая заявка #{ NUMBER($id, useGrouping: 0) } для { $company }: { $service }, участник { $code }. Все заявки: /leads
 header = <b>Заявки { $company }</b>
 none = Заявок пока нет.
+none_at = Пока без заявок: { $companies }.
 line = #{ NUMBER($id, useGrouping: 0) } { $date }: { $service } — участник { $code } ({ $profile }), { $status }
 profile_unknown = профиль не указан
 won = Сделка
