@@ -83,6 +83,17 @@ def add_control_routes(app: web.Application, api: LocalBotAPI) -> None:
         api.rate_limit(**await body(request))
         return web.json_response(True)
 
+    async def hold(request: web.Request) -> web.Response:
+        api.hold(**await body(request))
+        return web.json_response(True)
+
+    async def release(request: web.Request) -> web.Response:
+        api.release()
+        return web.json_response(True)
+
+    async def held(request: web.Request) -> web.Response:
+        return web.json_response(api.held())
+
     async def texts(request: web.Request) -> web.Response:
         """Many users type at once: one request for a burst (benchmarks)."""
         items = (await body(request))["items"]
@@ -120,6 +131,9 @@ def add_control_routes(app: web.Application, api: LocalBotAPI) -> None:
     app.router.add_post("/_control/inject_429", inject_429)
     app.router.add_post("/_control/fail_next", fail_next)
     app.router.add_post("/_control/rate_limit", rate_limit)
+    app.router.add_post("/_control/hold", hold)
+    app.router.add_post("/_control/release", release)
+    app.router.add_get("/_control/held", held)
 
 
 class ControlClient:
@@ -171,6 +185,17 @@ class ControlClient:
 
     async def inject_429(self, **rule: Any) -> None:
         await self._request("POST", "/inject_429", json=rule)
+
+    async def hold(self, method: str = "sendMessage", seconds: float = 30.0) -> None:
+        """Carry out and record `method` calls, but hold their answers (see LocalBotAPI.hold)."""
+        await self._request("POST", "/hold", json={"method": method, "seconds": seconds})
+
+    async def release(self) -> None:
+        await self._request("POST", "/release")
+
+    async def held(self) -> list[int | None]:
+        """Chats of the calls whose answers are held now."""
+        return await self._request("GET", "/held")
 
     async def wait_for(
         self, method: str, chat_id: int | None = None, count: int = 1, timeout: float = 5.0

@@ -19,6 +19,7 @@ from .control import add_control_routes
 from .delivery import UpdateQueue, Webhook, WebhookResponse
 from .driving import UserActions
 from .faults import ApiError, FaultRule, Faults, too_many_requests
+from .holds import Holds
 from .methods import METHODS, Telegram
 from .recording import Call, CallLog, Matcher
 from .wire import Files, read_request
@@ -46,6 +47,7 @@ class LocalBotAPI(UserActions):
         self.telegram.bot_id = bot_id
         self.telegram.bot_name = bot_name
         self.faults = Faults()
+        self.holds = Holds()
         self.log = CallLog()
         self.queue = UpdateQueue()
         self.webhook = Webhook(self._execute_webhook_reply)
@@ -93,6 +95,7 @@ class LocalBotAPI(UserActions):
 
     async def stop(self) -> None:
         self.queue.close()  # long polls answer at once instead of holding shutdown
+        self.holds.release()
         await self.webhook.stop()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -129,8 +132,10 @@ class LocalBotAPI(UserActions):
             self.log.record(
                 Call(name, params, files, at, chat_id, True, error.code, error.description)
             )
+            await self.holds.wait(name, chat_id)
             return error.code, error.body()
         self.log.record(Call(name, params, files, at, chat_id, result=result))
+        await self.holds.wait(name, chat_id)  # done and recorded; only the answer waits
         return 200, {"ok": True, "result": result}
 
     async def _answer(
@@ -261,6 +266,19 @@ class LocalBotAPI(UserActions):
     ) -> None:
         error = ApiError(error_code, description, parameters)
         self.faults.add(FaultRule(method, chat_id, count, error))
+
+    def hold(self, method: str = "sendMessage", seconds: float = 30.0) -> None:
+        """Calls of `method` are carried out and recorded, but each answer waits up to
+        `seconds` or until release(): the message arrived, the bot has not heard."""
+        self.holds.hold(method, seconds)
+
+    def release(self) -> None:
+        """Answer every held call now and hold no more."""
+        self.holds.release()
+
+    def held(self) -> list[int | None]:
+        """Chats of the calls whose answers are held now."""
+        return self.holds.held()
 
     def rate_limit(
         self, per_second_overall: int | None = 30, per_chat_per_second: int | None = 1

@@ -220,6 +220,28 @@ async def test_injected_429_raises_retry_after_and_is_recorded(api: LocalBotAPI,
     assert len(api.delivered(BOB.id)) == 1
 
 
+async def test_held_answer_waits_though_the_message_is_already_delivered(
+    api: LocalBotAPI, bot: Bot
+) -> None:
+    api.hold("sendMessage", seconds=30)
+    sending = asyncio.create_task(bot.send_message(BOB.id, "survey"))
+    await api.wait_for("sendMessage", BOB.id)
+    await asyncio.sleep(0.2)
+
+    assert api.held() == [BOB.id] and not sending.done()
+    api.release()
+    sent = await asyncio.wait_for(sending, 5)
+    await asyncio.wait_for(bot.send_message(BOB.id, "not held"), 5)
+    assert sent.text == "survey" and api.held() == []
+    assert len(api.delivered(BOB.id)) == 2
+
+
+async def test_held_answer_comes_after_its_seconds(api: LocalBotAPI, bot: Bot) -> None:
+    api.hold("sendMessage", seconds=0.3)
+    await asyncio.wait_for(bot.send_message(BOB.id, "survey"), 5)
+    assert api.held() == [] and len(api.delivered(BOB.id)) == 1
+
+
 async def test_blocked_user_makes_sends_forbidden(api: LocalBotAPI, bot: Bot) -> None:
     api.my_chat_member(BOB, "kicked")
     with pytest.raises(TelegramForbiddenError, match="blocked by the user"):
@@ -363,6 +385,12 @@ async def test_standalone_process_is_driven_over_the_control_api(tmp_path: Path)
             with pytest.raises(TelegramForbiddenError):
                 await bot.send_message(ALICE.id, "hi")
             calls = await control.calls("sendMessage")
+            await control.hold("sendMessage", seconds=30)
+            sending = asyncio.create_task(bot.send_message(BOB.id, "held"))
+            await control.wait_for("sendMessage", BOB.id)
+            assert await control.held() == [BOB.id] and not sending.done()
+            await control.release()
+            await asyncio.wait_for(sending, 5)
         assert got.update_id == update["update_id"] and got.message.text == "hello"
         assert json.loads(json.dumps(calls))[0]["failed"] is True
     finally:
