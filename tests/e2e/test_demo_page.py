@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import time
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -22,6 +23,7 @@ import pytest
 
 from bot.demo.live import serve_demo
 from bot.demo.network import PARTNERS
+from bot.middlewares.throttling import ThrottlingMiddleware
 from referral.db import create_engine, create_sessionmaker
 from referral.ledger.check import check
 from tests.services import required
@@ -72,6 +74,11 @@ async def test_newcomer_follows_a_lead_from_the_qr_code_to_the_partner(tmp_path)
                     await _journey(page)
                 except BaseException:
                     await page.screenshot(path=ARTIFACTS / "demo-failure.png")
+                    # The whole chat of the visitor last shown, and the toasts: what a
+                    # screenshot of the visible part cannot tell.
+                    text = await page.locator("#messages").inner_text()
+                    toasts = await page.locator("#toasts").inner_text()
+                    (ARTIFACTS / "demo-failure.txt").write_text(f"{text}\n--- toasts\n{toasts}\n")
                     raise
             finally:
                 await browser.close()
@@ -94,6 +101,19 @@ class Chat:
     def __init__(self, page) -> None:  # type: ignore[no-untyped-def]
         self.page = page
         self.bot = page.locator(".msg.bot")
+        self._last_action = 0.0
+
+    async def _at_a_human_pace(self) -> None:
+        """Act no faster than the bot's flood limit refills.
+
+        Faster than a person types, the throttle drops the update with a
+        toast ("slow down") and the step never gets its answer: on an idle
+        machine the marketer's eleven quick steps drained the bucket.
+        """
+        pause = 1 / ThrottlingMiddleware().rate - (time.monotonic() - self._last_action)
+        if pause > 0:
+            await asyncio.sleep(pause)
+        self._last_action = time.monotonic()
 
     async def says(self, text: str):  # type: ignore[no-untyped-def]
         found = self.bot.filter(has_text=text).last
@@ -102,9 +122,11 @@ class Chat:
 
     async def press(self, label: str) -> None:
         exact = re.compile(f"^{re.escape(label)}$")  # "Согласен" is inside "Не согласен"
+        await self._at_a_human_pace()
         await self.page.locator(".inline-button", has_text=exact).last.click()
 
     async def type_in(self, text: str) -> None:
+        await self._at_a_human_pace()
         await self.page.fill("#composer-input", text)
         await self.page.click("#send")
 
