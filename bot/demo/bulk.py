@@ -155,7 +155,8 @@ async def _insert(conn: AsyncConnection, model: type, columns: tuple[str, ...], 
     if not rows:
         return
     if conn.dialect.paramstyle != "qmark":
-        raise NotImplementedError("the demo's bulk history is written to SQLite only")
+        # The demo's database is always the SQLite file under DATA_DIR/demo.
+        raise ValueError(f"the demo writes its bulk history to SQLite, not {conn.dialect.name}")
     table = model.__table__
     names = ", ".join(table.c[column].name for column in columns)
     marks = ", ".join("?" * len(columns))
