@@ -1,6 +1,7 @@
 """A local Telegram Bot API server for end-to-end tests and the offline demo."""
 
 from .control import ControlClient
+from .control_bodies import ControlRefused
 from .delivery import WebhookResponse
 from .faults import ApiError
 from .recording import Call, CallTimeout
@@ -12,6 +13,7 @@ __all__ = [
     "Call",
     "CallTimeout",
     "ControlClient",
+    "ControlRefused",
     "FakeUser",
     "LocalBotAPI",
     "WebhookResponse",

@@ -4,12 +4,29 @@ that runs in another process (`python -m localapi`), and a client for it."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
 
+from .control_bodies import (
+    ChatIn,
+    ControlRefused,
+    FailNextIn,
+    HoldIn,
+    Inject429In,
+    Nothing,
+    PressesIn,
+    PressIn,
+    RateLimitIn,
+    TextIn,
+    TextsIn,
+    UpdateIn,
+    read_body,
+)
 from .recording import Call
 from .updates import FakeUser
 
@@ -32,34 +49,67 @@ def call_to_json(call: Call) -> dict[str, Any]:
     }
 
 
-def add_control_routes(app: web.Application, api: LocalBotAPI) -> None:
-    async def body(request: web.Request) -> dict[str, Any]:
-        return await request.json() if request.can_read_body else {}
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
-    def user(data: dict[str, Any]) -> FakeUser:
-        return FakeUser(**data["user"])
+
+def refusing(handler: Handler) -> Handler:
+    """A ControlRefused raised before the route changed anything becomes its 400."""
+
+    @functools.wraps(handler)
+    async def route(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except ControlRefused as refused:
+            return refused.response()
+
+    return route
+
+
+def add_control_routes(app: web.Application, api: LocalBotAPI) -> None:
+    def known(name: str) -> str:
+        canonical = api.method_named(name)
+        if canonical is None:
+            raise ControlRefused(f"method: {name!r} is not a Bot API method")
+        return canonical
+
+    def method(name: str | None) -> str | None:
+        return None if name is None else known(name)
+
+    def checked_press(item: PressIn) -> PressIn:
+        if item.strict:
+            try:
+                api.check_press(item.user.fake(), item.message_id, item.data)
+            except ValueError as error:
+                raise ControlRefused(str(error)) from None
+        return item
+
+    def press_one(item: PressIn) -> dict[str, Any]:
+        return api.press_button(item.user.fake(), item.message_id, item.data, strict=False)
+
+    def chat_query(request: web.Request) -> int | None:
+        raw = request.query.get("chat_id")
+        if raw is None:
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            raise ControlRefused(f"chat_id: {raw!r} is not an integer") from None
 
     async def push(request: web.Request) -> web.Response:
-        return web.json_response(api.push_update(await body(request)))
+        update = (await read_body(request, UpdateIn)).payload()
+        return web.json_response(api.push_update(update))
 
     async def text(request: web.Request) -> web.Response:
-        data = await body(request)
-        return web.json_response(api.send_text(user(data), data["text"]))
+        item = await read_body(request, TextIn)
+        return web.json_response(api.send_text(item.user.fake(), item.text))
 
     async def press(request: web.Request) -> web.Response:
-        data = await body(request)
-        update = api.press_button(
-            user(data), int(data["message_id"]), data["data"], strict=data.get("strict", True)
-        )
-        return web.json_response(update)
+        item = checked_press(await read_body(request, PressIn))
+        return web.json_response(press_one(item))
 
     async def calls(request: web.Request) -> web.Response:
-        q = request.query
-        found = api.calls(
-            q.get("method"),
-            int(q["chat_id"]) if "chat_id" in q else None,
-            include_polling="method" in q,
-        )
+        name = method(request.query.get("method"))
+        found = api.calls(name, chat_query(request), include_polling=name is not None)
         return web.json_response([call_to_json(c) for c in found])
 
     async def clear(request: web.Request) -> web.Response:
@@ -67,27 +117,39 @@ def add_control_routes(app: web.Application, api: LocalBotAPI) -> None:
         return web.json_response(True)
 
     async def block(request: web.Request) -> web.Response:
-        data = await body(request)
-        (api.unblock if request.match_info["action"] == "unblock" else api.block)(data["chat_id"])
+        chat_id = (await read_body(request, ChatIn)).chat_id
+        (api.unblock if request.match_info["action"] == "unblock" else api.block)(chat_id)
         return web.json_response(True)
 
     async def inject_429(request: web.Request) -> web.Response:
-        api.inject_429(**await body(request))
+        rule = await read_body(request, Inject429In)
+        api.inject_429(rule.count, rule.retry_after, method(rule.method), rule.chat_id)
         return web.json_response(True)
 
     async def fail_next(request: web.Request) -> web.Response:
-        api.fail_next(**await body(request))
+        rule = await read_body(request, FailNextIn)
+        api.fail_next(
+            method(rule.method),
+            rule.error_code,
+            rule.description,
+            rule.count,
+            chat_id=rule.chat_id,
+            parameters=rule.parameters,
+        )
         return web.json_response(True)
 
     async def rate_limit(request: web.Request) -> web.Response:
-        api.rate_limit(**await body(request))
+        limits = await read_body(request, RateLimitIn)
+        api.rate_limit(limits.per_second_overall, limits.per_chat_per_second)
         return web.json_response(True)
 
     async def hold(request: web.Request) -> web.Response:
-        api.hold(**await body(request))
+        held = await read_body(request, HoldIn)
+        api.hold(known(held.method), held.seconds)
         return web.json_response(True)
 
     async def release(request: web.Request) -> web.Response:
+        await read_body(request, Nothing)
         api.release()
         return web.json_response(True)
 
@@ -95,45 +157,48 @@ def add_control_routes(app: web.Application, api: LocalBotAPI) -> None:
         return web.json_response(api.held())
 
     async def texts(request: web.Request) -> web.Response:
-        """Many users type at once: one request for a burst (benchmarks)."""
-        items = (await body(request))["items"]
-        return web.json_response([api.send_text(user(item), item["text"]) for item in items])
+        """Many users type at once: one request for a burst (benchmarks); all or none."""
+        items = (await read_body(request, TextsIn)).items
+        return web.json_response([api.send_text(i.user.fake(), i.text) for i in items])
 
     async def presses(request: web.Request) -> web.Response:
-        items = (await body(request))["items"]
-        return web.json_response(
-            [api.press_button(user(i), int(i["message_id"]), i["data"]) for i in items]
-        )
+        # Every press is checked before the first is delivered: all or none.
+        items = [checked_press(i) for i in (await read_body(request, PressesIn)).items]
+        return web.json_response([press_one(i) for i in items])
 
     async def delivered(request: web.Request) -> web.Response:
         """How many send* calls succeeded, or calls of one method (an edit, say):
         cheap to poll."""
-        method = request.query.get("method")
-        if method is None:
+        name = method(request.query.get("method"))
+        if name is None:
             return web.json_response(len(api.delivered()))
-        return web.json_response(len(api.calls(method=method, include_failed=False)))
+        return web.json_response(len(api.calls(method=name, include_failed=False)))
 
     async def info(request: web.Request) -> web.Response:
         return web.json_response(
             {"url": api.url, "token": api.token, "bot_username": api.telegram.bot_username}
         )
 
-    app.router.add_get("/_control/info", info)
-    app.router.add_post("/_control/updates", push)
-    app.router.add_post("/_control/text", text)
-    app.router.add_post("/_control/press", press)
-    app.router.add_post("/_control/texts", texts)
-    app.router.add_post("/_control/presses", presses)
-    app.router.add_get("/_control/delivered", delivered)
-    app.router.add_get("/_control/calls", calls)
-    app.router.add_delete("/_control/calls", clear)
-    app.router.add_post("/_control/{action:block|unblock}", block)
-    app.router.add_post("/_control/inject_429", inject_429)
-    app.router.add_post("/_control/fail_next", fail_next)
-    app.router.add_post("/_control/rate_limit", rate_limit)
-    app.router.add_post("/_control/hold", hold)
-    app.router.add_post("/_control/release", release)
-    app.router.add_get("/_control/held", held)
+    routes: list[tuple[str, str, Handler]] = [
+        ("GET", "/_control/info", info),
+        ("POST", "/_control/updates", push),
+        ("POST", "/_control/text", text),
+        ("POST", "/_control/press", press),
+        ("POST", "/_control/texts", texts),
+        ("POST", "/_control/presses", presses),
+        ("GET", "/_control/delivered", delivered),
+        ("GET", "/_control/calls", calls),
+        ("DELETE", "/_control/calls", clear),
+        ("POST", "/_control/{action:block|unblock}", block),
+        ("POST", "/_control/inject_429", inject_429),
+        ("POST", "/_control/fail_next", fail_next),
+        ("POST", "/_control/rate_limit", rate_limit),
+        ("POST", "/_control/hold", hold),
+        ("POST", "/_control/release", release),
+        ("GET", "/_control/held", held),
+    ]
+    for verb, path, handler in routes:
+        app.router.add_route(verb, path, refusing(handler))
 
 
 class ControlClient:
@@ -154,6 +219,8 @@ class ControlClient:
     async def _request(self, verb: str, path: str, **kw: Any) -> Any:
         assert self._session is not None, "use `async with ControlClient(url) as control:`"
         async with self._session.request(verb, self.url + path, **kw) as resp:
+            if resp.status == 400:
+                raise ControlRefused((await resp.json())["description"])
             resp.raise_for_status()
             return await resp.json()
 

@@ -90,17 +90,9 @@ class UserActions:
         callback_data; strict=False lets a test forge presses a client could not make.
         """
         chat_id, message_id = _message_key(user, message)
-        current = self.telegram.messages.get((chat_id, message_id))
         if strict:
-            if current is None:
-                raise ValueError(f"no message {message_id} in chat {chat_id} to press a button on")
-            datas = [
-                b.get("callback_data")
-                for row in current.get("reply_markup", {}).get("inline_keyboard", [])
-                for b in row
-            ]
-            if callback_data not in datas:
-                raise ValueError(f"message {message_id} has no button {callback_data!r}: {datas}")
+            self.check_press(user, message, callback_data)
+        current = self.telegram.messages.get((chat_id, message_id))
         if current is None:
             current = {"message_id": message_id, "date": 0, "chat": user.chat()}
         self._last_query_id += 1
@@ -110,6 +102,20 @@ class UserActions:
             query_id, user, copy.deepcopy(current), callback_data, self.telegram.bot_id
         )
         return self.push_update({"callback_query": query})
+
+    def check_press(self, user: FakeUser, message: Any, callback_data: str) -> None:
+        """ValueError unless the message exists and has a button with this callback_data."""
+        chat_id, message_id = _message_key(user, message)
+        current = self.telegram.messages.get((chat_id, message_id))
+        if current is None:
+            raise ValueError(f"no message {message_id} in chat {chat_id} to press a button on")
+        datas = [
+            b.get("callback_data")
+            for row in current.get("reply_markup", {}).get("inline_keyboard", [])
+            for b in row
+        ]
+        if callback_data not in datas:
+            raise ValueError(f"message {message_id} has no button {callback_data!r}: {datas}")
 
     def my_chat_member(self, user: FakeUser, status: str = "kicked") -> dict[str, Any]:
         """The user blocks ("kicked") or restarts ("member") the bot; sends follow suit."""

@@ -152,6 +152,10 @@ class LocalBotAPI(UserActions):
             # Malformed parameters: Telegram answers 400, and so must we, not a 500 page.
             raise ApiError(400, f"Bad Request: can't read the parameters: {e!r}") from e
 
+    def method_named(self, name: str) -> str | None:
+        """The Bot API method ``name`` names (case does not matter, as in Telegram), or None."""
+        return self._canonical.get(name.lower())
+
     def _chat_of(self, method: str, params: dict[str, Any]) -> int | None:
         if method == "answerCallbackQuery":
             return self.telegram.callback_chats.get(str(params.get("callback_query_id")))
