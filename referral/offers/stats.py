@@ -18,7 +18,9 @@ Definitions (all over the company's whole history, reversed purchases left out):
 A count under ``floor`` (MIN_AUDIENCE) is never given exactly, so a partner
 cannot single a person out: it is reported hidden ("fewer than N"), a share of
 a hidden part only as an upper bound, and a share or average over a hidden base
-not at all.
+not at all. Under a floor of 1 a hidden count can only be 0, which hides
+nobody: words, charts and shares give it (``exact``), while the count keeps its
+``hidden`` flag for the HTTP API.
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ LEAD_COLUMNS = ["lead", "member_id", "service_id", "created"]
 PURCHASE_COLUMNS = ["member_id", "service_id", "at", "amount_minor"]
 
 
+def exact(value: int, floor: int) -> bool:
+    """Whether a count may be given as it is: at or over the floor, or under a floor
+    of 1, where it can only be 0 ("fewer than 1" says that anyway)."""
+    return value >= floor or floor <= 1
+
+
 @dataclass(frozen=True)
 class Count:
     value: int
@@ -51,9 +59,8 @@ class Count:
 
     @property
     def readable(self) -> bool:
-        """Whether words and charts may give the value: a hidden count under a floor
-        of 1 can only be 0, which "fewer than 1" says anyway."""
-        return not self.hidden or self.floor <= 1
+        """Whether words and charts may give the value (see ``exact``)."""
+        return exact(self.value, self.floor)
 
 
 @dataclass(frozen=True)
@@ -66,9 +73,10 @@ class Share:
 
 
 def share(part: int, whole: int, floor: int) -> Share:
-    if whole < floor or whole == 0:
+    """part / whole under the floor rule that counts follow (``exact``)."""
+    if whole == 0 or not exact(whole, floor):
         return Share()
-    if part < floor:
+    if not exact(part, floor):
         return Share(under=floor / whole)
     return Share(value=part / whole)
 

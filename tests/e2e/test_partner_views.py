@@ -3,13 +3,18 @@ own company; and the reminder job run once against the Bot API server."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from bot.jobs.leads import run_lead_pass
 from bot.jobs.offers import send_reminders
-from localapi import FakeUser
+from bot.middlewares.throttling import ThrottlingMiddleware
+from localapi import FakeUser, LocalBotAPI
 from referral import links
-from tests.e2e.harness import LINK_SECRET
+from tests.e2e.harness import LINK_SECRET, BotUnderTest, running_bot, test_settings
 from tests.offers_world import START, seed
 
 
@@ -37,6 +42,32 @@ async def test_partner_stats_are_a_chart_and_words_of_their_own_company(refbot):
     gyms = (await refbot.say(gym, "/stats", replies=2))[1].params["text"]
     assert "<b>Gym</b>" in gyms and "Cafe" not in gyms
     assert "по вашему QR-коду: 5." in gyms  # the gym admin's app is Russian
+
+
+@pytest.fixture
+async def refbot_floor_1(
+    api: LocalBotAPI, sqlite_file: str, tmp_path: Path
+) -> AsyncIterator[BotUnderTest]:
+    """The bot with MIN_AUDIENCE=1: nothing is hidden, a 0 is a 0."""
+    settings = test_settings(api, sqlite_file, tmp_path, min_audience=1)
+    async with running_bot(api, settings, throttle=ThrottlingMiddleware(rate=5, burst=20)) as bot:
+        yield bot
+
+
+async def test_under_a_floor_of_one_percentages_read_zero_not_an_upper_bound(refbot_floor_1):
+    refbot = refbot_floor_1
+    world = await seed(refbot.services.db)  # June buyers: 7 at the cafe, none came back in July
+    solo = world.members["solo"].id
+    offer = (await refbot.services.offers.offers_for(solo))[0]
+    await refbot.services.offers.accept(offer.offer_id, solo)
+    cafe, _ = await partners(refbot)
+    await run_lead_pass(refbot.services, refbot.bot)  # one lead delivered, not paid for
+    await refbot.wait_sent(cafe, 1)
+    text = (await refbot.say(cafe, "/stats", replies=2))[1].params["text"]
+    assert "Leads (offers members accepted): 1; paid for that service afterwards: 0" in text
+    assert "conversion to payment 0%." in text, text
+    assert "of the members who bought in one month, 0% bought again in the next." in text
+    assert "under" not in text and "not shown" not in text
 
 
 async def test_leads_are_refused_without_the_role_and_never_shown_to_another_company(refbot):

@@ -122,3 +122,5 @@ def test_under_a_floor_of_one_nobody_reads_zero_not_fewer_than_one():
     assert "Paying members: 0, purchases: 0." in english
     assert "Участников пришло по вашему QR-коду: 0." in russian and "меньше 1" not in russian
     assert empty.members.hidden  # the API's flag is unchanged: still under the floor
+    # Shares follow the same rule, in the domain: 0 of 3 is 0%, not "under 34%".
+    assert share(0, 3, 1) == Share(value=0.0) and share(0, 3, 2) == Share(under=2 / 3)
