@@ -39,7 +39,7 @@ from referral.crm.deals import (
     DealState,
 )
 from referral.crm.forms import MalformedForm
-from referral.crm.http import crm_client
+from referral.crm.http import crm_client, unavailable_reason
 from referral.leads.delivery import PartnerLead
 
 WON_STATUS, LOST_STATUS = 142, 143
@@ -117,7 +117,7 @@ class AmoCrmAccount:
                         response.raise_for_status()
                         body = response.json()
         except (CrmRateLimited, httpx.HTTPError) as error:
-            raise CrmUnavailable(f"amoCRM {path}: {type(error).__name__}") from None
+            raise CrmUnavailable(f"amoCRM {path}: {unavailable_reason(error)}") from None
         except ValueError:
             raise CrmOddAnswer(f"amoCRM {path}: the answer is not JSON") from None
         return body

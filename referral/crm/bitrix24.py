@@ -53,7 +53,7 @@ from referral.crm.deals import (
     DealState,
 )
 from referral.crm.forms import MalformedForm
-from referral.crm.http import crm_client
+from referral.crm.http import crm_client, unavailable_reason
 from referral.leads.delivery import PartnerLead
 from referral.ledger.csvfile import parse_money
 
@@ -156,7 +156,7 @@ class Bitrix24Portal:
                         response.raise_for_status()
                         body = response.json()
         except (CrmRateLimited, httpx.HTTPError) as error:
-            raise CrmUnavailable(f"Bitrix24 {method}: {type(error).__name__}") from None
+            raise CrmUnavailable(f"Bitrix24 {method}: {unavailable_reason(error)}") from None
         except ValueError:
             raise CrmOddAnswer(f"Bitrix24 {method}: the answer is not JSON") from None
         if not isinstance(body, dict):

@@ -13,6 +13,8 @@ from functools import cache
 import certifi
 import httpx
 
+from referral.crm.deals import CrmRateLimited
+
 TIMEOUT = 10.0
 
 
@@ -23,3 +25,18 @@ def _tls() -> ssl.SSLContext:
 
 def crm_client(**options: object) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=TIMEOUT, verify=_tls(), **options)  # type: ignore[arg-type]
+
+
+def unavailable_reason(error: Exception) -> str:
+    """What a CRM that could not be used answered, as `refbot crm list` shows it:
+    the HTTP status, or what went wrong on the way there."""
+    if isinstance(error, httpx.HTTPStatusError):
+        response = error.response
+        return f"{response.status_code} {response.reason_phrase}".strip()
+    if isinstance(error, httpx.TimeoutException):
+        return f"no answer within {TIMEOUT:g} s"
+    if isinstance(error, CrmRateLimited):
+        return "still over its rate limit after the waits"
+    if isinstance(error, httpx.ConnectError):
+        return "could not connect"
+    return type(error).__name__

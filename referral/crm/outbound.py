@@ -7,13 +7,19 @@ row is sent: Bitrix24 ``crm.item.add``, amoCRM ``/api/v4/leads/complex``.
 The CRM may have taken the item while we never learned it (a crash, a lost
 answer), so each send first looks the item up by the lead's id, which the
 item carries (Bitrix24 ``originId``; the amoCRM lead's name), and creates it
-only when absent. A CRM that is down or out of quota keeps the row pending,
-tried again later with a growing pause: the lead is never lost. A CRM that
-refuses the request itself (a bad field, a revoked webhook or token) would
-refuse it forever, so the row ends ``failed`` with the CRM's reason at once
-(an answer we cannot read: after ODD_ATTEMPTS tries), logged as an error and
-shown by ``refbot crm list``; ``refbot crm retry`` queues it again once the
-connection is fixed.
+only when absent. A CRM that is down, times out or is out of quota keeps the
+row pending, tried again with pauses doubling from 30 s up to MAX_PAUSE, at
+most UNAVAILABLE_ATTEMPTS times (the last about 23 h after the first): a portal
+that answers 500 for a day is not asked forever. While a CRM is down, one pass
+asks it once: its other due rows take that answer as their own try, so a
+backlog of leads costs one request a pause, and a CRM that hangs does not hold
+up the other connections' rows for a timeout each. A CRM that refuses the
+request itself (a bad field, a revoked webhook or token) would refuse it
+forever, so the row ends ``failed`` at once (an answer we cannot read: after
+ODD_ATTEMPTS tries). A failed row keeps the CRM's last answer, is logged as an
+error and shown by ``refbot crm list``; ``refbot crm retry`` queues it again,
+attempts from 0, once the connection is fixed. The lead itself stays
+delivered: nothing is lost.
 
 What is sent is what the partner's lead webhook already carries (the lead id,
 the service, the member's code and bands), never a Telegram id.
@@ -44,6 +50,8 @@ PENDING, CREATED, FAILED = "pending", "created", "failed"
 # A claimed row is not due again before this: longer than a send with its waits.
 CLAIM = timedelta(minutes=5)
 MAX_PAUSE = timedelta(hours=1)
+# Pauses of 30 s, 1, 2, ... 32 min, then an hour: the 30th try comes ~23 h after the first.
+UNAVAILABLE_ATTEMPTS = 30
 ODD_ATTEMPTS = 5  # an unreadable answer on the 5th try fails the row (~8 min of pauses in)
 
 
@@ -57,6 +65,14 @@ class Unsent:
     attempts: int
     next_attempt_at: datetime
     last_error: str
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A connection that answered unavailable in this pass: not asked again in it."""
+
+    error: CrmUnavailable
+    asked_again: datetime  # when its first row is due again; its other rows wait as long
 
 
 @dataclass(frozen=True)
@@ -83,8 +99,13 @@ class CrmPushes:
     async def run(self, now: datetime | None = None) -> PushReport:
         """Queue newly delivered leads, then send every due row once."""
         now = now or datetime.now(UTC)
+        started = datetime.now(UTC)
         queued = await self.enqueue(now)
-        outcomes = [await self._send(push_id) for push_id in await self._claim(now)]
+        down: dict[int, Outage] = {}  # connections found down in this pass
+        outcomes = []
+        for push_id in await self._claim(now):
+            at = now + (datetime.now(UTC) - started)  # pauses count from the try, not the pass
+            outcomes.append(await self._send(push_id, at, down))
         return PushReport(
             queued, outcomes.count(CREATED), outcomes.count(PENDING), outcomes.count(FAILED)
         )
@@ -170,8 +191,9 @@ class CrmPushes:
             )
             return result.rowcount or 0
 
-    async def _send(self, push_id: int) -> str:
-        """Where the row is after one send: CREATED, PENDING (tried later) or FAILED."""
+    async def _send(self, push_id: int, at: datetime, down: dict[int, Outage]) -> str:
+        """Where the row is after one send: CREATED, PENDING (tried later) or FAILED.
+        ``down``: connections that answered unavailable in this pass, not asked again."""
         async with self.db() as session:
             push = await session.get(CrmPush, push_id)
             if push is None or push.status != PENDING:
@@ -181,14 +203,21 @@ class CrmPushes:
         connection = await self.connections.by_id(connection_id)
         if row is None:  # never: a delivered lead stays visible to its partner
             return PENDING
+        outage = down.get(connection_id)
         try:
+            if outage is not None:
+                raise outage.error
             item = await self._create(connection, partner_lead(row))
         except CrmUnavailable as error:
-            final = isinstance(error, CrmRefused) or (
-                isinstance(error, CrmOddAnswer) and attempts + 1 >= ODD_ATTEMPTS
+            due = at + min(self.first_pause * 2**attempts, MAX_PAUSE)
+            if outage is not None:
+                due = outage.asked_again  # the connection's rows stay due together
+            elif not isinstance(error, (CrmRefused, CrmOddAnswer)):
+                down[connection_id] = Outage(error, due)
+            final = isinstance(error, CrmRefused) or attempts + 1 >= (
+                ODD_ATTEMPTS if isinstance(error, CrmOddAnswer) else UNAVAILABLE_ATTEMPTS
             )
-            pause = min(self.first_pause * 2**attempts, MAX_PAUSE)
-            await self._retry_later(push_id, attempts + 1, pause, str(error), final)
+            await self._retry_later(push_id, attempts + 1, due, str(error), final)
             if final:
                 log.error(
                     "CRM %s lead %s not created, push failed (refbot crm retry after a fix): %s",
@@ -197,7 +226,10 @@ class CrmPushes:
                     error,
                 )
                 return FAILED
-            log.warning("CRM %s lead %s not created yet: %s", connection.public_id, lead_id, error)
+            if outage is None:
+                log.warning(
+                    "CRM %s lead %s not created yet: %s", connection.public_id, lead_id, error
+                )
             return PENDING
         await self._created(connection, push_id, lead_id, item)
         return CREATED
@@ -211,7 +243,7 @@ class CrmPushes:
         return await account.create(lead, int(settings["member_field_id"]))
 
     async def _retry_later(
-        self, push_id: int, attempts: int, pause: timedelta, error: str, final: bool
+        self, push_id: int, attempts: int, due: datetime, error: str, final: bool
     ) -> None:
         async with self.db.begin() as session:
             await session.execute(
@@ -220,7 +252,7 @@ class CrmPushes:
                 .values(
                     status=FAILED if final else PENDING,
                     attempts=attempts,
-                    next_attempt_at=datetime.now(UTC) + pause,
+                    next_attempt_at=due,
                     last_error=error[:200],
                 )
             )

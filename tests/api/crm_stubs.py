@@ -46,12 +46,14 @@ class CrmStub:
     ``lose_answers`` creations are stored but answered 500 (the CRM took it; we
     never learned). The next ``refused`` creations are refused with a 400 for an
     unknown field, as each CRM words it; the next ``odd`` creations answer 200
-    without the new item's id."""
+    without the new item's id. A CRM named in ``outage`` ("bitrix24", "amocrm")
+    answers ``down_status`` to every call until it is taken out."""
 
     deals: dict[str, dict] = field(default_factory=dict)
     limited: int = 0
     down: int = 0
     down_status: int = 500
+    outage: set[str] = field(default_factory=set)
     lose_answers: int = 0
     refused: int = 0
     odd: int = 0
@@ -68,7 +70,9 @@ class CrmStub:
             return True
         return False
 
-    def _down(self) -> bool:
+    def _down(self, crm: str) -> bool:
+        if crm in self.outage:
+            return True
         if self.down > 0:
             self.down -= 1
             return True
@@ -98,7 +102,7 @@ class CrmStub:
         self.calls.append(f"{method}.json")
         if self._limited():
             return web.json_response(BITRIX24_LIMITED, status=503)
-        if self._down():
+        if self._down("bitrix24"):
             return web.Response(status=self.down_status, text="Server Error")
         body = await request.json()
         if method == "crm.deal.get" and str(body.get("id")) in self.deals:
@@ -142,7 +146,7 @@ class CrmStub:
             return web.json_response({"title": "Unauthorized", "status": 401}, status=401)
         if self._limited():
             return web.Response(status=429)
-        if self._down():
+        if self._down("amocrm"):
             return web.Response(status=self.down_status)
         return None
 

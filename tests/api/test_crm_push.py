@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from bot.cli.crm import connection_lines
 from referral.crm.models import CrmPush
-from referral.crm.outbound import ODD_ATTEMPTS
+from referral.crm.outbound import ODD_ATTEMPTS, UNAVAILABLE_ATTEMPTS
 from referral.models import Member
 from referral.offers.models import Lead
 from tests.api import crm_world
@@ -106,6 +107,22 @@ async def test_a_creation_the_crm_took_but_never_answered_is_not_made_twice(
     assert await pushes(delivered) == [("created", "lead", 1), ("created", "deal", 1)]
 
 
+async def another_delivered_lead(world: Delivered) -> None:
+    """One more lead delivered to the same partner, for the same member and service."""
+    async with world.api.services.db.begin() as session:
+        lead = await session.get(Lead, world.lead_id)
+        session.add(
+            Lead(
+                member_id=lead.member_id,
+                company_id=lead.company_id,
+                service_id=lead.service_id,
+                status="delivered",
+                created_at=lead.created_at,
+                updated_at=lead.updated_at,
+            )
+        )
+
+
 async def test_rate_limits_are_waited_out_and_an_outage_loses_nothing(delivered: Delivered):
     delivered.stub.limited = 3  # 503 QUERY_LIMIT_EXCEEDED / 429 first
     report = await delivered.api.services.crm_pushes.run()
@@ -113,17 +130,7 @@ async def test_rate_limits_are_waited_out_and_an_outage_loses_nothing(delivered:
     assert len(delivered.stub.created) == 2
     # A second lead for the same partner while both CRMs are down for hours.
     delivered.stub.down = 10**6
-    async with delivered.api.services.db.begin() as session:
-        lead = await session.get(Lead, delivered.lead_id)
-        copy = Lead(
-            member_id=lead.member_id,
-            company_id=lead.company_id,
-            service_id=lead.service_id,
-            status="delivered",
-            created_at=lead.created_at,
-            updated_at=lead.updated_at,
-        )
-        session.add(copy)
+    await another_delivered_lead(delivered)
     for hours in (1, 2, 4):
         assert (await delivered.api.services.crm_pushes.run(later(hours))).created == 0
     statuses = await pushes(delivered)
@@ -173,16 +180,64 @@ async def test_a_revoked_token_fails_on_its_first_401(delivered: Delivered):
     assert any("failed\tattempts 1\tamoCRM api/v4/leads: 401 Unauthorized" in x for x in lines)
 
 
-async def test_a_503_outage_keeps_retrying_past_any_bound(delivered: Delivered):
-    delivered.stub.down, delivered.stub.down_status = 10**6, 503
-    for hours in range(2, 2 * (ODD_ATTEMPTS + 3), 2):
-        report = await delivered.api.services.crm_pushes.run(later(hours))
-        assert (report.created, report.failed) == (0, 0)
-    attempts = ODD_ATTEMPTS + 2
-    assert await pushes(delivered) == [("pending", None, attempts)] * 2
-    assert all("HTTPStatusError" in line for line in (await listed(delivered))[1::2])
-    delivered.stub.down = 0
-    assert (await delivered.api.services.crm_pushes.run(later(48))).created == 2
+async def next_due(world: Delivered) -> datetime | None:
+    async with world.api.services.db() as session:
+        due = await session.scalar(
+            select(func.min(CrmPush.next_attempt_at)).where(CrmPush.status == "pending")
+        )
+    return due if due is None or due.tzinfo else due.replace(tzinfo=UTC)
+
+
+def requests_to(world: Delivered, crm: str) -> int:
+    bitrix24 = [call.endswith(".json") for call in world.stub.calls]  # Bitrix24's methods
+    return sum(bitrix24) if crm == "bitrix24" else len(bitrix24) - sum(bitrix24)
+
+
+def items_in(world: Delivered, crm: str) -> list[dict]:
+    return bitrix_items(world) if crm == "bitrix24" else amo_leads(world)
+
+
+@pytest.mark.parametrize(
+    ("crm", "other", "answer"),
+    [
+        ("bitrix24", "amocrm", "Bitrix24 crm.settings.mode.get: 500 Internal Server Error"),
+        ("amocrm", "bitrix24", "amoCRM api/v4/leads: 500 Internal Server Error"),
+    ],
+)
+async def test_a_crm_down_for_a_day_is_asked_once_a_pause_then_its_leads_fail_until_retried(
+    delivered: Delivered, crm: str, other: str, answer: str
+):
+    await another_delivered_lead(delivered)
+    await another_delivered_lead(delivered)  # three leads, in both CRMs
+    delivered.stub.outage = {crm}  # every call: 500, for good
+    pushes_job = delivered.api.services.crm_pushes
+    started = later(0)
+    first = await pushes_job.run(started)
+    # The other CRM's three are created; the one down is asked once, not once per lead.
+    assert (first.created, first.waiting, len(items_in(delivered, other))) == (3, 3, 3)
+    assert requests_to(delivered, crm) == 1
+    tries, at = [started], await next_due(delivered)
+    while at is not None:
+        report = await pushes_job.run(at)
+        tries.append(at)
+        assert requests_to(delivered, crm) == len(tries)  # one request a pass
+        assert report.failed == (3 if len(tries) == UNAVAILABLE_ATTEMPTS else 0)
+        at = await next_due(delivered)
+    assert len(tries) == UNAVAILABLE_ATTEMPTS == 30
+    assert timedelta(hours=23) < tries[-1] - tries[0] < timedelta(hours=24)
+    assert max(b - a for a, b in zip(tries, tries[1:], strict=False)) < timedelta(
+        hours=1, seconds=5
+    )
+    assert sum(f"failed\tattempts 30\t{answer}" in line for line in await listed(delivered)) == 3
+    assert (await pushes_job.run(later(48))).failed == 0
+    assert requests_to(delivered, crm) == UNAVAILABLE_ATTEMPTS  # failed rows are left alone
+    # The CRM is back; the operator queues its creations again.
+    delivered.stub.outage = set()
+    services = delivered.api.services
+    down = [c.id for c in await services.crm.all() if c.kind == crm]
+    assert await pushes_job.requeue(down, later(48)) == 3
+    assert (await pushes_job.run(later(48))).created == 3
+    assert len(items_in(delivered, crm)) == len(items_in(delivered, other)) == 3
 
 
 async def test_an_unreadable_success_is_tried_a_bounded_number_of_times(delivered: Delivered):
