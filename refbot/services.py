@@ -142,7 +142,7 @@ def build_services(settings: Settings) -> Services:
         ),
         threads=ThreadService(db, webhooks),
         purchase_reports=(reports := PurchaseReports(db, loyalty.purchases)),
-        crm=(crm := CrmConnections(db, SettingsVault(settings.crm_key))),
+        crm=(crm := CrmConnections(db, SettingsVault(settings.crm_keys))),
         crm_inbound=CrmInbound(db, crm, reports, leads),
         crm_pushes=CrmPushes(db, crm),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from datetime import time
@@ -46,6 +47,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     link_secret: str = ""
     crm_secret: str = ""  # seals partners' CRM secrets at rest; default: a key under DATA_DIR
+    crm_secret_old: str = ""  # the CRM_SECRET before it: still opens, never seals (rotation)
     broadcast_rate: float = Field(default=25, gt=0, le=30)
     # Seconds a survey row may stay claimed before it counts as a dead sender's (in_doubt,
     # never resent); must outlast any one send (the drainer's request timeout is 10 s).
@@ -125,6 +127,8 @@ class Settings(BaseSettings):
             )
         if self.webhook_secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", self.webhook_secret):
             raise ValueError("WEBHOOK_SECRET must be 1-256 characters of A-Za-z0-9_-")
+        if self.crm_secret_old and not self.crm_secret:
+            raise ValueError("CRM_SECRET_OLD is the CRM_SECRET being replaced: set CRM_SECRET too")
         return self
 
     @property
@@ -161,9 +165,16 @@ class Settings(BaseSettings):
             path.chmod(0o600)
         return path.read_text().strip().encode()
 
-    @cached_property
+    @property
     def crm_key(self) -> bytes:
-        """The Fernet key sealing partners' CRM secrets: from CRM_SECRET, or kept in DATA_DIR.
+        """The Fernet key that seals partners' CRM secrets (the first of ``crm_keys``)."""
+        return self.crm_keys()[0]
+
+    def crm_keys(self) -> list[bytes]:
+        """The CRM keys, the sealing one first, then those that still open what they
+        sealed: CRM_SECRET and CRM_SECRET_OLD, or the lines of DATA_DIR/crm_secret
+        (made with one random key when absent; `refbot crm rotate-secret` puts a new
+        key first). Read afresh on each call, so a running process learns a rotation.
 
         Kept apart from the database (like the link key), so a copy of the
         database alone opens no partner's CRM.
@@ -171,13 +182,25 @@ class Settings(BaseSettings):
         from referral.crm.vault import fernet_key, new_key
 
         if self.crm_secret:
-            return fernet_key(self.crm_secret)
-        path = self.data_dir / "crm_secret"
+            return [fernet_key(s) for s in (self.crm_secret, self.crm_secret_old) if s]
+        path = self.crm_key_file
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(new_key())
-            path.chmod(0o600)
-        return path.read_bytes().strip()
+            self.write_crm_keys([new_key()])
+        return [line.strip() for line in path.read_bytes().splitlines() if line.strip()]
+
+    @property
+    def crm_key_file(self) -> Path:
+        return self.data_dir / "crm_secret"
+
+    def write_crm_keys(self, keys: list[bytes]) -> None:
+        """DATA_DIR/crm_secret holds ``keys``, the sealing one first: replaced whole
+        (a reader sees the old file or the new one, never half), readable by its owner only."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        fresh = self.crm_key_file.with_name(f"crm_secret.{secrets.token_hex(4)}.tmp")
+        descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(b"\n".join(keys) + b"\n")
+        fresh.replace(self.crm_key_file)
 
     def require_token(self) -> str:
         if not self.bot_token:

@@ -155,3 +155,44 @@ def retry(
 
     count = run_async(requeue())
     typer.echo(f"{count} failed CRM pushes of {code} queued again (sent within 30 s)")
+
+
+@crm_app.command(
+    "rotate-secret",
+    help="Seal every stored CRM secret again under a new key, in one transaction. With "
+    "CRM_SECRET set, the new key is CRM_SECRET and CRM_SECRET_OLD the one it replaces "
+    "(both open secrets meanwhile); otherwise a new random key goes first in "
+    "DATA_DIR/crm_secret, and the old one is dropped once nothing is sealed under it.",
+)
+@refusals_exit
+def rotate_secret() -> None:
+    from referral.crm.vault import new_key
+
+    settings = load_settings()
+    if settings.crm_secret:
+        resealed, left = run_async(_reseal(settings, settings.crm_key))
+        typer.echo(f"{resealed} CRM connections sealed again under CRM_SECRET")
+        if not settings.crm_secret_old:
+            typer.echo("CRM_SECRET_OLD is not set: the key is the one they were under")
+        elif not left:
+            typer.echo("nothing is sealed under CRM_SECRET_OLD now: it may be unset")
+    else:
+        fresh = new_key()
+        settings.write_crm_keys([fresh, *settings.crm_keys()])  # the old keys still open
+        resealed, left = run_async(_reseal(settings, fresh))
+        if not left:
+            settings.write_crm_keys([fresh])
+        typer.echo(
+            f"{resealed} CRM connections sealed again under a new key in DATA_DIR/crm_secret"
+        )
+    if left:
+        typer.echo(
+            f"still under an older key (connected during the rotation?): {', '.join(left)}; "
+            "the older keys stay accepted: run rotate-secret again"
+        )
+
+
+async def _reseal(settings: Settings, key: bytes) -> tuple[int, list[str]]:
+    async with services_for(settings) as services:
+        resealed = await services.crm.reseal()
+        return resealed, await services.crm.not_sealed_under(key)

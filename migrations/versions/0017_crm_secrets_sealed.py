@@ -29,7 +29,7 @@ def _vault():  # type: ignore[no-untyped-def]
     if key is None:
         from refbot.settings import Settings
 
-        key = Settings().crm_key
+        return SettingsVault(Settings().crm_keys)
     return SettingsVault(key)
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referral.companies import by_code
 from referral.crm.models import CrmConnection, CrmDeal, CrmEvent, CrmPush
-from referral.crm.vault import SettingsVault
+from referral.crm.vault import SettingsVault, sealed_under
 from referral.errors import DomainError, NotFound
 from referral.ledger.catalogue_models import Service
 
@@ -176,6 +176,30 @@ class CrmConnections:
         async with self.db() as session:
             rows = await session.scalars(select(CrmConnection).order_by(CrmConnection.id))
             return [self._connection(row) for row in rows]
+
+    async def reseal(self) -> int:
+        """Every connection's secrets sealed again under the vault's sealing key, in
+        one transaction: rows sealed under any key of its ring (or stored plain)
+        are read; if one opens under none, WrongCrmKey and nothing changes.
+        How many rows were sealed again."""
+        async with self.db.begin() as session:
+            rows = list(
+                await session.scalars(
+                    select(CrmConnection).order_by(CrmConnection.id).with_for_update()
+                )
+            )
+            for row in rows:
+                row.settings = self.vault.seal(self.vault.open(row.settings))
+            return len(rows)
+
+    async def not_sealed_under(self, key: bytes) -> list[str]:
+        """Public ids of the connections ``key`` alone does not open (none: every
+        secret is under it, and older keys may go)."""
+        async with self.db() as session:
+            rows = (
+                await session.execute(select(CrmConnection.public_id, CrmConnection.settings))
+            ).all()
+        return [public_id for public_id, stored in rows if not sealed_under(stored, key)]
 
     async def of_kind(self, kind: str) -> list[Connection]:
         async with self.db() as session:

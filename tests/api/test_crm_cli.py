@@ -57,3 +57,58 @@ def test_connect_refuses_missing_parts_and_unknown_services(tmp_path: Path):
     )
     assert unknown.returncode == 2
     assert "no service 'latte'" in unknown.stderr
+
+
+def connect_acme(tmp_path: Path, **env: str) -> None:
+    assert refbot(tmp_path, "company", "add", "Acme", "--code", "acme", **env).returncode == 0
+    (tmp_path / "catalog.csv").write_text(CATALOG)
+    assert refbot(tmp_path, "catalog", "import", "catalog.csv", "--company", "acme").returncode == 0
+    connected = refbot(
+        tmp_path,
+        *("crm", "connect", "acme", "bitrix24", "--service", "latte"),
+        *("--portal-webhook", "https://acme.bitrix24.ru/rest/1/s3cr3tkey0123/"),
+        *("--application-token", "51856fefc120afa4", "--member-field", "UF_CRM_REFBOT"),
+        **env,
+    )
+    assert connected.returncode == 0, connected.stderr
+
+
+def test_rotate_secret_puts_a_new_key_in_data_dir_and_the_old_one_opens_nothing(tmp_path: Path):
+    connect_acme(tmp_path)
+    key_file = tmp_path / "data" / "crm_secret"
+    old_key = key_file.read_bytes()
+    rotated = refbot(tmp_path, "crm", "rotate-secret")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "1 CRM connections sealed again under a new key" in rotated.stdout
+    assert "still under an older key" not in rotated.stdout
+    [new_key] = key_file.read_bytes().split()  # the old key is dropped: nothing needs it
+    assert new_key != old_key.strip() and key_file.stat().st_mode & 0o777 == 0o600
+    assert refbot(tmp_path, "crm", "list", "acme").stdout.startswith("bitrix24\t")
+    stored = b"".join(path.read_bytes() for path in (tmp_path / "data").glob("*.sqlite3*"))
+    assert b"s3cr3tkey0123" not in stored and b"51856fefc120afa4" not in stored
+    key_file.write_bytes(old_key)  # a copy of the old key opens nothing now
+    refused = refbot(tmp_path, "crm", "list", "acme")
+    assert refused.returncode == 2 and "sealed under another key" in refused.stderr
+
+
+def test_rotate_secret_from_crm_secret_old_to_crm_secret(tmp_path: Path):
+    first = {"CRM_SECRET": "the first crm secret"}
+    connect_acme(tmp_path, **first)
+    wrong = refbot(tmp_path, "crm", "rotate-secret", CRM_SECRET="not the first one")
+    assert wrong.returncode == 2 and "sealed under another key" in wrong.stderr
+    both = {"CRM_SECRET": "the second crm secret", "CRM_SECRET_OLD": "the first crm secret"}
+    assert refbot(tmp_path, "crm", "list", "acme", **both).returncode == 0  # while rotating
+    rotated = refbot(tmp_path, "crm", "rotate-secret", **both)
+    assert rotated.returncode == 0, rotated.stderr
+    assert rotated.stdout.splitlines() == [
+        "1 CRM connections sealed again under CRM_SECRET",
+        "nothing is sealed under CRM_SECRET_OLD now: it may be unset",
+    ]
+    second = {"CRM_SECRET": "the second crm secret"}
+    assert refbot(tmp_path, "crm", "list", "acme", **second).stdout.startswith("bitrix24\t")
+    old = refbot(tmp_path, "crm", "list", "acme", **first)
+    assert old.returncode == 2 and "sealed under another key" in old.stderr
+    alone = refbot(tmp_path, "crm", "list", "acme", CRM_SECRET_OLD="the first crm secret")
+    assert (
+        alone.returncode == 2 and "CRM_SECRET_OLD is the CRM_SECRET being replaced" in alone.stderr
+    )
