@@ -8,7 +8,8 @@ budget on a validation split carved from ``train`` by the same rule as the test
 split, refits each on all of ``train`` and scores its top-k against ``test``.
 It reports one row per model with the chosen parameters, the number of test
 members, and the paired bootstrap interval of the hybrid's NDCG@k minus the
-best other model's.
+best other model's (the strict comparison: models of ours, such as sequential
+rules, included), then, second, minus the best of issue 16's listed baselines.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from recommender.metrics import evaluate_rankings, ndcg_at_k
 from recommender.model_search import (
     CANDIDATES,
     DEFAULT_BUDGET,
+    LISTED_BASELINES,
     Validation,
     candidate_names,
     tune_all,
@@ -109,6 +111,8 @@ class EvaluationReport:
     best_other: str = ""
     interval: PairedInterval | None = None  # hybrid minus best_other, NDCG@k
     blend: str = ""  # the hybrid's blend of tuned parts, in words
+    best_listed: str = ""  # the best of issue 16's listed baselines (no model of ours)
+    listed_interval: PairedInterval | None = None  # hybrid minus best_listed, NDCG@k
 
 
 def format_params(params: dict) -> str:
@@ -187,13 +191,31 @@ def evaluate(
     interval = paired_bootstrap(
         per_member["hybrid"], per_member[best_other], resamples, seed=random_state
     )
+    listed = ndcg[[n for n in ndcg.index if n in LISTED_BASELINES]]
+    best_listed = str(listed.idxmax()) if len(listed) else ""
+    listed_interval = (
+        paired_bootstrap(
+            per_member["hybrid"], per_member[best_listed], resamples, seed=random_state
+        )
+        if best_listed
+        else None
+    )
     kernel = hybrid.item_knn_.similarity_backend_
     notes.append(
         "item similarity kernel (hybrid): "
         + ("implicit all_pairs_knn" if kernel == "implicit" else "scipy sparse product")
     )
     return EvaluationReport(
-        table, notes, hybrid_params, len(members), per_member, best_other, interval, blend
+        table,
+        notes,
+        hybrid_params,
+        len(members),
+        per_member,
+        best_other,
+        interval,
+        blend,
+        best_listed,
+        listed_interval,
     )
 
 

@@ -4,6 +4,7 @@ score(u, j) = knn_weight * (blend * norm(item_knn) + (1 - blend) * norm(user_knn
               + popularity_weight * pop(j) + ease_weight * norm(ease) + als_weight * norm(als)
               + time_popularity_weight * norm(popularity in the window up to u's last visit)
               + profile_weight * norm(share of members of u's income band / region using j)
+              + sequence_weight * norm(what follows u's latest services, sequential rules)
               - feedback_weight * norm(declined_knn(u, j))
 
 ``norm`` divides each user's scores by that user's largest score, so the parts
@@ -45,6 +46,7 @@ from recommender.popularity import (
     time_index,
     time_popularity,
 )
+from recommender.sequence import sequence_parts
 
 FEEDBACK_COLUMNS = ("user_id", "item_id", "value", "timestamp")
 SAME = "same"  # user_recency_half_life: the user side weighs history as the item side does
@@ -89,6 +91,12 @@ class HybridRecommender(BaseRecommender):
         time_popularity_window_days: float = 90.0,
         profile_weight: float = 0.0,
         profile_by: str = "both",
+        sequence_weight: float = 0.0,
+        sequence_window: int = 50,
+        sequence_lag_power: float = 0.5,
+        sequence_alpha: float = 0.5,
+        sequence_last_items: int = 20,
+        sequence_recency_power: float = 1.0,
         feedback_weight: float = 0.5,
         cooldown_days: float = 30.0,
         n_threads: int = 2,
@@ -117,6 +125,12 @@ class HybridRecommender(BaseRecommender):
         self.time_popularity_window_days = time_popularity_window_days
         self.profile_weight = profile_weight
         self.profile_by = profile_by
+        self.sequence_weight = sequence_weight
+        self.sequence_window = sequence_window
+        self.sequence_lag_power = sequence_lag_power
+        self.sequence_alpha = sequence_alpha
+        self.sequence_last_items = sequence_last_items
+        self.sequence_recency_power = sequence_recency_power
         self.feedback_weight = feedback_weight
         self.cooldown_days = cooldown_days
         self.n_threads = n_threads
@@ -149,6 +163,12 @@ class HybridRecommender(BaseRecommender):
                 "time_popularity_window_days",
                 "profile_weight",
                 "profile_by",
+                "sequence_weight",
+                "sequence_window",
+                "sequence_lag_power",
+                "sequence_alpha",
+                "sequence_last_items",
+                "sequence_recency_power",
                 "feedback_weight",
                 "cooldown_days",
             )
@@ -230,6 +250,18 @@ class HybridRecommender(BaseRecommender):
                 self.seen_, self.user_map_, self._profiles, self.profile_by
             )
         self._profiles = None  # the shares are kept; the members' rows need not be pickled
+        self.sequence_ = None
+        if self._part("sequence_weight"):
+            self.sequence_ = sequence_parts(
+                frame,
+                self.user_map_,
+                self.item_map_,
+                self.sequence_window,
+                self.sequence_lag_power,
+                self.sequence_alpha,
+                self.sequence_last_items,
+                self.sequence_recency_power,
+            )
         self.time_index_ = None
         if self._part("time_popularity_weight"):
             self.time_index_ = time_index(frame, self.user_map_, self.item_map_)
@@ -328,6 +360,9 @@ class HybridRecommender(BaseRecommender):
             out["als"] = row_normalise(users[user_idx] @ items.T)
         if self._part("profile_") is not None:
             out["profile"] = row_normalise(profile_scores(*self.profile_, user_idx))
+        if self._part("sequence_") is not None:
+            matrix, query = self.sequence_
+            out["sequence"] = row_normalise((query[user_idx] @ matrix).toarray())
         if self._part("time_index_") is not None:
             stamps, codes, last = self.time_index_
             window, n_items = self.time_popularity_window_days, len(self.item_map_)
@@ -353,6 +388,8 @@ class HybridRecommender(BaseRecommender):
             s += self.time_popularity_weight * parts["time"]
         if "profile" in parts:
             s += self.profile_weight * parts["profile"]
+        if "sequence" in parts:
+            s += self.sequence_weight * parts["sequence"]
         if self.popularity_weight:
             s += self.popularity_weight * self.popularity_[None, :]
         if "declined" in parts:

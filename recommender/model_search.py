@@ -74,6 +74,12 @@ def _time_popularity(**params):
     return MemberTimePopularity(**params)
 
 
+def _sequence(**params):
+    from recommender.sequence import SequentialRules
+
+    return SequentialRules(**params)
+
+
 def _knn(kind: str):
     def build(**params):
         from recommender.knn import ItemKNN, UserKNN
@@ -95,6 +101,17 @@ CANDIDATES = {
             "popularity-at-member-time",
             _time_popularity,
             {"window_days": [7.0, 30.0, 90.0, 365.0]},
+        ),
+        Candidate(
+            "sequential-rules",
+            _sequence,
+            {
+                "window": [20, 50],
+                "lag_power": [0.25, 0.5],
+                "alpha": [0.5, 0.75, 1.0],
+                "last_items": [20, 100],
+                "recency_power": [0.5, 1.0],
+            },
         ),
         Candidate(
             "profile-popularity", _profile_popularity, {"by": ["region", "income_band", "both"]}
@@ -128,6 +145,17 @@ CANDIDATES = {
     )
 }
 IMPLICIT_MODELS = ("implicit-cosine", "implicit-bm25", "als")
+# The baselines issue 16 lists; the rest of CANDIDATES are models of ours.
+LISTED_BASELINES = (
+    "popularity",
+    "popularity-decay",
+    "item-knn",
+    "user-knn",
+    "implicit-cosine",
+    "implicit-bm25",
+    "ease",
+    "als",
+)
 
 
 def configurations(grid: dict[str, list], budget: int, seed: int = 0) -> list[dict]:
@@ -146,7 +174,7 @@ def configurations(grid: dict[str, list], budget: int, seed: int = 0) -> list[di
 def candidate_names(
     frame: pd.DataFrame, include_implicit: bool = True, profiles: pd.DataFrame | None = None
 ) -> list[str]:
-    """The models that apply to ``frame``: no time decay without times, implicit when it
+    """The models that apply to ``frame``: no time decay or order without times, implicit when it
     imports, profile popularity only with members' profiles (side information)."""
     from recommender.evaluation import implicit_available
 
@@ -156,6 +184,7 @@ def candidate_names(
     if not has_times(frame):
         names.remove("popularity-decay")
         names.remove("popularity-at-member-time")
+        names.remove("sequential-rules")  # no times, no order
     if not (include_implicit and implicit_available()):
         names = [n for n in names if n not in IMPLICIT_MODELS]
     return names

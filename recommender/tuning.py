@@ -1,7 +1,8 @@
 """The hybrid's search: its parts tuned as the baselines are, then their weights.
 
 1. Parts: every model the hybrid can include (popularity with or without time
-   decay, popularity at the member's time, item-kNN, user-kNN, EASE, ALS) is tuned alone by
+   decay, popularity at the member's time, item-kNN, user-kNN, EASE, ALS, sequential
+   rules) is tuned alone by
    :func:`recommender.model_search.tune_all`, with the same budget and the same
    validation split as every baseline (``refbot evaluate`` passes the baselines'
    own results, so the parts *are* the tuned baselines).
@@ -46,6 +47,7 @@ HYBRID_PARTS = (
     "user-knn",
     "ease",
     "als",
+    "sequential-rules",
 )
 BLEND_WEIGHTS = (0.05, 0.15, 0.4, 1.0, 2.5)
 CANDIDATES_PER_PART = 200
@@ -210,6 +212,7 @@ def hybrid_params(weights: dict[str, float], parts: dict[str, Tuned]) -> dict:
         "als_weight": weights.get("als", 0.0),
         "time_popularity_weight": weights.get("popularity-at-member-time", 0.0),
         "profile_weight": weights.get("profile-popularity", 0.0),
+        "sequence_weight": weights.get("sequential-rules", 0.0),
     }
     knn = params["knn_weight"]
     params["blend"] = weights.get("item-knn", 0.0) / knn if knn else 0.5
@@ -238,6 +241,8 @@ def hybrid_params(weights: dict[str, float], parts: dict[str, Tuned]) -> dict:
         params["time_popularity_window_days"] = window
     if "profile-popularity" in parts:
         params["profile_by"] = parts["profile-popularity"].params["by"]
+    if "sequential-rules" in parts:
+        params |= {f"sequence_{k}": v for k, v in parts["sequential-rules"].params.items()}
     if "als" in parts:
         p = parts["als"].params
         params |= {

@@ -1,0 +1,141 @@
+"""Sequential rules: what members use next, after what they used just before.
+
+The per-member split holds out each member's *latest* rows, and members use
+services (rate films) in sessions: what comes next is tied to what came just
+before, which no order-free model sees. From every member's training rows in
+time order (ties by item id), each pair (row p, row p + d) for lags
+d = 1 .. ``window`` is a transition source -> target weighing d ** -lag_power
+(the sequential-rules weighting of session-based recommendation; 1 = 1/d).
+Rows with the same timestamp (one basket, one rating burst) have no known order,
+so such a pair counts both ways. A source item's row is divided by the item's
+number of rows ** ``alpha`` (a popular item is a source for everything), and
+an item's transition to itself is dropped (a repeat says nothing about a new
+service). A member is scored from their ``last_items`` latest rows, the j-th
+from the end (0-based) weighing (j + 1) ** -recency_power: score = q @ T.
+
+Data without times (lastfm) has no order: :func:`candidate_names` skips this
+model there, as it skips popularity decay.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from recommender.base import BaseRecommender
+
+
+def member_sequences(
+    frame: pd.DataFrame, user_map, item_map
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(user codes, item codes, timestamps) of ``frame``'s rows in (user, time, item id) order."""
+    users = user_map.indices(frame["user_id"].to_numpy())
+    items = item_map.indices(frame["item_id"].to_numpy())
+    stamps = frame["timestamp"].to_numpy(np.int64)
+    order = np.lexsort((items, stamps, users))  # item codes follow the sorted item ids
+    return users[order], items[order], stamps[order]
+
+
+def transitions(
+    users: np.ndarray,
+    items: np.ndarray,
+    stamps: np.ndarray,
+    n_items: int,
+    window: int,
+    lag_power: float = 1.0,
+    alpha: float = 0.0,
+) -> sp.csr_matrix:
+    """Items x items: summed lag weights of source -> target pairs, source rows normalised.
+
+    The arrays are one sequence per user, in order (:func:`member_sequences`).
+    """
+    sources, targets, weights = [], [], []
+    for lag in range(1, min(window, len(items) - 1) + 1):
+        same = users[lag:] == users[:-lag]
+        src, dst = items[:-lag][same], items[lag:][same]
+        tie = stamps[:-lag][same] == stamps[lag:][same]
+        w = float(lag) ** -lag_power
+        sources += [src, dst[tie]]
+        targets += [dst, src[tie]]
+        weights.append(np.full(len(src) + int(tie.sum()), w))
+    if not sources:
+        return sp.csr_matrix((n_items, n_items))
+    src, dst = np.concatenate(sources), np.concatenate(targets)
+    vals = np.concatenate(weights)
+    keep = src != dst
+    matrix = sp.csr_matrix((vals[keep], (src[keep], dst[keep])), shape=(n_items, n_items))
+    matrix.sum_duplicates()
+    if alpha:
+        counts = np.bincount(items, minlength=n_items).astype(np.float64)
+        scale = np.divide(1.0, counts**alpha, out=np.zeros(n_items), where=counts > 0)
+        matrix = sp.csr_matrix(sp.diags(scale) @ matrix)
+    return matrix
+
+
+def latest_rows(
+    users: np.ndarray,
+    items: np.ndarray,
+    n_users: int,
+    n_items: int,
+    last_items: int,
+    recency_power: float = 1.0,
+) -> sp.csr_matrix:
+    """Users x items query rows: each member's ``last_items`` latest rows, (j + 1) ** -power."""
+    if len(users) == 0:
+        return sp.csr_matrix((n_users, n_items))
+    ends = np.r_[np.flatnonzero(users[1:] != users[:-1]), len(users) - 1]
+    last_position = np.repeat(ends, np.diff(np.r_[-1, ends]))
+    from_end = last_position - np.arange(len(users))
+    keep = from_end < last_items
+    vals = (from_end[keep] + 1.0) ** -recency_power
+    query = sp.csr_matrix((vals, (users[keep], items[keep])), shape=(n_users, n_items))
+    query.sum_duplicates()
+    return query
+
+
+class SequentialRules(BaseRecommender):
+    """Scores what tends to follow a member's latest services (see the module docstring).
+
+    Learned: ``transitions_`` (items x items CSR), ``query_`` (users x items CSR).
+    """
+
+    def __init__(
+        self,
+        window: int = 10,
+        lag_power: float = 1.0,
+        alpha: float = 0.0,
+        last_items: int = 10,
+        recency_power: float = 1.0,
+    ) -> None:
+        self.window = window
+        self.lag_power = lag_power
+        self.alpha = alpha
+        self.last_items = last_items
+        self.recency_power = recency_power
+
+    def _fit(self, frame: pd.DataFrame) -> None:
+        self.transitions_, self.query_ = sequence_parts(
+            frame,
+            self.user_map_,
+            self.item_map_,
+            self.window,
+            self.lag_power,
+            self.alpha,
+            self.last_items,
+            self.recency_power,
+        )
+
+    def _scores(self, user_idx: np.ndarray) -> np.ndarray:
+        return (self.query_[user_idx] @ self.transitions_).toarray()
+
+
+def sequence_parts(
+    frame, user_map, item_map, window, lag_power, alpha, last_items, recency_power
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """(transitions, query rows) of :class:`SequentialRules`, for it and the hybrid."""
+    users, items, stamps = member_sequences(frame, user_map, item_map)
+    n_items = len(item_map)
+    matrix = transitions(users, items, stamps, n_items, window, lag_power, alpha)
+    query = latest_rows(users, items, len(user_map), n_items, last_items, recency_power)
+    return matrix, query

@@ -1,0 +1,123 @@
+"""Sequential rules: transition weights, direction, ties, and serving through the hybrid."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recommender.hybrid import HybridRecommender
+from recommender.matrix import IdMap
+from recommender.model_search import CANDIDATES, candidate_names
+from recommender.sequence import SequentialRules, latest_rows, member_sequences, transitions
+
+
+def frame(rows):
+    return pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
+
+
+def transition_table(rows, **options) -> dict[tuple[str, str], float]:
+    f = frame(rows)
+    users, items = IdMap.from_values(f["user_id"]), IdMap.from_values(f["item_id"])
+    u, i, t = member_sequences(f, users, items)
+    matrix = transitions(u, i, t, len(items), **options).tocoo()
+    ids = items.ids
+    return {
+        (ids[r], ids[c]): v
+        for r, c, v in zip(matrix.row, matrix.col, matrix.data, strict=True)
+        if v
+    }
+
+
+def test_transitions_point_from_earlier_to_later_and_weigh_one_over_the_lag():
+    rows = [("m", "c", 3), ("m", "a", 1), ("m", "b", 2)]  # file order is not time order
+    assert transition_table(rows, window=2, lag_power=1.0) == {
+        ("a", "b"): 1.0,
+        ("b", "c"): 1.0,
+        ("a", "c"): 0.5,
+    }
+    assert transition_table(rows, window=1, lag_power=1.0) == {("a", "b"): 1.0, ("b", "c"): 1.0}
+    assert transition_table(rows, window=2, lag_power=0.0)[("a", "c")] == 1.0
+
+
+def test_rows_sharing_a_timestamp_count_both_ways():
+    rows = [("m", "b", 5), ("m", "a", 5), ("m", "c", 9)]  # a and b in one event
+    assert transition_table(rows, window=2, lag_power=1.0) == {
+        ("a", "b"): 1.0,
+        ("b", "a"): 1.0,
+        ("b", "c"): 1.0,
+        ("a", "c"): 0.5,
+    }
+
+
+def test_sequences_do_not_run_across_members_and_repeats_are_dropped():
+    rows = [("m1", "a", 1), ("m1", "a", 2), ("m1", "b", 3), ("m2", "c", 4), ("m2", "d", 5)]
+    table = transition_table(rows, window=3, lag_power=1.0)
+    assert table == {("a", "b"): 1.0 + 0.5, ("c", "d"): 1.0}  # a -> a is no transition
+
+
+def test_a_source_row_is_divided_by_its_count_to_the_alpha():
+    rows = [("m1", "a", 1), ("m1", "b", 2), ("m2", "a", 1), ("m2", "c", 2), ("m3", "b", 1)]
+    # a occurs twice, b twice: a -> b and a -> c weigh 1 / 2 ** 0.5
+    table = transition_table(rows, window=1, lag_power=1.0, alpha=0.5)
+    assert table == pytest.approx({("a", "b"): 2**-0.5, ("a", "c"): 2**-0.5})
+
+
+def test_a_member_is_queried_by_their_latest_rows_most_recent_heaviest():
+    f = frame([("m", "a", 1), ("m", "b", 2), ("m", "c", 3), ("n", "a", 1)])
+    users, items = IdMap.from_values(f["user_id"]), IdMap.from_values(f["item_id"])
+    u, i, _ = member_sequences(f, users, items)
+    query = latest_rows(u, i, len(users), len(items), last_items=2, recency_power=1.0).toarray()
+    assert dict(zip(items.ids, query[users.index("m")], strict=True)) == {
+        "a": 0.0,
+        "b": 0.5,
+        "c": 1.0,
+    }
+    assert query[users.index("n")].tolist() == [1.0, 0.0, 0.0]
+    assert latest_rows(u[:0], i[:0], 2, 3, 2).nnz == 0  # no rows: an empty query
+
+
+def test_sequential_rules_recommend_what_followed_the_latest_service():
+    f = frame(
+        [("m1", "film1", 1), ("m1", "film2", 2), ("m1", "film3", 3)]
+        + [("m2", "film1", 1), ("m2", "film2", 2), ("m2", "film3", 3)]
+        + [("probe", "film3", 1), ("probe", "film1", 2)]  # probe just watched film1
+        + [("lone", "film4", 1)]  # nothing ever followed film4
+    )
+    model = SequentialRules(window=1, last_items=1).fit(f)
+    recs = model.recommend(["probe", "lone"], n=3)
+    assert recs[recs.user_id == "probe"]["item_id"].tolist() == ["film2"]
+    assert recs[recs.user_id == "lone"].empty  # no evidence, no recommendation
+
+
+def test_sequential_rules_apply_only_to_data_with_times():
+    timed = frame([("m", "a", 1), ("m", "b", 2)])
+    untimed = frame([("m", "a", 0), ("m", "b", 0)])
+    assert "sequential-rules" in candidate_names(timed, include_implicit=False)
+    assert "sequential-rules" not in candidate_names(untimed, include_implicit=False)
+    grid = CANDIDATES["sequential-rules"].grid
+    assert int(np.prod([len(v) for v in grid.values()])) <= 48  # the whole grid fits the budget
+
+
+@pytest.mark.parametrize("blend", [0.0, 0.5])
+def test_a_hybrid_with_the_sequence_part_serves_one_member_as_the_batch_does(purchases, blend):
+    model = HybridRecommender(
+        item_k=5, user_k=5, blend=blend, sequence_weight=0.7, sequence_window=2
+    ).fit(purchases)
+    assert model.sequence_ is not None
+    batch = model.recommend(list(model.user_map_.ids), n=3)
+    for user in model.user_map_.ids:
+        expected = batch[batch.user_id == user][["item_id", "score"]]
+        served = model.top_items(user, 3)
+        assert [item for item, _ in served] == expected["item_id"].tolist()
+        assert [s for _, s in served] == pytest.approx(expected["score"].tolist())
+    without = HybridRecommender(item_k=5, user_k=5, blend=blend).fit(purchases)
+    assert without.sequence_ is None  # weight 0: not fitted, nothing to pickle
+
+
+def test_the_hybrid_sequence_part_ranks_the_successor_first():
+    f = frame(
+        [("m1", "a", 1), ("m1", "b", 2), ("m1", "c", 3), ("m2", "a", 1), ("m2", "c", 2)]
+        + [("m3", "b", 1), ("m3", "a", 2), ("probe", "c", 1), ("probe", "b", 2)]
+    )
+    model = HybridRecommender(knn_weight=0.0, sequence_weight=1.0, sequence_window=1).fit(f)
+    # probe's latest is b; b was followed by c (m1), seen, and by a (m3)
+    assert model.top_items("probe", 2) == [("a", 1.0)]
