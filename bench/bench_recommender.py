@@ -61,6 +61,16 @@ PARAMS = dict(
     recency_half_life=3.0,
     popularity_weight=0.0,
 )
+# The same hybrid with the sequential part at the parameters refbot evaluate chose on
+# movielens-small's per-member split: what the sequence part adds to training and serving.
+SEQUENCE_PARAMS = PARAMS | dict(
+    sequence_weight=1.0,
+    sequence_window=50,
+    sequence_lag_power=0.25,
+    sequence_alpha=0.75,
+    sequence_last_items=20,
+    sequence_recency_power=0.5,
+)
 
 
 def synthetic(n_rows=1_000_000, n_users=50_000, n_items=20_000, seed=0) -> pd.DataFrame:
@@ -124,6 +134,23 @@ def bench(name: str, frame: pd.DataFrame, n_users: int, rng, repeat: int = 3) ->
         f"hybrid          train {t_h:7.2f} s   top-10 p50 {p50_h:6.3f} ms  p99 {p99_h:6.3f} ms"
         f"   traced peak {peak_h:7.1f} MiB   item similarity kernel: "
         f"{hybrid.item_knn_.similarity_backend_}"
+    )
+    with_sequence, t_s = timed_fits(
+        {"sequence": lambda: HybridRecommender(**SEQUENCE_PARAMS)}, frame, repeat
+    )
+    served = with_sequence["sequence"]
+    for m in members[:20]:  # warm-up, as above
+        served.top_items(m, 10)
+    lat_s = []
+    for m in members:
+        t0 = time.perf_counter()
+        served.top_items(m, 10)
+        lat_s.append(time.perf_counter() - t0)
+    p50_s, p99_s = percentiles(lat_s)
+    nnz = served.sequence_[0].nnz
+    print(
+        f"hybrid+sequence train {t_s['sequence']:7.2f} s   top-10 p50 {p50_s:6.3f} ms  "
+        f"p99 {p99_s:6.3f} ms   ({nnz:,} transitions; same members, same run)"
     )
     if not implicit_available():
         print("implicit is not installed: no same-run comparison")

@@ -25,6 +25,8 @@ import scipy.sparse as sp
 
 from recommender.base import BaseRecommender
 
+PAIRS_PER_FOLD = 4_000_000
+
 
 def member_sequences(
     frame: pd.DataFrame, user_map, item_map
@@ -49,27 +51,38 @@ def transitions(
     """Items x items: summed lag weights of source -> target pairs, source rows normalised.
 
     The arrays are one sequence per user, in order (:func:`member_sequences`).
+    Pairs are folded into the matrix every ``PAIRS_PER_FOLD`` or so, so memory
+    follows the distinct pairs, not rows x window.
     """
-    sources, targets, weights = [], [], []
+    matrix = sp.csr_matrix((n_items, n_items))
+    pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    size = 0
     for lag in range(1, min(window, len(items) - 1) + 1):
         same = users[lag:] == users[:-lag]
+        if not same.any():
+            break  # no member has a longer sequence
         src, dst = items[:-lag][same], items[lag:][same]
         tie = stamps[:-lag][same] == stamps[lag:][same]
-        w = float(lag) ** -lag_power
-        sources += [src, dst[tie]]
-        targets += [dst, src[tie]]
-        weights.append(np.full(len(src) + int(tie.sum()), w))
-    if not sources:
-        return sp.csr_matrix((n_items, n_items))
-    src, dst = np.concatenate(sources), np.concatenate(targets)
-    vals = np.concatenate(weights)
-    keep = src != dst
-    matrix = sp.csr_matrix((vals[keep], (src[keep], dst[keep])), shape=(n_items, n_items))
-    matrix.sum_duplicates()
+        src, dst = np.r_[src, dst[tie]], np.r_[dst, src[tie]]
+        keep = src != dst  # a repeat says nothing about a new service
+        pending.append((src[keep], dst[keep], np.full(int(keep.sum()), float(lag) ** -lag_power)))
+        size += int(keep.sum())
+        if size >= PAIRS_PER_FOLD:
+            matrix, pending, size = matrix + _pairs(pending, n_items), [], 0
+    if pending:
+        matrix = matrix + _pairs(pending, n_items)
+    matrix = sp.csr_matrix(matrix)
     if alpha:
         counts = np.bincount(items, minlength=n_items).astype(np.float64)
         scale = np.divide(1.0, counts**alpha, out=np.zeros(n_items), where=counts > 0)
         matrix = sp.csr_matrix(sp.diags(scale) @ matrix)
+    return matrix
+
+
+def _pairs(pending, n_items: int) -> sp.csr_matrix:
+    src, dst, vals = (np.concatenate(column) for column in zip(*pending, strict=True))
+    matrix = sp.csr_matrix((vals, (src, dst)), shape=(n_items, n_items))
+    matrix.sum_duplicates()
     return matrix
 
 

@@ -6,12 +6,16 @@
    :func:`recommender.model_search.tune_all`, with the same budget and the same
    validation split as every baseline (``refbot evaluate`` passes the baselines'
    own results, so the parts *are* the tuned baselines).
-2. Weights: starting from the best part alone, each other part (best first) is
-   tried at each weight of ``BLEND_WEIGHTS`` relative to what is there and kept
-   when it raises validation NDCG@k by more than two standard errors of the
-   per-member gain (so noise is not carried to the test); what is left of the budget then halves or
-   doubles each kept weight in turn while that helps; at most ``budget`` blends
-   are scored in all. The
+2. Weights: the best part alone weighs 1, and every subset of the next
+   ``ENSEMBLE_PARTS`` best parts joins it at one common weight of
+   ``ENSEMBLE_WEIGHTS``; the blend with the highest validation NDCG@k is kept
+   only when it beats the best part alone by more than two standard errors of
+   the per-member gain (so noise is not carried to the test); what is left of
+   the budget then halves or doubles each kept weight in turn under the same
+   rule; at most ``budget`` blends are scored in all. (Until the sequential part
+   came, the search added one part at a time, each past two standard errors on
+   its own; a part leading by a wide margin then kept the small gains of several
+   others from ever counting, since none was clear alone.) The
    scores of each part are normalised per member (divided by the member's top
    score over the whole catalogue, as the fitted hybrid does) and only each
    part's top ``CANDIDATES_PER_PART`` unseen items per member are kept, so a
@@ -22,6 +26,7 @@ The test split is never an input; the caller refits on all the training data.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,7 +54,8 @@ HYBRID_PARTS = (
     "als",
     "sequential-rules",
 )
-BLEND_WEIGHTS = (0.05, 0.15, 0.4, 1.0, 2.5)
+ENSEMBLE_PARTS = 4  # the next best parts that may join the best one
+ENSEMBLE_WEIGHTS = (0.15, 0.4, 1.0)  # relative to the best part's 1
 CANDIDATES_PER_PART = 200
 MIN_GAIN_IN_ERRORS = 2.0
 
@@ -161,31 +167,38 @@ def clearly_better(new: np.ndarray, old: np.ndarray) -> bool:
 def search_blend(
     parts: dict[str, Tuned], validation: Validation, k: int = 10, budget: int = DEFAULT_BUDGET
 ) -> tuple[dict[str, float], float, list[dict]]:
-    """Greedy forward blend from the best part; at most ``budget`` blends scored.
+    """Even ensembles around the best part; at most ``budget`` blends scored.
 
-    A change is kept only when it is :func:`clearly_better` than the blend so far.
+    The best part alone weighs 1; every subset of the ``ENSEMBLE_PARTS`` next
+    best parts joins it at one common weight of ``ENSEMBLE_WEIGHTS`` (45 blends
+    with four parts and three weights). The blend with the highest validation
+    mean is kept only when it is :func:`clearly_better` than the best part
+    alone; what is left of the budget halves or doubles each kept weight under
+    the same rule against the blend so far.
     """
     scorer = BlendScorer(parts, validation, k)
     order = sorted(parts, key=lambda name: -parts[name].score)
-    weights = {order[0]: 1.0}
-    best = scorer.score(weights)
+    alone = {order[0]: 1.0}
+    weights, best = alone, scorer.score(alone)
     trials = [{"blend": dict(weights), "ndcg": float(best.mean())}]
-
-    def attempt(trial: dict[str, float]) -> np.ndarray | None:
-        score = scorer.score(trial)
-        trials.append({"blend": trial, "ndcg": float(score.mean())})
-        return score if clearly_better(score, best) else None
-
-    for name in order[1:]:
-        chosen = None
-        for w in BLEND_WEIGHTS:
+    others = order[1 : 1 + ENSEMBLE_PARTS]
+    subsets = [
+        chosen
+        for size in range(1, len(others) + 1)
+        for chosen in itertools.combinations(others, size)
+    ]
+    leader: tuple[dict[str, float], np.ndarray] | None = None
+    for w in ENSEMBLE_WEIGHTS:
+        for chosen in subsets:
             if len(trials) >= budget:
                 break
-            score = attempt(weights | {name: w})
-            if score is not None and (chosen is None or score.mean() > chosen[1].mean()):
-                chosen = w, score
-        if chosen is not None:
-            weights[name], best = chosen[0], chosen[1]
+            trial = alone | {name: w for name in chosen}
+            score = scorer.score(trial)
+            trials.append({"blend": trial, "ndcg": float(score.mean())})
+            if leader is None or score.mean() > leader[1].mean():
+                leader = trial, score
+    if leader is not None and clearly_better(leader[1], best):
+        weights, best = leader
     # What budget is left refines the kept weights: each halved and doubled in turn.
     while len(trials) < budget and len(weights) > 1:
         improved = False
@@ -194,8 +207,9 @@ def search_blend(
                 if len(trials) >= budget:
                     break
                 trial = weights | {name: weights[name] * factor}
-                score = attempt(trial)
-                if score is not None:
+                score = scorer.score(trial)
+                trials.append({"blend": trial, "ndcg": float(score.mean())})
+                if clearly_better(score, best):
                     best, weights, improved = score, trial, True
         if not improved:
             break

@@ -60,9 +60,10 @@ def evaluate_command(
     ] = None,
 ) -> None:
     """Tune every model alike on a validation split of the training part, then compare
-    popularity (plain and time-decayed), item-kNN, user-kNN, implicit's cosine, BM25 and
-    ALS, EASE and the hybrid on precision, recall, NDCG, MAP at k and coverage, with a
-    paired bootstrap interval of the hybrid against the best other model."""
+    popularity (plain, time-decayed and at the member's time), sequential rules (data
+    with times), item-kNN, user-kNN, implicit's cosine, BM25 and ALS, EASE and the hybrid
+    on precision, recall, NDCG, MAP at k and coverage, with a paired bootstrap interval of
+    the hybrid against the best other model and against the best of the issue's baselines."""
     # Here, not at the top: pandas and the models load only for this command.
     from recommender.data import FORMATS, load_dataset, load_profiles
     from recommender.errors import DataFormatError

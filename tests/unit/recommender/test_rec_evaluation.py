@@ -227,3 +227,44 @@ def test_the_blend_keeps_a_part_only_when_validation_gains_beyond_noise():
     noisy = old + np.array([0.3, -0.29] * 50)  # mean +0.005, error 0.03
     assert not clearly_better(noisy, old)
     assert not clearly_better(old, old)
+
+
+class _PlantedScorer:
+    """Per-member NDCG of a blend, from gains planted per part (stands in for BlendScorer)."""
+
+    def __init__(self, gains):
+        self.gains = gains
+
+    def score(self, weights):
+        base = np.tile([0.2, 0.4, 0.6, 0.8], 50)
+        return base + self.gains.get(frozenset(weights), np.zeros(200))
+
+
+def _search(monkeypatch, gains, scores):
+    import recommender.tuning as tuning
+    from recommender.model_search import Tuned
+
+    monkeypatch.setattr(tuning, "BlendScorer", lambda parts, validation, k: _PlantedScorer(gains))
+    parts = {name: Tuned(name, {}, score) for name, score in scores.items()}
+    return tuning.search_blend(parts, validation=None, k=10, budget=48)
+
+
+def test_the_blend_keeps_an_ensemble_no_part_of_which_is_clear_alone(monkeypatch):
+    scores = {"seq": 0.17, "ease": 0.14, "user": 0.13, "item": 0.12, "als": 0.11}
+    noise = np.tile([0.03, -0.03], 100)
+    gains = {  # alone each adds noise around +0.002; item and als together +0.01 for everyone
+        frozenset({"seq", "item"}): 0.002 + noise,
+        frozenset({"seq", "als"}): 0.002 + noise,
+        frozenset({"seq", "item", "als"}): np.full(200, 0.01),
+    }
+    weights, _, trials = _search(monkeypatch, gains, scores)
+    assert set(weights) == {"seq", "item", "als"} and weights["seq"] == 1.0
+    assert len(trials) <= 48
+
+
+def test_the_blend_keeps_the_best_part_alone_when_no_ensemble_is_clear(monkeypatch):
+    scores = {"seq": 0.17, "ease": 0.14, "user": 0.13, "item": 0.12, "als": 0.11}
+    noise = np.tile([0.03, -0.03], 100)
+    gains = {frozenset({"seq", "item", "als"}): 0.003 + noise}  # the leader, within noise
+    weights, _, _ = _search(monkeypatch, gains, scores)
+    assert weights == {"seq": 1.0}

@@ -121,3 +121,20 @@ def test_the_hybrid_sequence_part_ranks_the_successor_first():
     model = HybridRecommender(knn_weight=0.0, sequence_weight=1.0, sequence_window=1).fit(f)
     # probe's latest is b; b was followed by c (m1), seen, and by a (m3)
     assert model.top_items("probe", 2) == [("a", 1.0)]
+
+
+def test_folding_pairs_in_chunks_gives_the_same_matrix(monkeypatch):
+    import recommender.sequence as sequence
+
+    rng = np.random.default_rng(0)
+    f = frame(
+        [
+            (f"m{rng.integers(0, 30)}", f"s{rng.integers(0, 40)}", int(rng.integers(0, 50)))
+            for _ in range(600)
+        ]
+    )
+    whole = SequentialRules(window=8, alpha=0.5).fit(f).transitions_
+    monkeypatch.setattr(sequence, "PAIRS_PER_FOLD", 7)
+    folded = SequentialRules(window=8, alpha=0.5).fit(f).transitions_
+    assert whole.nnz > 100 and folded.nnz == whole.nnz
+    assert abs(whole - folded).max() < 1e-12
