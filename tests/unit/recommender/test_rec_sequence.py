@@ -138,3 +138,18 @@ def test_folding_pairs_in_chunks_gives_the_same_matrix(monkeypatch):
     folded = SequentialRules(window=8, alpha=0.5).fit(f).transitions_
     assert whole.nnz > 100 and folded.nnz == whole.nnz
     assert abs(whole - folded).max() < 1e-12
+
+
+def test_tuning_leads_with_the_sequence_part_when_members_walk_a_chain():
+    """Members walk one cycle of 30 services, each from a random start: what comes
+    next is the successor of the latest, which only the sequence part knows in order."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for m in range(80):
+        start = int(rng.integers(0, 30))
+        for step in range(8):
+            rows.append((f"m{m}", f"s{(start + step) % 30:02d}", 1_000 + 100 * step))
+    result = HybridRecommender().tune(frame(rows), split="per-user", budget=4)
+    assert max(result.parts, key=lambda n: result.parts[n].score) == "sequential-rules"
+    assert result.weights["sequential-rules"] == 1.0
+    assert result.best_params["sequence_weight"] == 1.0
