@@ -88,6 +88,18 @@ def percentiles(samples_s):
     return float(np.percentile(a, 50)), float(np.percentile(a, 99))
 
 
+def serving_percentiles(model, members) -> tuple[float, float]:
+    """p50 and p99 (ms) of ``top_items(member, 10)``, one call at a time, after 20 warm-up calls."""
+    for m in members[:20]:
+        model.top_items(m, 10)
+    latencies = []
+    for m in members:
+        t0 = time.perf_counter()
+        model.top_items(m, 10)
+        latencies.append(time.perf_counter() - t0)
+    return percentiles(latencies)
+
+
 def timed_fits(makers: dict, frame: pd.DataFrame, repeat: int):
     """Best of ``repeat`` fits of each model, the models taking turns (fit A, fit B, A, B ...).
 
@@ -118,14 +130,7 @@ def bench(name: str, frame: pd.DataFrame, n_users: int, rng, repeat: int = 3) ->
     members = rng.choice(
         hybrid.user_map_.ids, size=min(n_users, len(hybrid.user_map_)), replace=False
     )
-    for m in members[:20]:  # warm-up
-        hybrid.top_items(m, 10)
-    lat_h = []
-    for m in members:
-        t0 = time.perf_counter()
-        hybrid.top_items(m, 10)
-        lat_h.append(time.perf_counter() - t0)
-    p50_h, p99_h = percentiles(lat_h)
+    p50_h, p99_h = serving_percentiles(hybrid, members)
     tracemalloc.start()
     HybridRecommender(**PARAMS).fit(frame)
     peak_h = tracemalloc.get_traced_memory()[1] / 2**20
@@ -139,14 +144,7 @@ def bench(name: str, frame: pd.DataFrame, n_users: int, rng, repeat: int = 3) ->
         {"sequence": lambda: HybridRecommender(**SEQUENCE_PARAMS)}, frame, repeat
     )
     served = with_sequence["sequence"]
-    for m in members[:20]:  # warm-up, as above
-        served.top_items(m, 10)
-    lat_s = []
-    for m in members:
-        t0 = time.perf_counter()
-        served.top_items(m, 10)
-        lat_s.append(time.perf_counter() - t0)
-    p50_s, p99_s = percentiles(lat_s)
+    p50_s, p99_s = serving_percentiles(served, members)
     nnz = served.sequence_[0].nnz
     print(
         f"hybrid+sequence train {t_s['sequence']:7.2f} s   top-10 p50 {p50_s:6.3f} ms  "
