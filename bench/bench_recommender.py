@@ -241,6 +241,31 @@ def tables(budget: int, only: str | None) -> None:
     )
 
 
+def tuned_serving(frame: pd.DataFrame, n_users: int, budget: int, rounds: int = 3) -> None:
+    """``HybridRecommender().tune(frame)`` then ``fit`` (what ``refbot train`` runs), and its
+    top_items beside the bench's fixed hybrid, the two timed in turns on the same members."""
+    t0 = time.perf_counter()
+    tuned = HybridRecommender()
+    result = tuned.tune(frame, split="per-user", budget=budget)
+    t_tune = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tuned.fit(frame)
+    t_fit = time.perf_counter() - t0
+    fixed = HybridRecommender(**PARAMS).fit(frame)
+    print(f"tuned blend: {result.describe()}; tune {t_tune:.1f} s, fit {t_fit:.2f} s")
+    rng = np.random.default_rng(0)
+    members = rng.choice(
+        tuned.user_map_.ids, size=min(n_users, len(tuned.user_map_)), replace=False
+    )
+    for r in range(rounds):
+        p50_f, p99_f = serving_percentiles(fixed, members)
+        p50_t, p99_t = serving_percentiles(tuned, members)
+        print(
+            f"round {r + 1}: top-10 tuned p50 {p50_t:.3f} ms p99 {p99_t:.3f} ms; "
+            f"fixed hybrid p50 {p50_f:.3f} ms p99 {p99_f:.3f} ms"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--users", type=int, default=400, help="members timed per dataset")
@@ -258,9 +283,18 @@ def main() -> None:
     )
     ap.add_argument("--budget", type=int, default=48, help="--tables: configurations per model")
     ap.add_argument("--only", help="--tables: one dataset (movielens-small, groceries, ...)")
+    ap.add_argument(
+        "--tuned",
+        action="store_true",
+        help="instead: what refbot train builds on movielens (tune, fit) and its top_items",
+    )
     args = ap.parse_args()
     if args.tables:
         tables(args.budget, args.only)
+        return
+    if args.tuned:
+        warnings.simplefilter("ignore")
+        tuned_serving(load_movielens(SHARED / ML).frame, args.users, args.budget)
         return
     if args.scipy:
         import recommender.similarity as sim
