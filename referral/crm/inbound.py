@@ -135,16 +135,19 @@ class CrmInbound:
                 .values(status=status, detail=detail[:300])
             )
 
-    async def stale_events(self, older_than: timedelta) -> list[int]:
-        """Events still ``received`` after ``older_than``: their processing never finished."""
+    async def stale_events(self, older_than: timedelta) -> list[tuple[int, int]]:
+        """(event id, connection id) of the events still ``received`` after
+        ``older_than``: their processing never finished. Oldest first."""
         async with self.db() as session:
-            rows = await session.scalars(
-                select(CrmEvent.id).where(
+            rows = await session.execute(
+                select(CrmEvent.id, CrmEvent.connection_id)
+                .where(
                     CrmEvent.status == RECEIVED,
                     CrmEvent.received_at <= datetime.now(UTC) - older_than,
                 )
+                .order_by(CrmEvent.id)
             )
-            return list(rows)
+            return [(event_id, connection_id) for event_id, connection_id in rows]
 
     async def open_deals(self, connection_id: int) -> list[str]:
         async with self.db() as session:

@@ -8,7 +8,9 @@ refbot follows in either CRM are read back, 50 ids a request (amoCRM
 leads refbot created there (``@LEAD_ID``), which no webhook may ever have
 named. Events whose processing never finished are taken again too. Run as the
 crm-reconcile job under its lease (bot/jobs/crm.py), so one process does it
-per tick.
+per tick. A CRM that cannot be used (down, timing out, refusing) is asked once
+a pass: its other events and its deals wait for the next pass, so a backlog of
+events while it is down costs one request a pass, not one each.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from referral.crm.deals import OPEN, CrmUnavailable
-from referral.crm.inbound import CrmInbound
+from referral.crm.inbound import RECEIVED, CrmInbound
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +34,19 @@ class ReconcileReport:
 
 
 async def reconcile(inbound: CrmInbound) -> ReconcileReport:
+    down: set[int] = set()  # connections that could not be used in this pass
     events = 0
-    for event_id in await inbound.stale_events(STALE):
-        events += await inbound.process(event_id) != "received"
+    for event_id, connection_id in await inbound.stale_events(STALE):
+        if connection_id in down:
+            continue
+        if await inbound.process(event_id) == RECEIVED:
+            down.add(connection_id)  # still received: the CRM was unavailable
+        else:
+            events += 1
     closed = 0
     for connection in await inbound.connections.all():
+        if connection.id in down:
+            continue
         deal_ids = await inbound.open_deals(connection.id)
         crm_leads = await inbound.open_crm_leads(connection.id)
         if not (deal_ids or crm_leads):

@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.jobs import add_periodic
 from bot.jobs.crm import crm_jobs
-from referral.crm.models import CrmDeal
+from referral.crm.models import CrmDeal, CrmEvent
 from referral.crm.reconcile import reconcile
 from referral.leases import JobLease
 from tests.api import crm_world
-from tests.api.crm_fixtures import amocrm_lead, bitrix24_deal
-from tests.api.crm_world import AMO_FIELD, Delivered, outcome
+from tests.api.crm_fixtures import amocrm_lead, bitrix24_deal, bitrix24_deal_update
+from tests.api.crm_world import AMO_FIELD, APP_TOKEN, Delivered, outcome, post, settled
 
 # The fixtures, named here so pytest finds them for this module.
 api, delivered = crm_world.api, crm_world.delivered
@@ -94,3 +94,28 @@ async def test_a_converted_bitrix24_lead_closed_without_a_webhook_is_found_by_it
     assert (await reconcile(delivered.api.services.crm_inbound)).closed == 1
     assert await outcome(delivered) == ("won", (1, 250000))
     assert (await reconcile(delivered.api.services.crm_inbound)).closed == 0
+
+
+async def event_statuses(world: Delivered) -> list[str]:
+    async with world.api.services.db() as session:
+        return list(await session.scalars(select(CrmEvent.status).order_by(CrmEvent.id)))
+
+
+async def test_a_crm_that_is_down_is_asked_once_a_pass_and_its_events_wait(delivered: Delivered):
+    stub, inbound = delivered.stub, delivered.api.services.crm_inbound
+    stub.outage = {"bitrix24"}  # every call: 500
+    for deal in ("901", "902", "903"):
+        stub.deals[deal] = bitrix24_deal(deal, "P", "100.00", delivered.member)
+        await post(delivered.api.http, delivered.bitrix_url, bitrix24_deal_update(deal, APP_TOKEN))
+    await settled(delivered)  # each read back once on arrival, in vain
+    async with delivered.api.services.db.begin() as session:
+        await session.execute(
+            update(CrmEvent).values(received_at=datetime.now(UTC) - timedelta(minutes=5))
+        )
+    asked = len(stub.calls)
+    assert (await reconcile(inbound)).events == 0
+    assert stub.calls[asked:] == ["crm.deal.get.json"]  # once, not once an event
+    assert await event_statuses(delivered) == ["received"] * 3
+    stub.outage = set()
+    assert (await reconcile(inbound)).events == 3
+    assert await event_statuses(delivered) == ["applied"] * 3
