@@ -12,6 +12,7 @@ Entry points for the bot and domain side (all take pandas frames with string ids
 * :class:`ChurnModel`
 * :func:`detect_periods`, :func:`due_reminders`
 * :func:`save_model`, :func:`load_model`
+* :func:`one_thread` (OpenMP and BLAS held to one thread while a fit runs)
 * :func:`load_dataset`, :func:`time_split`, :func:`evaluate` (offline evaluation)
 """
 
@@ -42,6 +43,7 @@ _EXPORTS = {
     "LoadedModel": "recommender.artefacts",
     "member_features": "recommender.features",
     "NotFittedError": "recommender.errors",
+    "one_thread": "recommender.threads",
     "PopularityFallback": "recommender.artefacts",
     "PopularityRecommender": "recommender.popularity",
     "RecommenderError": "recommender.errors",

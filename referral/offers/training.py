@@ -18,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
 from sqlalchemy import delete, select
@@ -36,6 +37,7 @@ from recommender import (
     save_model,
     service_economics,
 )
+from recommender.threads import one_thread
 from referral.errors import DomainError
 from referral.leads.calibration import fit_from_history, save_calibration
 from referral.ledger.discounts import unit_price
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 HYBRID, EXTRAS = "hybrid", "extras"
+T = TypeVar("T")
 MINED_BUNDLE_DISCOUNT = 0.1
 
 
@@ -191,6 +194,15 @@ def _churn_quality(purchases: pd.DataFrame, window_days: float) -> dict[str, obj
     }
 
 
+def _in_one_thread(fit: Callable[..., T], *args: object) -> T:
+    """``fit(*args)`` with OpenMP and BLAS at one thread: the bot's scheduled
+    retraining shares the machine with serving, and even `refbot train` alone
+    on a busy two-core machine ran K-Means and boosting 3-7 times slower on
+    their own pools (docs/benchmarks.md, training threads)."""
+    with one_thread():
+        return fit(*args)
+
+
 class Trainer:
     """``refbot train`` as a service: fits on this database, saves under data_dir."""
 
@@ -218,7 +230,7 @@ async def train(
     if purchases.empty:
         raise NothingToTrain("no purchases to train on: import some with `refbot purchases import`")
     model, extras, report = await asyncio.to_thread(
-        fit_all, purchases, feedback, catalogue, leads, tune, profiles
+        _in_one_thread, fit_all, purchases, feedback, catalogue, leads, tune, profiles
     )
     directory = models_dir(data_dir)
     report.version = _previous_version(directory) + 1
@@ -228,7 +240,7 @@ async def train(
     # The relevance floor reads as a probability from the first training on
     # (referral.leads.calibration: Platt scaling on a time hold-out of the history).
     calibration, basis = await asyncio.to_thread(
-        fit_from_history, purchases, report.trained[HYBRID]["params"]
+        _in_one_thread, fit_from_history, purchases, report.trained[HYBRID]["params"]
     )
     save_calibration(directory, calibration, {**common, "basis": basis})
     if calibration.fitted:
