@@ -46,7 +46,7 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         # Nearly every call succeeds the first time: building tenacity's
         # machinery for each one cost 17 us a call, about 4% of the bot's CPU
-        # in the /start, Accept, /offers flow (bench/bench_retry_after.py), so
+        # in the /start, Accept, /offers flow (bench/bench_session_calls.py), so
         # it is built only after a 429 worth waiting for.
         try:
             return await make_request(bot, method)
