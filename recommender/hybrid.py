@@ -46,7 +46,7 @@ from recommender.popularity import (
     time_index,
     time_popularity,
 )
-from recommender.sequence import sequence_parts
+from recommender.sequence import follow, sequence_parts, sequence_scores
 
 FEEDBACK_COLUMNS = ("user_id", "item_id", "value", "timestamp")
 SAME = "same"  # user_recency_half_life: the user side weighs history as the item side does
@@ -260,7 +260,6 @@ class HybridRecommender(BaseRecommender):
                 self.sequence_lag_power,
                 self.sequence_alpha,
                 self.sequence_last_items,
-                self.sequence_recency_power,
             )
         self.time_index_ = None
         if self._part("time_popularity_weight"):
@@ -336,6 +335,8 @@ class HybridRecommender(BaseRecommender):
             }.values():
                 m[u, i] = 1.0
             self.user_knn_._fit(pd.DataFrame())
+            if self._part("sequence_") is not None:
+                follow(self.sequence_[1], u, i)
         else:
             self.declined_ = sp.csr_matrix(self.declined_)
             self.declined_[u, i] = ts
@@ -361,8 +362,9 @@ class HybridRecommender(BaseRecommender):
         if self._part("profile_") is not None:
             out["profile"] = row_normalise(profile_scores(*self.profile_, user_idx))
         if self._part("sequence_") is not None:
-            matrix, query = self.sequence_
-            out["sequence"] = row_normalise((query[user_idx] @ matrix).toarray())
+            matrix, latest = self.sequence_
+            power = self.sequence_recency_power
+            out["sequence"] = row_normalise(sequence_scores(matrix, latest, user_idx, power))
         if self._part("time_index_") is not None:
             stamps, codes, last = self.time_index_
             window, n_items = self.time_popularity_window_days, len(self.item_map_)

@@ -11,7 +11,9 @@ so such a pair counts both ways. A source item's row is divided by the item's
 number of rows ** ``alpha`` (a popular item is a source for everything), and
 an item's transition to itself is dropped (a repeat says nothing about a new
 service). A member is scored from their ``last_items`` latest rows, the j-th
-from the end (0-based) weighing (j + 1) ** -recency_power: score = q @ T.
+from the end (0-based) weighing (j + 1) ** -recency_power: score = q @ T. The
+latest rows are kept as item codes, so an accepted offer becomes the newest at
+once (:func:`follow`), as a refit would make it.
 
 Data without times (lastfm) has no order: :func:`candidate_names` skips this
 model there, as it skips popularity decay.
@@ -86,31 +88,47 @@ def _pairs(pending, n_items: int) -> sp.csr_matrix:
     return matrix
 
 
-def latest_rows(
-    users: np.ndarray,
-    items: np.ndarray,
-    n_users: int,
-    n_items: int,
-    last_items: int,
-    recency_power: float = 1.0,
-) -> sp.csr_matrix:
-    """Users x items query rows: each member's ``last_items`` latest rows, (j + 1) ** -power."""
+def latest_items(users: np.ndarray, items: np.ndarray, n_users: int, last_items: int) -> np.ndarray:
+    """Users x ``last_items`` item codes, each member's latest rows newest first, -1 padded."""
+    latest = np.full((n_users, last_items), -1, dtype=np.int32)
     if len(users) == 0:
-        return sp.csr_matrix((n_users, n_items))
+        return latest
     ends = np.r_[np.flatnonzero(users[1:] != users[:-1]), len(users) - 1]
     last_position = np.repeat(ends, np.diff(np.r_[-1, ends]))
     from_end = last_position - np.arange(len(users))
     keep = from_end < last_items
-    vals = (from_end[keep] + 1.0) ** -recency_power
-    query = sp.csr_matrix((vals, (users[keep], items[keep])), shape=(n_users, n_items))
+    latest[users[keep], from_end[keep]] = items[keep]
+    return latest
+
+
+def query_rows(latest: np.ndarray, n_items: int, recency_power: float = 1.0) -> sp.csr_matrix:
+    """Query rows of a block of ``latest``: the j-th newest item weighs (j + 1) ** -p."""
+    weights = np.broadcast_to((np.arange(latest.shape[1]) + 1.0) ** -recency_power, latest.shape)
+    rows = np.broadcast_to(np.arange(latest.shape[0])[:, None], latest.shape)
+    ok = latest >= 0
+    query = sp.csr_matrix((weights[ok], (rows[ok], latest[ok])), shape=(latest.shape[0], n_items))
     query.sum_duplicates()
     return query
+
+
+def sequence_scores(
+    matrix: sp.csr_matrix, latest: np.ndarray, user_idx: np.ndarray, recency_power: float
+) -> np.ndarray:
+    """Dense scores ``q @ T`` for the members ``user_idx``."""
+    return (query_rows(latest[user_idx], matrix.shape[0], recency_power) @ matrix).toarray()
+
+
+def follow(latest: np.ndarray, user: int, item: int) -> None:
+    """Make ``item`` the member's newest row in place (an accepted offer), as a refit would."""
+    latest[user, 1:] = latest[user, :-1].copy()
+    latest[user, 0] = item
 
 
 class SequentialRules(BaseRecommender):
     """Scores what tends to follow a member's latest services (see the module docstring).
 
-    Learned: ``transitions_`` (items x items CSR), ``query_`` (users x items CSR).
+    Learned: ``transitions_`` (items x items CSR), ``latest_`` (users x ``last_items``
+    item codes, newest first, -1 padded).
     """
 
     def __init__(
@@ -128,7 +146,7 @@ class SequentialRules(BaseRecommender):
         self.recency_power = recency_power
 
     def _fit(self, frame: pd.DataFrame) -> None:
-        self.transitions_, self.query_ = sequence_parts(
+        self.transitions_, self.latest_ = sequence_parts(
             frame,
             self.user_map_,
             self.item_map_,
@@ -136,19 +154,17 @@ class SequentialRules(BaseRecommender):
             self.lag_power,
             self.alpha,
             self.last_items,
-            self.recency_power,
         )
 
     def _scores(self, user_idx: np.ndarray) -> np.ndarray:
-        return (self.query_[user_idx] @ self.transitions_).toarray()
+        return sequence_scores(self.transitions_, self.latest_, user_idx, self.recency_power)
 
 
 def sequence_parts(
-    frame, user_map, item_map, window, lag_power, alpha, last_items, recency_power
-) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """(transitions, query rows) of :class:`SequentialRules`, for it and the hybrid."""
+    frame, user_map, item_map, window, lag_power, alpha, last_items
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """(transitions, latest items) of :class:`SequentialRules`, for it and the hybrid."""
     users, items, stamps = member_sequences(frame, user_map, item_map)
     n_items = len(item_map)
     matrix = transitions(users, items, stamps, n_items, window, lag_power, alpha)
-    query = latest_rows(users, items, len(user_map), n_items, last_items, recency_power)
-    return matrix, query
+    return matrix, latest_items(users, items, len(user_map), last_items)

@@ -7,7 +7,13 @@ import pytest
 from recommender.hybrid import HybridRecommender
 from recommender.matrix import IdMap
 from recommender.model_search import CANDIDATES, candidate_names
-from recommender.sequence import SequentialRules, latest_rows, member_sequences, transitions
+from recommender.sequence import (
+    SequentialRules,
+    latest_items,
+    member_sequences,
+    query_rows,
+    transitions,
+)
 
 
 def frame(rows):
@@ -65,14 +71,16 @@ def test_a_member_is_queried_by_their_latest_rows_most_recent_heaviest():
     f = frame([("m", "a", 1), ("m", "b", 2), ("m", "c", 3), ("n", "a", 1)])
     users, items = IdMap.from_values(f["user_id"]), IdMap.from_values(f["item_id"])
     u, i, _ = member_sequences(f, users, items)
-    query = latest_rows(u, i, len(users), len(items), last_items=2, recency_power=1.0).toarray()
+    latest = latest_items(u, i, len(users), last_items=2)
+    assert latest.tolist() == [[2, 1], [0, -1]]  # m: c then b; n: a only
+    query = query_rows(latest, len(items), recency_power=1.0).toarray()
     assert dict(zip(items.ids, query[users.index("m")], strict=True)) == {
         "a": 0.0,
         "b": 0.5,
         "c": 1.0,
     }
     assert query[users.index("n")].tolist() == [1.0, 0.0, 0.0]
-    assert latest_rows(u[:0], i[:0], 2, 3, 2).nnz == 0  # no rows: an empty query
+    assert (latest_items(u[:0], i[:0], 2, 2) == -1).all()  # no rows: an empty query
 
 
 def test_sequential_rules_recommend_what_followed_the_latest_service():
@@ -153,3 +161,14 @@ def test_tuning_leads_with_the_sequence_part_when_members_walk_a_chain():
     assert max(result.parts, key=lambda n: result.parts[n].score) == "sequential-rules"
     assert result.weights["sequential-rules"] == 1.0
     assert result.best_params["sequence_weight"] == 1.0
+
+
+def test_an_accepted_offer_becomes_the_newest_row_of_the_sequence_part_at_once():
+    chain = [("m1", "a", 1), ("m1", "b", 2), ("m1", "c", 3), ("m1", "d", 4)]
+    f = frame(chain + [("m2", "b", 1), ("m2", "c", 2), ("probe", "x", 1), ("probe", "a", 2)])
+    options = dict(knn_weight=0.0, sequence_weight=1.0, sequence_window=1, sequence_last_items=1)
+    model = HybridRecommender(**options).fit(f)
+    assert model.top_items("probe", 1) == [("b", 1.0)]  # a was followed by b
+    model.record_feedback("probe", "c", accepted=True, timestamp=3)
+    refit = HybridRecommender(**options).fit(pd.concat([f, frame([("probe", "c", 3)])]))
+    assert model.top_items("probe", 2) == refit.top_items("probe", 2) == [("d", 1.0)]
