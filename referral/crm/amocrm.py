@@ -6,16 +6,26 @@ The webhook posts form-encoded ``leads[status][0][id]``, ``[status_id]``,
 is not signed, so the URL's secret token is the proof, and it is sent once,
 never retried: the reconcile (referral/crm/reconcile.py) reads open deals back.
 Status 142 is amoCRM's "won" and 143 its "lost" in every pipeline. Past its
-7 requests a second (https://es-developers.kommo.com/docs/limitaciones) the
-API answers 429: waited out and retried. A 5xx or a timeout is tried again
+7 requests a second (https://developers.kommo.com/docs/limitations) the
+API answers 429 (amocrm-api-php raises AmoCRMApiTooManyRequestsException on it):
+waited out and retried. A 5xx or a timeout is tried again
 later; any other 4xx (400 a bad field, 401 a revoked token, 402 an unpaid
 account, 403) is a refusal that ends the push as failed (referral/crm/outbound.py).
 
 A delivered lead is created with ``POST /api/v4/leads/complex``
-(https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-complex-add),
-its name ending in "refbot <lead id>"; before creating, ``/api/v4/leads?query=``
-(a search over the deals' filled fields, same page) looks for one created
-before we could record it.
+(https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-complex-add):
+a JSON list of leads, at most 50 a request, which answers a list of
+``{"id", "contact_id", "company_id", "request_id": [...], "merged"}``
+(https://developers.kommo.com/reference/complex-leads; amocrm/amocrm-api-php
+src/AmoCRM/EntitiesServices/Leads.php, processComplexAction). We send one lead
+a request; its name ends in "refbot <lead id>". Before creating,
+``/api/v4/leads?query=`` (documented only as "a search over the entity's filled
+fields", same leads-api page; how it matches is not documented) looks for one
+created before we could record it. The search also matches other deals
+("refbot 12" is in "refbot 120"), so its answer is read newest first
+(``order[id]=desc``), 250 a page (the documented maximum ``limit``), following
+``_links.next`` for up to LOOKUP_PAGES pages, and only a name ending in the
+exact marker counts.
 """
 
 from __future__ import annotations
@@ -44,7 +54,9 @@ from referral.leads.delivery import PartnerLead
 
 WON_STATUS, LOST_STATUS = 142, 143
 _ID = re.compile(r"^\d{1,18}$")
-PAGE = 50  # ids per /api/v4/leads request in the reconcile
+PAGE = 50  # ids per /api/v4/leads request in the reconcile, asked as its limit
+SEARCH_LIMIT = 250  # the most /api/v4/leads answers a page (leads-api: "Максимум – 250")
+LOOKUP_PAGES = 4  # search pages read for a lost creation: 1000 deals, 4 requests at most
 
 
 class MalformedEvent(MalformedForm):
@@ -127,6 +139,7 @@ class AmoCrmAccount:
         for start in range(0, len(deal_ids), PAGE):
             page = deal_ids[start : start + PAGE]
             params = [("filter[id][]", deal_id) for deal_id in page]
+            params.append(("limit", str(PAGE)))
             body = await self._get("api/v4/leads", params)
             for lead in (body.get("_embedded") or {}).get("leads") or []:
                 found.append(_state(lead, member_field_id))
@@ -136,10 +149,9 @@ class AmoCrmAccount:
         """The delivered lead as an amoCRM deal: found by its name's marker, or made once."""
         marker = f"refbot {lead.id}"
         name = f"{lead.service} · {marker}"
-        found = await self._get("api/v4/leads", [("query", marker)])
-        for existing in (found.get("_embedded") or {}).get("leads") or []:
-            if str(existing.get("name") or "").endswith(f" · {marker}"):
-                return CreatedItem("deal", str(existing["id"]))
+        existing_id = await self._created_before(marker)
+        if existing_id:
+            return CreatedItem("deal", existing_id)
         body = [
             {
                 "name": name,
@@ -154,6 +166,23 @@ class AmoCrmAccount:
             return CreatedItem("deal", str(created[0]["id"]))  # type: ignore[index]
         except (KeyError, IndexError, TypeError):
             raise CrmOddAnswer("amoCRM leads/complex: no id in the answer") from None
+
+    async def _created_before(self, marker: str) -> str | None:
+        """The id of the deal whose name ends in `` · <marker>``, if the search finds it."""
+        for page in range(1, LOOKUP_PAGES + 1):
+            params = [
+                ("query", marker),
+                ("order[id]", "desc"),  # a lost creation is recent: on the first pages
+                ("limit", str(SEARCH_LIMIT)),
+                ("page", str(page)),
+            ]
+            found = await self._get("api/v4/leads", params)
+            for existing in (found.get("_embedded") or {}).get("leads") or []:
+                if str(existing.get("name") or "").endswith(f" · {marker}"):
+                    return str(existing["id"])
+            if not (found.get("_links") or {}).get("next"):
+                return None
+        return None
 
 
 def amocrm_refusal(response: httpx.Response) -> str:

@@ -8,8 +8,12 @@ it carries only the deal's id, so the deal is read back
 reconcile reads many with crm.deal.list filtered by ``@ID``,
 https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-list.html): its
 STAGE_SEMANTIC_ID is S for a won stage, F for a lost one, P in progress.
-Past the portal's request rate Bitrix24 answers 503 with QUERY_LIMIT_EXCEEDED
-(https://apidocs.bitrix24.ru/limits.html): waited out and retried. Other errors
+Past the portal's request rate (a leaky bucket per portal: 2 requests a second
+drained, 50 allowed in a burst; Enterprise 5 and 250) Bitrix24 answers 503 with
+QUERY_LIMIT_EXCEEDED (https://apidocs.bitrix24.com/limits.html, limits.md in
+github.com/bitrix24/b24restdocs): waited out and retried. A method whose
+accumulated time is over its limit answers 429 OPERATION_TIME_LIMIT (same page):
+not a refusal, the push is tried again after a pause. Other errors
 come as an HTTP status with ``{"error": CODE, "error_description": ...}``
 (https://apidocs.bitrix24.com/error-codes.html): a 5xx or a limit/temporary code
 is tried again later, any other 4xx (a bad field, a revoked webhook: 401/403)
@@ -23,10 +27,18 @@ https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-add): a lead
 has no leads (``crm.settings.mode.get``
 answers 1 classic, 2 simple:
 https://dev.1c-bitrix.ru/rest_help/crm/mode/crm_settings_mode_get.php). The item
-carries the refbot lead's id as ``originId`` under ``originatorId`` "refbot", so
-``crm.item.list`` filtered by them
-(https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html)
-finds an item created before we could record it. ``useOriginalUfNames: Y`` (same
+carries the refbot lead's id as ``originId`` under ``originatorId`` "refbot"
+(both string fields of a lead and of a deal in crm.item.add's field tables:
+"external source" and "item identifier in the external source"), so
+``crm.item.list`` filtered by ``=originatorId`` and ``=originId``
+(https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html:
+filter keys are the crm.item.* camelCase field names, ``=`` an exact match; the
+two are standard fields of leads and deals in universal/object-fields.md; the
+UPPER_CASE ORIGIN_ID belongs to crm.lead.*/crm.deal.*) finds an item created
+before we could record it. Confirmed in github.com/bitrix24/b24restdocs
+(api-reference/crm/universal/crm-item-add.md, crm-item-list.md,
+object-fields.md) at 5988ed1; no page shows a filter on these two fields in an
+example, and no live portal was asked. ``useOriginalUfNames: Y`` (same
 crm.item.add page: Y original names like UF_CRM_2_1639669411830, N camelCase,
 the default) lets the member field keep the UF_CRM_... code given at connect.
 """

@@ -7,9 +7,13 @@ https://dev.1c-bitrix.ru/rest_help/crm/mode/crm_settings_mode_get.php),
 crm.item.list and crm.item.add
 (https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html):
 ``{"result": {"item": {...}}}``. amoCRM: /api/v4/leads (``filter[id][]``,
-``query``; 204 when nothing is found) and /api/v4/leads/complex, which answers a
-list of ``{"id", "contact_id", "company_id", "request_id", "merged"}``
-(https://www.amocrm.ru/developers/content/crm_platform/leads-api).
+``query``, ``limit``, ``page``, ``order[id]``, ``_links.next``; 204 when nothing
+is found: https://www.amocrm.ru/developers/content/crm_platform/leads-api) and
+/api/v4/leads/complex, which answers a list of ``{"id", "contact_id",
+"company_id", "request_id": [...], "merged"}``
+(https://developers.kommo.com/reference/complex-leads). The Bitrix24 filter
+keys are the crm.item.* camelCase field names with the ``=`` (exact) prefix
+(crm-item-list.md, object-fields.md in github.com/bitrix24/b24restdocs).
 """
 
 from __future__ import annotations
@@ -163,9 +167,20 @@ class CrmStub:
                 for item_id, fields in self.items.items()
                 if request.query["query"] in fields.get("name", "")
             ]
-        if not leads:
+        # Pages as amoCRM gives them: ``limit`` at most 250 (50 unless asked, as
+        # amocrm-api-php's PagesFilterTrait asks), ``page`` from 1, ``order[id]``,
+        # and ``_links.next`` while there are more.
+        newest_first = request.query.get("order[id]") == "desc"
+        leads.sort(key=lambda lead: int(lead.get("id") or 0), reverse=newest_first)
+        limit = min(int(request.query.get("limit", 50)), 250)
+        page = int(request.query.get("page", 1))
+        shown = leads[(page - 1) * limit : page * limit]
+        if not shown:
             return web.Response(status=204)
-        return web.json_response({"_page": 1, "_embedded": {"leads": leads}})
+        links = {"self": {"href": str(request.url)}}
+        if page * limit < len(leads):
+            links["next"] = {"href": str(request.url.update_query(page=page + 1))}
+        return web.json_response({"_page": page, "_links": links, "_embedded": {"leads": shown}})
 
     async def amocrm_complex(self, request: web.Request) -> web.Response:
         self.calls.append("leads/complex")

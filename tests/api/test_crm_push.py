@@ -107,6 +107,27 @@ async def test_a_creation_the_crm_took_but_never_answered_is_not_made_twice(
     assert await pushes(delivered) == [("created", "lead", 1), ("created", "deal", 1)]
 
 
+async def test_a_lost_amocrm_creation_is_found_among_many_search_matches(
+    delivered: Delivered,
+):
+    # amoCRM's ?query= searches the deals' filled fields: "refbot 12" is also in the
+    # names of deals for leads 120, 121, ... Ours, created with its answer lost,
+    # sits between 60 older such deals and 300 newer ones.
+    marker = f"refbot {delivered.lead_id}"
+    others = iter(range(10**6))
+    for item_id in range(100, 160):
+        delivered.stub.items[item_id] = {"name": f"Card · {marker}{next(others)}"}
+    delivered.stub.items[160] = {"name": f"Card · {marker}"}
+    for item_id in range(161, 461):
+        delivered.stub.items[item_id] = {"name": f"Card · {marker}{next(others)}"}
+    report = await delivered.api.services.crm_pushes.run()
+    assert report.created == 2
+    assert amo_leads(delivered) == []  # found, not made twice
+    async with delivered.api.services.db() as session:
+        ids = set(await session.scalars(select(CrmPush.external_id)))
+    assert "160" in ids
+
+
 async def another_delivered_lead(world: Delivered) -> None:
     """One more lead delivered to the same partner, for the same member and service."""
     async with world.api.services.db.begin() as session:
