@@ -27,6 +27,8 @@ def percent(texts: Texts, s: Share) -> str:
         return f"{100 * s.value:.0f}%"
     if s.under is not None and s.under < 1:  # "under 100%" would say nothing
         return texts("partner.stats_under", percent=ceil(100 * s.under))
+    if s.empty:
+        return texts("partner.stats_nothing_yet")
     return texts("partner.stats_withheld")
 
 

@@ -66,16 +66,21 @@ class Count:
 @dataclass(frozen=True)
 class Share:
     """part / whole: ``value`` when both are shown; ``under`` (an upper bound)
-    when only the part is hidden; neither when the whole is hidden."""
+    when only the part is hidden; neither when the whole is hidden, or when
+    the whole is a shown 0 (``empty``: nothing to divide, so no percentage,
+    and no one to protect either)."""
 
     value: float | None = None
     under: float | None = None
+    empty: bool = False
 
 
 def share(part: int, whole: int, floor: int) -> Share:
     """part / whole under the floor rule that counts follow (``exact``)."""
-    if whole == 0 or not exact(whole, floor):
+    if not exact(whole, floor):
         return Share()
+    if whole == 0:
+        return Share(empty=True)
     if not exact(part, floor):
         return Share(under=floor / whole)
     return Share(value=part / whole)

@@ -70,6 +70,16 @@ async def test_under_a_floor_of_one_percentages_read_zero_not_an_upper_bound(ref
     assert "under" not in text and "not shown" not in text
 
 
+async def test_under_a_floor_of_one_a_share_of_nothing_says_so_not_too_few_people(refbot_floor_1):
+    refbot = refbot_floor_1
+    await seed(refbot.services.db)
+    _, gym = await partners(refbot)  # the gym has had no lead: conversion is 0 of 0
+    text = (await refbot.say(gym, "/stats", replies=2))[1].params["text"]
+    assert "Заявок (принятых предложений): 0;" in text, text  # the gym's admin reads Russian
+    assert "конверсия в оплату пока не считается (не из чего)." in text, text
+    assert "не показано" not in text and "мало людей" not in text
+
+
 async def test_leads_are_refused_without_the_role_and_never_shown_to_another_company(refbot):
     world = await seed(refbot.services.db)
     solo = world.members["solo"].id

@@ -11,6 +11,7 @@ stats_privacy = Numbers under { $floor } are shown as “fewer than { $floor }�
 stats_fewer = fewer than { $floor }
 stats_under = under { $percent }%
 stats_withheld = not shown (too few people)
+stats_nothing_yet = not counted yet (nothing to count from)
 stats_rub = { $amount } ₽
 stats_chart_title = { $company }
 stats_chart_members = members

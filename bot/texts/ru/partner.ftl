@@ -11,6 +11,7 @@ stats_privacy = Числа меньше { $floor } показаны как «м�
 stats_fewer = меньше { $floor }
 stats_under = менее { $percent }%
 stats_withheld = не показано (слишком мало людей)
+stats_nothing_yet = пока не считается (не из чего)
 stats_rub = { $amount } ₽
 stats_chart_title = { $company }
 stats_chart_members = участники
