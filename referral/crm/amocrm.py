@@ -49,7 +49,7 @@ from referral.crm.deals import (
     DealState,
 )
 from referral.crm.forms import MalformedForm
-from referral.crm.http import crm_client, unavailable_reason
+from referral.crm.http import crm_client, error_body, unavailable_reason
 from referral.leads.delivery import PartnerLead
 
 WON_STATUS, LOST_STATUS = 142, 143
@@ -187,11 +187,7 @@ class AmoCrmAccount:
 
 def amocrm_refusal(response: httpx.Response) -> str:
     """The status with amoCRM's problem title and detail (its JSON error body)."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    body = body if isinstance(body, dict) else {}
+    body = error_body(response)
     parts = (str(response.status_code), str(body.get("title") or ""), str(body.get("detail") or ""))
     return " ".join(part for part in parts if part)
 

@@ -65,7 +65,7 @@ from referral.crm.deals import (
     DealState,
 )
 from referral.crm.forms import MalformedForm
-from referral.crm.http import crm_client, unavailable_reason
+from referral.crm.http import crm_client, error_body, unavailable_reason
 from referral.leads.delivery import PartnerLead
 from referral.ledger.csvfile import parse_money
 
@@ -236,11 +236,7 @@ def bitrix24_refusal(response: httpx.Response) -> str:
     not a limit or temporary one; the reason is the status, code and description."""
     if not 400 <= response.status_code < 500 or response.status_code == 429:
         return ""
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    body = body if isinstance(body, dict) else {}
+    body = error_body(response)
     code = str(body.get("error") or "")
     if code.upper() in TEMPORARY_CODES:
         return ""

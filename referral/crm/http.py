@@ -27,6 +27,16 @@ def crm_client(**options: object) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=TIMEOUT, verify=_tls(), **options)  # type: ignore[arg-type]
 
 
+def error_body(response: httpx.Response) -> dict:
+    """The CRM's JSON error object, or {} when the answer is not one (an HTML
+    error page, a list): both CRMs put their reason in such an object."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 def unavailable_reason(error: Exception) -> str:
     """What a CRM that could not be used answered, as `refbot crm list` shows it:
     the HTTP status, or what went wrong on the way there."""
