@@ -32,9 +32,14 @@ from aiogram import Bot  # noqa: E402
 from aiogram.client.default import DefaultBotProperties  # noqa: E402
 from aiogram.enums import ParseMode  # noqa: E402
 from aiogram.methods import SendMessage  # noqa: E402
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt  # noqa: E402
+from tenacity import (  # noqa: E402
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+)
 
-from bot.errors import RetryAfterMiddleware, _log_retry, _what_telegram_asks  # noqa: E402
+from bot.errors import RetryAfterMiddleware  # noqa: E402
 from bot.keyboards.offers import offer_keyboard  # noqa: E402
 from bot.session import JsonBodySession, build_session  # noqa: E402
 from bot.texts import texts_for  # noqa: E402
@@ -48,6 +53,16 @@ async def answered(bot, method):  # type: ignore[no-untyped-def]
 
 async def bare(make_request, bot, method):  # type: ignore[no-untyped-def]
     return await make_request(bot, method)
+
+
+def _what_telegram_asks(state: RetryCallState) -> float:
+    assert state.outcome is not None
+    return float(state.outcome.exception().retry_after)  # type: ignore[union-attr]
+
+
+def _log_retry(state: RetryCallState) -> None:
+    seconds = state.next_action.sleep if state.next_action else 0
+    print(f"429; retrying in {seconds}s")
 
 
 class RetryingEveryCall(RetryAfterMiddleware):

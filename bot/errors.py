@@ -13,7 +13,6 @@ from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import ErrorEvent
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from bot.texts import language_for, texts_for
 from referral.members import MemberService
@@ -44,45 +43,21 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        # Nearly every call succeeds the first time: building tenacity's
-        # machinery for each one cost 17 us a call, about 4% of the bot's CPU
-        # in the /start, Accept, /offers flow (bench/bench_session_calls.py), so
-        # it is built only after a 429 worth waiting for.
-        try:
-            return await make_request(bot, method)
-        except TelegramRetryAfter as error:
-            if self.attempts < 2 or not self._worth_waiting(error):
-                raise
-            wait = float(error.retry_after)
-            _log_wait(method, wait)
-            await self.sleep(wait)
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(self._worth_waiting),
-            wait=_what_telegram_asks,
-            stop=stop_after_attempt(self.attempts - 1),  # the first call is made above
-            sleep=self.sleep,
-            before_sleep=_log_retry,
-            reraise=True,  # the caller sees Telegram's own 429, not tenacity's RetryError
-        )
-        return await retrying(make_request, bot, method)
-
-
-def _what_telegram_asks(state: RetryCallState) -> float:
-    assert state.outcome is not None
-    error = state.outcome.exception()
-    assert isinstance(error, TelegramRetryAfter)
-    return float(error.retry_after)
-
-
-def _log_wait(method: object, seconds: float) -> None:
-    log.warning("429 on %s; retrying in %ss", type(method).__name__, seconds)
-
-
-def _log_retry(state: RetryCallState) -> None:
-    _log_wait(
-        state.args[1] if len(state.args) > 1 else None,
-        state.next_action.sleep if state.next_action else 0,
-    )
+        # A plain loop, not tenacity's AsyncRetrying: building that for every
+        # call cost 17 us, about 4% of the bot's CPU in the /start, Accept,
+        # /offers flow (bench/bench_session_calls.py), and nearly every call
+        # succeeds the first time.
+        made = 0
+        while True:
+            made += 1
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as error:
+                if made >= self.attempts or not self._worth_waiting(error):
+                    raise
+                wait = float(error.retry_after)
+                log.warning("429 on %s; retrying in %ss", type(method).__name__, wait)
+                await self.sleep(wait)
 
 
 def error_handler(members: MemberService):  # type: ignore[no-untyped-def]
