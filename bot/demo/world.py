@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import os
 import shutil
 import sqlite3
 import sys
@@ -46,13 +45,6 @@ _SHAPING = (
     "referral/offers/*.py",
     "referral/ledger/*.py",
 )
-# One OpenMP (and OpenBLAS) thread for the build's training. On the shared
-# 2-core machine their spinning worker threads made K-Means and the churn
-# model's gradient boosting 10-20 times slower (about 28 s against 1.5 s
-# single-threaded at a load of 3); the demo's network is small enough that a
-# second thread gains nothing even when idle, and the other core is loading
-# the bot meanwhile.
-_BUILD_ENV = {"OMP_NUM_THREADS": "1"}
 
 
 @dataclass(frozen=True)
@@ -124,7 +116,6 @@ async def _build_in_own_process(
         link_secret,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
-        env={**os.environ, **_BUILD_ENV},
         # Its own session: Ctrl+C reaches this process alone, which stops the
         # build itself (below) rather than have it print a KeyboardInterrupt.
         start_new_session=True,
