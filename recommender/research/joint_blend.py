@@ -26,16 +26,11 @@ from recommender.bootstrap import paired_bootstrap
 from recommender.data import load_dataset
 from recommender.evaluation import _score
 from recommender.hybrid import HybridRecommender
-from recommender.model_search import CANDIDATES, Validation, tune_all
+from recommender.model_search import CANDIDATES, Validation
+from recommender.research.per_user_parts import fixed_parts
 from recommender.split import relevance_sets, split_frame
 from recommender.tuning import BlendScorer, hybrid_params
 
-CHOSEN = {  # refbot evaluate's choices on this split's validation (docs/recommender.md)
-    "user-knn": {"k": [20], "metric": ["cosine"], "recency_half_life": [3.0]},
-    "item-knn": {"k": [20], "metric": ["jaccard"], "recency_half_life": [3.0]},
-    "ease": {"l2": [300.0]},
-    "als": {"factors": [32], "regularization": [1.0], "alpha": [1.0]},
-}
 TODAY = {"user-knn": 1.0, "item-knn": 0.4}  # the blend refbot evaluate chose
 GRID = {"item-knn": (0, 0.15, 0.4, 1.0), "ease": (0, 0.15, 0.4, 1.0, 2.5), "als": (0, 0.15, 0.4)}
 
@@ -49,11 +44,7 @@ def main() -> None:
     frame = load_dataset(args.dataset, args.dataset_format).frame
     train, test = split_frame(frame, "per-user")
     validation = Validation(train, "per-user")
-
-    def threads(name: str) -> dict:
-        return {"n_threads": 2} if name in ("item-knn", "als") else {}
-
-    parts = tune_all(list(CHOSEN), validation, 10, 1, 0, CHOSEN, threads)
+    parts = fixed_parts(["user-knn", "item-knn", "ease", "als"], validation)
     scorer = BlendScorer(parts, validation, 10)
     today = scorer.score(TODAY)
     blends = []

@@ -20,25 +20,10 @@ import time
 import recommender.tuning as tuning
 from recommender.bootstrap import paired_bootstrap
 from recommender.data import load_dataset
-from recommender.model_search import Validation, tune_all
+from recommender.model_search import Validation
+from recommender.research.per_user_parts import CHOSEN, fixed_parts
 from recommender.split import split_frame
 from recommender.tuning import BlendScorer, clearly_better
-
-CHOSEN = {  # refbot evaluate's choices on movielens per-user validation
-    "sequential-rules": {
-        "alpha": [0.75],
-        "lag_power": [0.25],
-        "last_items": [20],
-        "recency_power": [0.5],
-        "window": [50],
-    },
-    "user-knn": {"k": [20], "metric": ["cosine"], "recency_half_life": [3.0]},
-    "item-knn": {"k": [20], "metric": ["jaccard"], "recency_half_life": [3.0]},
-    "ease": {"l2": [300.0]},
-    "als": {"factors": [32], "regularization": [1.0], "alpha": [1.0]},
-    "popularity-at-member-time": {"window_days": [365.0]},
-    "popularity": {"half_life_days": [None]},
-}
 
 
 def greedy(parts, validation, errors: float) -> dict[str, float]:
@@ -74,12 +59,8 @@ def main() -> None:
     train, _ = split_frame(frame, "per-user")  # the test half is not used
     outer = Validation(train, "per-user")
     inner = Validation(outer.fit_part, "per-user")
-
-    def threads(name: str) -> dict:
-        return {"n_threads": 2} if name in ("item-knn", "als") else {}
-
-    inner_parts = tune_all(list(CHOSEN), inner, 10, 1, 0, CHOSEN, threads)
-    outer_parts = tune_all(list(CHOSEN), outer, 10, 1, 0, CHOSEN, threads)
+    inner_parts = fixed_parts(list(CHOSEN), inner)
+    outer_parts = fixed_parts(list(CHOSEN), outer)
     outer_scorer = BlendScorer(outer_parts, outer, 10)
     best = max(inner_parts, key=lambda name: inner_parts[name].score)
     alone = outer_scorer.score({best: 1.0})
