@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from recommender.data import load_movielens  # noqa: E402
 from recommender.evaluation import ImplicitAdapter, implicit_available  # noqa: E402
 from recommender.hybrid import HybridRecommender  # noqa: E402
+from recommender.research.per_user_parts import CHOSEN as PER_USER_CHOICES  # noqa: E402
 
 # The shared datasets sit beside the checkout (/work/main) or beside the worktrees (/work/wt/x).
 SHARED = next(
@@ -63,13 +64,10 @@ PARAMS = dict(
 )
 # The same hybrid with the sequential part at the parameters refbot evaluate chose on
 # movielens-small's per-member split: what the sequence part adds to training and serving.
-SEQUENCE_PARAMS = PARAMS | dict(
-    sequence_weight=1.0,
-    sequence_window=50,
-    sequence_lag_power=0.25,
-    sequence_alpha=0.75,
-    sequence_last_items=20,
-    sequence_recency_power=0.5,
+SEQUENCE_PARAMS = (
+    PARAMS
+    | {"sequence_weight": 1.0}
+    | {f"sequence_{k}": v for k, v in PER_USER_CHOICES["sequential-rules"].items()}
 )
 
 
