@@ -37,6 +37,7 @@ from recommender.churn import ChurnModel  # noqa: E402
 from recommender.segments import Segmenter  # noqa: E402
 from referral.leads.calibration import fit_from_history  # noqa: E402
 from referral.offers.frames import feedback_frame, profiles_frame, purchases_frame  # noqa: E402
+from referral.offers.training import churn_window_days  # noqa: E402
 
 
 async def frames(url: str):  # type: ignore[no-untyped-def]
@@ -54,8 +55,7 @@ async def frames(url: str):  # type: ignore[no-untyped-def]
 
 def pieces(purchases, feedback, profiles, tune: bool) -> dict[str, Callable[[], object]]:  # type: ignore[no-untyped-def]
     features = member_features(purchases)
-    span_days = (purchases["timestamp"].max() - purchases["timestamp"].min()) / 86_400
-    window = max(7.0, min(90.0, span_days / 3))  # as training.fit_all chooses it
+    window = churn_window_days(purchases)
     profiles = None if profiles.empty else profiles
 
     def hybrid() -> object:

@@ -149,9 +149,7 @@ def fit_all(
     except ValueError as error:
         report.skipped["segments"] = str(error)
     try:
-        # Three periods must fit in the history (features, label, and the one before).
-        span_days = (purchases["timestamp"].max() - purchases["timestamp"].min()) / 86_400
-        window = max(7.0, min(90.0, span_days / 3))
+        window = churn_window_days(purchases)
         churn = ChurnModel(window_days=window).fit(purchases)
         extras.churn = churn
         report.trained["churn"] = {
@@ -176,6 +174,14 @@ def fit_all(
     extras.periods = detect_periods(purchases)
     report.trained["reminders"] = {"regular_pairs": len(extras.periods)}
     return model, extras, report
+
+
+def churn_window_days(purchases: pd.DataFrame) -> float:
+    """The churn model's period: a third of the history, within 7 to 90 days.
+
+    Three periods must fit in the history (features, label, and the one before)."""
+    span_days = (purchases["timestamp"].max() - purchases["timestamp"].min()) / 86_400
+    return max(7.0, min(90.0, span_days / 3))
 
 
 def _churn_quality(purchases: pd.DataFrame, window_days: float) -> dict[str, object]:
