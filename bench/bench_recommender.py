@@ -14,7 +14,7 @@ and a synthetic set of 1,000,000 interactions (50,000 members, 20,000
 services, long-tailed popularity, seed 0). The hybrid uses fixed
 hyperparameters (those `refbot evaluate` tuned on movielens-small); tuning is
 not part of training time. Training time is the best of ``--repeat`` fits of
-each model, the two models taking turns (both go through the same frame -> id
+each model, the models taking turns (all go through the same frame -> id
 maps -> CSR ingestion). Latency is per member, one call at a time, through
 ``HybridRecommender.top_items`` and implicit's ``recommend`` for one user.
 Peak memory: tracemalloc peak of a separate, untimed fit (numpy/Python
@@ -120,7 +120,10 @@ def bench(name: str, frame: pd.DataFrame, n_users: int, rng, repeat: int = 3) ->
         f"\n== {name}: {len(frame):,} interactions, {frame.user_id.nunique():,} members, "
         f"{frame.item_id.nunique():,} services"
     )
-    makers = {"hybrid": lambda: HybridRecommender(**PARAMS)}
+    makers = {
+        "hybrid": lambda: HybridRecommender(**PARAMS),
+        "sequence": lambda: HybridRecommender(**SEQUENCE_PARAMS),
+    }
     if implicit_available():
         makers["implicit"] = lambda: ImplicitAdapter("cosine", k=PARAMS["item_k"], n_threads=2)
     models, times = timed_fits(makers, frame, repeat)
@@ -138,14 +141,11 @@ def bench(name: str, frame: pd.DataFrame, n_users: int, rng, repeat: int = 3) ->
         f"   traced peak {peak_h:7.1f} MiB   item similarity kernel: "
         f"{hybrid.item_knn_.similarity_backend_}"
     )
-    with_sequence, t_s = timed_fits(
-        {"sequence": lambda: HybridRecommender(**SEQUENCE_PARAMS)}, frame, repeat
-    )
-    served = with_sequence["sequence"]
+    served = models["sequence"]
     p50_s, p99_s = serving_percentiles(served, members)
     nnz = served.sequence_[0].nnz
     print(
-        f"hybrid+sequence train {t_s['sequence']:7.2f} s   top-10 p50 {p50_s:6.3f} ms  "
+        f"hybrid+sequence train {times['sequence']:7.2f} s   top-10 p50 {p50_s:6.3f} ms  "
         f"p99 {p99_s:6.3f} ms   ({nnz:,} transitions; same members, same run)"
     )
     if not implicit_available():
